@@ -1,0 +1,43 @@
+// File: client/ctl/ctl_common.h
+//
+// What every hallmarkctl subcommand shares: exit codes and one-line error reporting.
+//
+// Exit codes (stable; scripts branch on them):
+//   0  success
+//   1  runtime failure (I/O, server unreachable, ...)
+//   2  usage error or invalid input
+//   3  the command worked but the answer is negative (e.g. a code that does not verify)
+#ifndef HALLMARK_CLIENT_CTL_CTL_COMMON_H_
+#define HALLMARK_CLIENT_CTL_CTL_COMMON_H_
+
+#include <iostream>
+
+#include "absl/status/status.h"
+
+namespace hallmark::ctl {
+
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitFailure = 1;
+inline constexpr int kExitUsage = 2;
+inline constexpr int kExitNegative = 3;
+
+// Prints "hallmarkctl: <message>" on one line to stderr and returns the exit code that fits
+// the status: kExitUsage for caller mistakes (InvalidArgument, NotFound, FailedPrecondition,
+// AlreadyExists, OutOfRange), kExitFailure otherwise.
+inline int ReportError(const absl::Status& status) {
+  std::cerr << "hallmarkctl: " << status.message() << "\n";
+  switch (status.code()) {
+    case absl::StatusCode::kInvalidArgument:
+    case absl::StatusCode::kNotFound:
+    case absl::StatusCode::kFailedPrecondition:
+    case absl::StatusCode::kAlreadyExists:
+    case absl::StatusCode::kOutOfRange:
+      return kExitUsage;
+    default:
+      return kExitFailure;
+  }
+}
+
+}  // namespace hallmark::ctl
+
+#endif  // HALLMARK_CLIENT_CTL_CTL_COMMON_H_

@@ -1,0 +1,132 @@
+#include "client/ctl/keys_command.h"
+
+#include <iostream>
+#include <memory>
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
+#include "client/ctl/ctl_common.h"
+#include "crypto/key_directory.h"
+#include "crypto/key_ring.h"
+
+namespace hallmark::ctl {
+namespace {
+
+using crypto::KeyDirectory;
+using crypto::KeyInfo;
+
+struct KeysOptions {
+  std::string keys_dir = "keys";
+  std::string algorithm = "ES256";
+  std::string key_id;
+};
+
+std::string Rfc3339(absl::Time t) {
+  return absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", t, absl::UTCTimeZone());
+}
+
+int Generate(const KeysOptions& o) {
+  absl::StatusOr<crypto::Algorithm> algorithm = crypto::ParseAlgorithm(o.algorithm);
+  if (!algorithm.ok()) return ReportError(algorithm.status());
+  absl::StatusOr<KeyDirectory> dir = KeyDirectory::Open(o.keys_dir, /*create=*/true);
+  if (!dir.ok()) return ReportError(dir.status());
+  absl::StatusOr<KeyInfo> key = dir->Generate(*algorithm, absl::Now());
+  if (!key.ok()) return ReportError(key.status());
+  std::cout << "generated key " << crypto::FormatKeyId(key->id) << " ("
+            << crypto::AlgorithmName(key->algorithm) << ") in " << o.keys_dir
+            << "; it is now the ACTIVE signing key\n";
+  for (const KeyInfo& k : dir->keys()) {
+    if (k.id != key->id && k.state == crypto::KeyState::kRetired) {
+      std::cout << "key " << crypto::FormatKeyId(k.id) << " is RETIRED (verifies only)\n";
+    }
+  }
+  return kExitOk;
+}
+
+int List(const KeysOptions& o) {
+  absl::StatusOr<KeyDirectory> dir = KeyDirectory::Open(o.keys_dir, /*create=*/false);
+  if (!dir.ok()) return ReportError(dir.status());
+  std::cout << "KEY_ID  ALGORITHM  STATE    CREATED_AT            REVOKED_AT\n";
+  for (const KeyInfo& k : dir->keys()) {
+    std::string line = absl::StrCat(crypto::FormatKeyId(k.id), "    ",
+                                    crypto::AlgorithmName(k.algorithm));
+    line.resize(19, ' ');
+    absl::StrAppend(&line, crypto::KeyStateName(k.state));
+    line.resize(28, ' ');
+    absl::StrAppend(&line, Rfc3339(k.created_at), "  ",
+                    k.state == crypto::KeyState::kRevoked ? Rfc3339(k.revoked_at) : "-");
+    std::cout << line << "\n";
+  }
+  return kExitOk;
+}
+
+int Export(const KeysOptions& o) {
+  absl::StatusOr<std::unique_ptr<crypto::KeyRing>> ring =
+      crypto::KeyRing::LoadDirectory(o.keys_dir, /*require_signing_key=*/false);
+  if (!ring.ok()) return ReportError(ring.status());
+  for (const auto& key : (*ring)->keys()) {
+    if (!o.key_id.empty() && crypto::FormatKeyId(key->info.id) != o.key_id) continue;
+    std::cout << "# key " << crypto::FormatKeyId(key->info.id) << " "
+              << crypto::AlgorithmName(key->info.algorithm) << " "
+              << crypto::KeyStateName(key->info.state) << "\n"
+              << key->material->PublicPem();
+  }
+  return kExitOk;
+}
+
+int ChangeState(const KeysOptions& o, bool revoke) {
+  absl::StatusOr<crypto::KeyId> id = crypto::ParseKeyId(o.key_id);
+  if (!id.ok()) return ReportError(id.status());
+  absl::StatusOr<KeyDirectory> dir = KeyDirectory::Open(o.keys_dir, /*create=*/false);
+  if (!dir.ok()) return ReportError(dir.status());
+  const absl::Status s = revoke ? dir->Revoke(*id, absl::Now()) : dir->Retire(*id);
+  if (!s.ok()) return ReportError(s);
+  std::cout << "key " << o.key_id << " is now " << (revoke ? "REVOKED" : "RETIRED") << "\n";
+  if (revoke) {
+    std::cout << "codes signed by it now verify as counterfeit; reload or restart servers\n";
+  }
+  return kExitOk;
+}
+
+}  // namespace
+
+void AddKeysCommands(CLI::App& app, int* exit_code) {
+  auto opts = std::make_shared<KeysOptions>();
+  CLI::App* keys = app.add_subcommand("keys", "Manage the signing keys of a keys directory");
+  keys->require_subcommand(1);
+  auto add_dir = [&](CLI::App* cmd) {
+    cmd->add_option("--keys_dir", opts->keys_dir, "Keys directory")->capture_default_str();
+  };
+
+  CLI::App* gen = keys->add_subcommand(
+      "generate", "Create a new ACTIVE signing key; the previous ACTIVE key becomes RETIRED");
+  add_dir(gen);
+  gen->add_option("--algorithm", opts->algorithm, "ES256 (default) or Ed25519")
+      ->capture_default_str();
+  gen->callback([opts, exit_code] { *exit_code = Generate(*opts); });
+
+  CLI::App* list = keys->add_subcommand("list", "List the keys of a keys directory");
+  add_dir(list);
+  list->callback([opts, exit_code] { *exit_code = List(*opts); });
+
+  CLI::App* exp = keys->add_subcommand("export", "Print public keys as PEM (the trust list)");
+  add_dir(exp);
+  exp->add_option("key_id", opts->key_id, "Only this key (4 hex digits)");
+  exp->callback([opts, exit_code] { *exit_code = Export(*opts); });
+
+  CLI::App* retire = keys->add_subcommand(
+      "retire", "Stop signing with a key; codes it signed still verify");
+  add_dir(retire);
+  retire->add_option("key_id", opts->key_id, "Key id (4 hex digits)")->required();
+  retire->callback([opts, exit_code] { *exit_code = ChangeState(*opts, /*revoke=*/false); });
+
+  CLI::App* revoke = keys->add_subcommand(
+      "revoke", "Distrust a key (e.g. leaked): every code it signed verifies as counterfeit");
+  add_dir(revoke);
+  revoke->add_option("key_id", opts->key_id, "Key id (4 hex digits)")->required();
+  revoke->callback([opts, exit_code] { *exit_code = ChangeState(*opts, /*revoke=*/true); });
+}
+
+}  // namespace hallmark::ctl

@@ -1,0 +1,29 @@
+// hallmarkctl: the Hallmark command-line tool. Each subcommand lives in its own file; main only
+// wires them together and maps parse errors to exit code 2 with a one-line message.
+#include <string>
+
+#include "CLI/App.hpp"
+#include "CLI/Config.hpp"
+#include "CLI/Formatter.hpp"
+#include "client/ctl/code_command.h"
+#include "client/ctl/ctl_common.h"
+#include "client/ctl/keys_command.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{"hallmarkctl: keys, signed unit codes and the Hallmark service from the shell",
+               "hallmarkctl"};
+  app.require_subcommand(1);
+  app.failure_message([](const CLI::App*, const CLI::Error& e) {
+    return std::string("hallmarkctl: ") + e.what() + " (see --help)\n";
+  });
+  int exit_code = hallmark::ctl::kExitOk;
+  hallmark::ctl::AddKeysCommands(app, &exit_code);
+  hallmark::ctl::AddCodeCommands(app, &exit_code);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int rc = app.exit(e);
+    return rc == 0 ? hallmark::ctl::kExitOk : hallmark::ctl::kExitUsage;
+  }
+  return exit_code;
+}

@@ -1,0 +1,49 @@
+#include "crypto/code_signing.h"
+
+#include "common/status_macros.h"
+
+namespace hallmark::crypto {
+
+absl::StatusOr<std::string> SignUnit(const KeyRing& ring, absl::string_view gtin14,
+                                     absl::string_view serial, absl::string_view lot) {
+  const KeyRing::Key* key = ring.active();
+  if (key == nullptr) {
+    return absl::FailedPreconditionError("no ACTIVE signing key in the key ring");
+  }
+  const DigSigHeader header{kDigSigVersion, key->info.algorithm, key->info.id};
+  HALLMARK_ASSIGN_OR_RETURN(std::string signature,
+                            key->signer->Sign(DigSigMessage(header, gtin14, serial, lot)));
+  return FormatDigSig(header, signature);
+}
+
+CodeVerification VerifyUnitCode(const KeyRing& ring, const UnitCode& code) {
+  CodeVerification result;
+  absl::StatusOr<ParsedDigSig> parsed = ParseDigSig(code.digsig, &result.failure);
+  if (!parsed.ok()) return result;
+  result.key_id_known = true;
+  result.key_id = parsed->header.key_id;
+  const KeyRing::Key* key = ring.Find(parsed->header.key_id);
+  if (key == nullptr) {
+    result.failure = DigSigFailure::kUnknownKey;
+  } else if (key->info.state == KeyState::kRevoked) {
+    result.failure = DigSigFailure::kKeyRevoked;
+  } else if (key->info.algorithm != parsed->header.algorithm) {
+    result.failure = DigSigFailure::kAlgorithmMismatch;
+  } else {
+    const std::string message =
+        DigSigMessage(parsed->header, code.gtin, code.serial, code.lot);
+    switch (key->verifier->Verify(parsed->signature, message)) {
+      case SignatureCheck::kValid:
+        break;
+      case SignatureCheck::kNonCanonical:
+        result.failure = DigSigFailure::kNonCanonical;
+        break;
+      case SignatureCheck::kInvalid:
+        result.failure = DigSigFailure::kSignatureInvalid;
+        break;
+    }
+  }
+  return result;
+}
+
+}  // namespace hallmark::crypto

@@ -1,0 +1,43 @@
+// File: crypto/code_signing.h
+//
+// Signing and verifying unit codes with a KeyRing: the DIGSIG of crypto/digsig.h over a unit's
+// GTIN, serial and lot.
+//
+// Verification fails closed and says why (DigSigFailure, with a stable reason code): a code is
+// genuine only when its DIGSIG parses, names a known, non-revoked key of the same algorithm,
+// and its signature verifies over exactly this GTIN, serial and lot.
+//
+// Example:
+//   absl::StatusOr<std::string> digsig = SignUnit(ring, gtin14, serial, lot);
+//   CodeVerification v = VerifyUnitCode(ring, code);
+//   if (!v.ok()) LOG_REASON(ReasonCode(v.failure));
+#ifndef HALLMARK_CRYPTO_CODE_SIGNING_H_
+#define HALLMARK_CRYPTO_CODE_SIGNING_H_
+
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "crypto/digsig.h"
+#include "crypto/key_ring.h"
+#include "crypto/unit_code.h"
+
+namespace hallmark::crypto {
+
+// The DIGSIG for a unit, signed with the ring's ACTIVE key (FailedPrecondition without one).
+// Preconditions: `gtin14` normalised, `serial`/`lot` valid (lot empty for none).
+absl::StatusOr<std::string> SignUnit(const KeyRing& ring, absl::string_view gtin14,
+                                     absl::string_view serial, absl::string_view lot);
+
+struct CodeVerification {
+  DigSigFailure failure = DigSigFailure::kNone;
+  bool key_id_known = false;  // whether key_id below was decoded from the DIGSIG
+  KeyId key_id = 0;
+  bool ok() const { return failure == DigSigFailure::kNone; }
+};
+
+CodeVerification VerifyUnitCode(const KeyRing& ring, const UnitCode& code);
+
+}  // namespace hallmark::crypto
+
+#endif  // HALLMARK_CRYPTO_CODE_SIGNING_H_

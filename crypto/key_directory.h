@@ -1,0 +1,53 @@
+// File: crypto/key_directory.h
+//
+// KeyDirectory changes a keys directory (see crypto/key_ring.h for its layout): generate a new
+// signing key, retire a key, revoke a key. Every change holds an exclusive lock on the
+// directory (flock on ".lock"), writes new key files before the manifest, and replaces the
+// manifest atomically, so a crash leaves either the old or the new key set.
+//
+// Lifecycle: generate -> ACTIVE; the previous ACTIVE key becomes RETIRED. RETIRED and REVOKED
+// keys never sign again, so their private key file is deleted when they leave ACTIVE. A
+// revoked ACTIVE key leaves the directory without a signing key until the next generate.
+//
+// Example:
+//   absl::StatusOr<KeyDirectory> dir = KeyDirectory::Open("keys", /*create=*/true);
+//   absl::StatusOr<KeyInfo> key = dir->Generate(Algorithm::kEs256, absl::Now());
+#ifndef HALLMARK_CRYPTO_KEY_DIRECTORY_H_
+#define HALLMARK_CRYPTO_KEY_DIRECTORY_H_
+
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "crypto/key_manifest.h"
+
+namespace hallmark::crypto {
+
+class KeyDirectory {
+ public:
+  // Reads the manifest; with `create`, makes the directory (mode 0700) and an empty manifest
+  // when missing.
+  static absl::StatusOr<KeyDirectory> Open(const std::string& path, bool create);
+
+  const std::vector<KeyInfo>& keys() const { return keys_; }
+  const std::string& path() const { return path_; }
+
+  absl::StatusOr<KeyInfo> Generate(Algorithm algorithm, absl::Time now);
+  // ACTIVE -> RETIRED. Refused for a REVOKED key.
+  absl::Status Retire(KeyId id);
+  // ACTIVE or RETIRED -> REVOKED at `now`. Idempotent for a REVOKED key.
+  absl::Status Revoke(KeyId id, absl::Time now);
+
+ private:
+  explicit KeyDirectory(std::string path) : path_(std::move(path)) {}
+  absl::Status Reload();
+  absl::Status Commit(const std::vector<KeyInfo>& keys);
+
+  std::string path_;
+  std::vector<KeyInfo> keys_;
+};
+
+}  // namespace hallmark::crypto
+
+#endif  // HALLMARK_CRYPTO_KEY_DIRECTORY_H_

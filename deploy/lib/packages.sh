@@ -1,0 +1,39 @@
+# shellcheck shell=bash
+# Debian bookworm packages Hallmark builds, tests and runs with. Sourced by tests/run.sh,
+# deploy/quickstart.sh and bench scripts; installs only what is missing, so a warm machine
+# spends no time here.
+
+HALLMARK_BUILD_PACKAGES=(
+  build-essential cmake pkg-config openssl
+  libssl-dev libabsl-dev libcli11-dev
+  libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
+  libhiredis-dev libevent-dev
+  libgtest-dev libgmock-dev libbenchmark-dev
+  redis-server
+)
+HALLMARK_FUZZ_PACKAGES=(clang-14 libclang-rt-14-dev)
+
+# hallmark_missing_packages PKG... : prints the packages that are not installed.
+hallmark_missing_packages() {
+  local p
+  for p in "$@"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || echo "$p"
+  done
+}
+
+# hallmark_ensure_packages PKG... : apt-get installs the missing ones (non-interactive).
+hallmark_ensure_packages() {
+  local missing
+  missing=$(hallmark_missing_packages "$@")
+  [ -z "$missing" ] && return 0
+  local sudo=""
+  [ "$(id -u)" -ne 0 ] && sudo="sudo"
+  echo "Installing missing packages: $(echo $missing | tr '\n' ' ')" >&2
+  export DEBIAN_FRONTEND=noninteractive
+  # shellcheck disable=SC2086
+  if ! $sudo apt-get install -y -q --no-install-recommends $missing >/dev/null; then
+    $sudo apt-get update -q >/dev/null
+    # shellcheck disable=SC2086
+    $sudo apt-get install -y -q --no-install-recommends $missing >/dev/null
+  fi
+}

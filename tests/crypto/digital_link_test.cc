@@ -1,0 +1,117 @@
+#include "crypto/digital_link.h"
+
+#include <string>
+
+#include "crypto/unit_code.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "tests/common/status_matchers.h"
+
+namespace hallmark::crypto {
+namespace {
+
+using ::hallmark::testing::IsOk;
+using ::hallmark::testing::StatusIs;
+using ::testing::HasSubstr;
+
+TEST(DigitalLinkTest, FormatsStandardQualifierOrder) {
+  UnitCode code{"09506000134352", "ABC123", "L42", "AQ3-_z"};
+  EXPECT_EQ(*FormatDigitalLink("id.brand.example", code),
+            "https://id.brand.example/01/09506000134352/10/L42/21/ABC123?8030=AQ3-_z");
+  code.lot.clear();
+  code.digsig.clear();
+  EXPECT_EQ(*FormatDigitalLink("id.brand.example:8443", code),
+            "https://id.brand.example:8443/01/09506000134352/21/ABC123");
+}
+
+TEST(DigitalLinkTest, PercentEncodesEverythingButUnreserved) {
+  UnitCode code{"09506000134352", "a/b?c%d#e(f)", "x y", ""};
+  EXPECT_EQ(*FormatDigitalLink("h.example", code),
+            "https://h.example/01/09506000134352/10/x%20y/21/a%2Fb%3Fc%25d%23e%28f%29");
+}
+
+TEST(DigitalLinkTest, RoundTripsEveryCset82Character) {
+  const std::string all =
+      "!\"%&'()*+,-./0123456789:;<=>?ABCDEFGHIJKLMNOPQRSTUVWXYZ_abcdefghijklmnopqrstuvwxyz";
+  for (size_t i = 0; i < all.size(); i += 20) {
+    UnitCode code{"09506000134352", all.substr(i, 20), all.substr(all.size() - 1 - i / 20, 1),
+                  "Zz0-_"};
+    absl::StatusOr<std::string> uri = FormatDigitalLink("h.example", code);
+    ASSERT_THAT(uri, IsOk());
+    EXPECT_EQ(*ParseDigitalLink(*uri), code) << *uri;
+    EXPECT_EQ(*ParseScannedCode(*uri), code);
+  }
+}
+
+TEST(DigitalLinkTest, ParsesWhatOtherGeneratorsProduce) {
+  const struct {
+    const char* uri;
+    UnitCode want;
+  } kCases[] = {
+      {"https://example.com/01/09506000134352/21/ABC", {"09506000134352", "ABC", "", ""}},
+      {"HTTP://Example.COM/01/09506000134352/21/ABC", {"09506000134352", "ABC", "", ""}},
+      {"https://example.com/some/prefix/01/09506000134352/21/ABC",
+       {"09506000134352", "ABC", "", ""}},
+      {"https://example.com/01/9506000134352/21/ABC", {"09506000134352", "ABC", "", ""}},
+      {"https://example.com/01/09506000134352/21/ABC/10/L1", {"09506000134352", "ABC", "L1", ""}},
+      {"https://example.com/01/09506000134352/22/V1/10/L1/21/ABC",
+       {"09506000134352", "ABC", "L1", ""}},
+      {"https://example.com/01/09506000134352/21/A%2fB?linkType=gs1:pip&8030=QQ#frag",
+       {"09506000134352", "A/B", "", "QQ"}},
+      {"https://example.com/01/09506000134352/21/21", {"09506000134352", "21", "", ""}},
+  };
+  for (const auto& c : kCases) {
+    absl::StatusOr<UnitCode> code = ParseDigitalLink(c.uri);
+    ASSERT_THAT(code, IsOk()) << c.uri;
+    EXPECT_EQ(*code, c.want) << c.uri;
+  }
+}
+
+TEST(DigitalLinkTest, RejectsMalformedUris) {
+  const struct {
+    const char* uri;
+    const char* why;
+  } kCases[] = {
+      {"ftp://example.com/01/09506000134352/21/A", "scheme"},
+      {"https://example.com", "missing host or path"},
+      {"https:///01/09506000134352/21/A", "missing host"},
+      {"https://example.com/21/ABC", "primary key"},
+      {"https://example.com/01/09506000134352", "serial is missing"},
+      {"https://example.com/01/09506000134353/21/A", "check digit"},
+      {"https://example.com/01/09506000134352/21/A%2", "percent"},
+      {"https://example.com/01/09506000134352/21/A%zz", "percent"},
+      {"https://example.com/01/09506000134352/21/A%00", "%00"},
+      {"https://example.com/01/09506000134352/21/A%20B", "character set 82"},
+      {"https://example.com/01/09506000134352/21/A/21/B", "more than once"},
+      {"https://example.com/01/09506000134352/21/A?8030=x&8030=y", "more than once"},
+      {"https://example.com/01/09506000134352/21/A?8030=a.b", "character set 64"},
+      {"https://example.com/01/09506000134352/21/A/", "primary key"},
+  };
+  for (const auto& c : kCases) {
+    EXPECT_THAT(ParseDigitalLink(c.uri),
+                StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr(c.why)))
+        << c.uri;
+  }
+}
+
+TEST(DigitalLinkTest, ValidatesResolverHost) {
+  EXPECT_THAT(ValidateResolverHost("id.brand.example"), IsOk());
+  EXPECT_THAT(ValidateResolverHost("127.0.0.1:8080"), IsOk());
+  for (const char* bad : {"", "a/b", "a b", "h:", "h:port", "h:1:2", "user@h"}) {
+    EXPECT_THAT(ValidateResolverHost(bad),
+                StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("resolver_host")))
+        << bad;
+  }
+  EXPECT_FALSE(FormatDigitalLink("a/b", UnitCode{"09506000134352", "A", "", ""}).ok());
+}
+
+TEST(ScannedCodeTest, DispatchesOnFormAndStripsScannerLineEnd) {
+  EXPECT_EQ(ParseScannedCode("(01)09506000134352(21)A\r\n")->serial, "A");
+  EXPECT_EQ(ParseScannedCode("https://x.example/01/09506000134352/21/B\n")->serial, "B");
+  EXPECT_THAT(ParseScannedCode(""), StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(ParseScannedCode(std::string(513, '(')),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("512")));
+}
+
+}  // namespace
+}  // namespace hallmark::crypto

@@ -1,0 +1,18 @@
+// libFuzzer target: Digital Link parsing never crashes, and whatever parses survives a
+// format/parse round trip unchanged.
+#include <cstdint>
+#include <cstdlib>
+
+#include "crypto/digital_link.h"
+#include "crypto/unit_code.h"
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  const absl::string_view input(reinterpret_cast<const char*>(data), size);
+  absl::StatusOr<hallmark::crypto::UnitCode> code = hallmark::crypto::ParseDigitalLink(input);
+  if (!code.ok()) return 0;
+  absl::StatusOr<std::string> uri = hallmark::crypto::FormatDigitalLink("id.example.com", *code);
+  if (!uri.ok()) std::abort();
+  auto again = hallmark::crypto::ParseScannedCode(*uri);
+  if (!again.ok() || *again != *code) std::abort();
+  return 0;
+}

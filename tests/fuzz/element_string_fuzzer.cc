@@ -1,0 +1,18 @@
+// libFuzzer target: element-string parsing never crashes, and whatever parses survives a
+// format/parse round trip unchanged (bracketed and raw forms).
+#include <cstdint>
+#include <cstdlib>
+
+#include "crypto/element_string.h"
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  const absl::string_view input(reinterpret_cast<const char*>(data), size);
+  absl::StatusOr<hallmark::crypto::UnitCode> code = hallmark::crypto::ParseElementString(input);
+  if (!code.ok()) return 0;
+  auto bracketed = hallmark::crypto::ParseElementString(
+      hallmark::crypto::FormatBracketedElementString(*code));
+  auto raw =
+      hallmark::crypto::ParseElementString(hallmark::crypto::FormatRawElementString(*code, "]d2"));
+  if (!bracketed.ok() || *bracketed != *code || !raw.ok() || *raw != *code) std::abort();
+  return 0;
+}
