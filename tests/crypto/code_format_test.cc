@@ -1,0 +1,105 @@
+// Re-computes every test vector published in docs/code-format.md from the document itself, so
+// the document and the code cannot drift apart.
+#include <map>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/strings/escaping.h"
+#include "absl/strings/str_replace.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
+#include "common/files.h"
+#include "crypto/code_signing.h"
+#include "crypto/digital_link.h"
+#include "crypto/element_string.h"
+#include "crypto/gs1.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "tests/common/status_matchers.h"
+#include "tests/common/test_keys.h"
+
+namespace hallmark::crypto {
+namespace {
+
+using ::hallmark::testing::IsOk;
+using Vector = std::map<std::string, std::string>;
+
+std::string Doc() {
+  absl::StatusOr<std::string> doc = ReadFile(HALLMARK_SOURCE_DIR "/docs/code-format.md");
+  EXPECT_THAT(doc, IsOk());
+  return doc.ok() ? *doc : std::string();
+}
+
+// Every ```vector block as "key: value" pairs.
+std::vector<Vector> Vectors() {
+  std::vector<Vector> vectors;
+  const std::string doc = Doc();
+  for (size_t at = doc.find("```vector\n"); at != std::string::npos;
+       at = doc.find("```vector\n", at + 1)) {
+    const size_t begin = at + 10;
+    const size_t end = doc.find("```", begin);
+    Vector v;
+    for (absl::string_view line : absl::StrSplit(doc.substr(begin, end - begin), '\n')) {
+      std::pair<std::string, std::string> kv = absl::StrSplit(line, absl::MaxSplits(':', 1));
+      if (!kv.first.empty()) v[kv.first] = std::string(absl::StripLeadingAsciiWhitespace(kv.second));
+    }
+    vectors.push_back(v);
+  }
+  return vectors;
+}
+
+std::unique_ptr<KeyRing> RingFor(Algorithm algorithm) {
+  const bool es = algorithm == Algorithm::kEs256;
+  std::vector<std::pair<KeyInfo, std::unique_ptr<KeyMaterial>>> keys;
+  keys.emplace_back(
+      KeyInfo{es ? testing::kTestEs256KeyId : testing::kTestEd25519KeyId, algorithm,
+              KeyState::kActive, absl::UnixEpoch()},
+      *KeyMaterial::FromPrivatePem(
+          es ? testing::kTestEs256PrivatePem : testing::kTestEd25519PrivatePem, algorithm));
+  return *KeyRing::New(std::move(keys));
+}
+
+TEST(CodeFormatTest, DocumentPublishesTheTestKeys) {
+  const std::string doc = Doc();
+  for (absl::string_view pem :
+       {testing::kTestEs256PrivatePem, testing::kTestEs256PublicPem,
+        testing::kTestEd25519PrivatePem, testing::kTestEd25519PublicPem}) {
+    EXPECT_NE(doc.find(std::string(pem)), std::string::npos) << pem;
+  }
+}
+
+TEST(CodeFormatTest, EveryVectorIsReproduced) {
+  const std::vector<Vector> vectors = Vectors();
+  ASSERT_EQ(vectors.size(), 3u);
+  for (const Vector& v : vectors) {
+    SCOPED_TRACE(v.at("name"));
+    const Algorithm algorithm = *ParseAlgorithm(v.at("algorithm"));
+    const std::unique_ptr<KeyRing> ring = RingFor(algorithm);
+    ASSERT_EQ(FormatKeyId(ring->active()->info.id), v.at("key_id"));
+    const UnitCode code{v.at("gtin"), v.at("serial"), v.at("lot"), v.at("digsig")};
+    ASSERT_EQ(*NormalizeGtin(code.gtin), code.gtin);
+
+    const DigSigHeader header{kDigSigVersion, algorithm, ring->active()->info.id};
+    EXPECT_EQ(absl::BytesToHexString(DigSigMessage(header, code.gtin, code.serial, code.lot)),
+              v.at("message_hex"));
+    EXPECT_TRUE(VerifyUnitCode(*ring, code).ok());
+    if (algorithm == Algorithm::kEd25519) {
+      EXPECT_EQ(*SignUnit(*ring, code.gtin, code.serial, code.lot), code.digsig);
+    }
+
+    EXPECT_EQ(*FormatDigitalLink("id.example.com", code), v.at("digital_link"));
+    EXPECT_EQ(FormatBracketedElementString(code), v.at("element_string"));
+    const std::string raw = absl::StrReplaceAll(v.at("raw_element_string"), {{"{GS}", "\x1d"}});
+    EXPECT_EQ(FormatRawElementString(code, "]d2"), raw);
+    for (const std::string& printed : {v.at("digital_link"), v.at("element_string"), raw}) {
+      absl::StatusOr<UnitCode> parsed = ParseScannedCode(printed);
+      ASSERT_THAT(parsed, IsOk());
+      EXPECT_EQ(*parsed, code);
+    }
+  }
+}
+
+}  // namespace
+}  // namespace hallmark::crypto
