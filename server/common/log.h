@@ -1,0 +1,28 @@
+// File: server/common/log.h
+//
+// Structured logging: one JSON object per line on stderr, e.g.
+//   {"ts":"2026-11-28T22:00:00.123Z","level":"info","msg":"listening","addr":"127.0.0.1:50051"}
+// Never pass secrets (tokens, keys, full codes) as fields. Thread-safe.
+#ifndef HALLMARK_SERVER_COMMON_LOG_H_
+#define HALLMARK_SERVER_COMMON_LOG_H_
+
+#include <initializer_list>
+#include <string>
+#include <utility>
+
+#include "absl/strings/string_view.h"
+
+namespace hallmark::log {
+
+using Field = std::pair<absl::string_view, std::string>;
+
+void Info(absl::string_view msg, std::initializer_list<Field> fields = {});
+void Warn(absl::string_view msg, std::initializer_list<Field> fields = {});
+void Error(absl::string_view msg, std::initializer_list<Field> fields = {});
+
+// JSON string literal for `s` (quotes included), escaping as RFC 8259 requires.
+std::string JsonQuote(absl::string_view s);
+
+}  // namespace hallmark::log
+
+#endif  // HALLMARK_SERVER_COMMON_LOG_H_

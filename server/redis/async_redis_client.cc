@@ -1,0 +1,373 @@
+#include "server/redis/async_redis_client.h"
+
+#include <event2/event.h>
+#include <event2/thread.h>
+#include <hiredis/adapters/libevent.h>
+#include <hiredis/async.h>
+#include <hiredis/hiredis.h>
+
+#include <csignal>
+#include <mutex>
+#include <utility>
+
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
+
+namespace hallmark::redis {
+
+struct AsyncRedisClient::Pending {
+  AsyncRedisClient* client = nullptr;
+  std::vector<std::string> argv;
+  absl::Time deadline;
+  ReplyCallback done;
+  event* timer = nullptr;
+  bool finished = false;   // `done` has run
+  bool in_flight = false;  // hiredis holds this as privdata until it calls OnReply
+};
+
+namespace {
+
+timeval TimevalIn(absl::Duration d) {
+  if (d < absl::ZeroDuration()) d = absl::ZeroDuration();
+  return absl::ToTimeval(d);
+}
+
+RedisReply Convert(const redisReply* r) {
+  RedisReply out;
+  switch (r->type) {
+    case REDIS_REPLY_STRING:
+      out.type = RedisReply::Type::kString;
+      out.str.assign(r->str, r->len);
+      break;
+    case REDIS_REPLY_STATUS:
+      out.type = RedisReply::Type::kStatus;
+      out.str.assign(r->str, r->len);
+      break;
+    case REDIS_REPLY_ERROR:
+      out.type = RedisReply::Type::kError;
+      out.str.assign(r->str, r->len);
+      break;
+    case REDIS_REPLY_INTEGER:
+      out.type = RedisReply::Type::kInteger;
+      out.integer = r->integer;
+      break;
+    case REDIS_REPLY_ARRAY:
+      out.type = RedisReply::Type::kArray;
+      out.elements.reserve(r->elements);
+      for (size_t i = 0; i < r->elements; ++i) out.elements.push_back(Convert(r->element[i]));
+      break;
+    default:
+      out.type = RedisReply::Type::kNil;
+  }
+  return out;
+}
+
+
+}  // namespace
+
+std::string RedisAddress::ToString() const {
+  return unix_path.empty() ? absl::StrCat("tcp://", host, ":", port)
+                           : absl::StrCat("unix://", unix_path);
+}
+
+absl::StatusOr<RedisAddress> ParseRedisAddress(absl::string_view address) {
+  RedisAddress out;
+  if (absl::ConsumePrefix(&address, "unix://")) {
+    if (address.empty() || address.front() != '/') {
+      return absl::InvalidArgumentError("redis: unix:// needs an absolute path (unix:///path)");
+    }
+    out.unix_path = std::string(address);
+    return out;
+  }
+  if (absl::ConsumePrefix(&address, "tcp://")) {
+    const size_t colon = address.rfind(':');
+    if (colon == absl::string_view::npos || colon == 0 ||
+        !absl::SimpleAtoi(address.substr(colon + 1), &out.port) || out.port <= 0 ||
+        out.port > 65535) {
+      return absl::InvalidArgumentError("redis: expected tcp://host:port");
+    }
+    out.host = std::string(address.substr(0, colon));
+    return out;
+  }
+  return absl::InvalidArgumentError("redis: address must start with unix:// or tcp://");
+}
+
+AsyncRedisClient::AsyncRedisClient(Options options, RedisAddress address)
+    : options_(std::move(options)), address_(std::move(address)),
+      backoff_(options_.reconnect_min) {}
+
+absl::StatusOr<std::unique_ptr<AsyncRedisClient>> AsyncRedisClient::Start(Options options) {
+  absl::StatusOr<RedisAddress> address = ParseRedisAddress(options.address);
+  if (!address.ok()) return address.status();
+  static std::once_flag once;
+  std::call_once(once, [] {
+    evthread_use_pthreads();
+    std::signal(SIGPIPE, SIG_IGN);  // a dead Redis must not kill us on write
+  });
+  std::unique_ptr<AsyncRedisClient> client(
+      new AsyncRedisClient(std::move(options), *std::move(address)));
+  client->base_ = event_base_new();
+  if (client->base_ == nullptr) return absl::InternalError("redis: event_base_new failed");
+  client->wakeup_ = event_new(client->base_, -1, 0, &OnWakeup, client.get());
+  client->reconnect_timer_ = evtimer_new(client->base_, &OnReconnectTimer, client.get());
+  client->handshake_timer_ = evtimer_new(client->base_, &OnHandshakeTimeout, client.get());
+  client->thread_ = std::thread([c = client.get()] { c->Loop(); });
+  event_active(client->reconnect_timer_, EV_TIMEOUT, 0);  // first connect, on the loop
+  return client;
+}
+
+AsyncRedisClient::~AsyncRedisClient() {
+  {
+    absl::MutexLock lock(&mu_);
+    stopping_ = true;
+  }
+  Wake();
+  if (thread_.joinable()) thread_.join();
+  event_free(wakeup_);
+  event_free(reconnect_timer_);
+  event_free(handshake_timer_);
+  event_base_free(base_);
+}
+
+void AsyncRedisClient::Loop() { event_base_loop(base_, EVLOOP_NO_EXIT_ON_EMPTY); }
+
+void AsyncRedisClient::Wake() { event_active(wakeup_, EV_READ, 0); }
+
+void AsyncRedisClient::Execute(std::vector<std::string> argv, absl::Time deadline,
+                               ReplyCallback done) {
+  auto* p = new Pending{this, std::move(argv), deadline, std::move(done)};
+  {
+    absl::MutexLock lock(&mu_);
+    queue_.push_back(p);
+  }
+  Wake();
+}
+
+absl::Status AsyncRedisClient::WaitUntilReady(absl::Duration timeout) {
+  absl::MutexLock lock(&mu_);
+  mu_.AwaitWithTimeout(absl::Condition(&ready_mirror_), timeout);
+  return ready_mirror_ ? absl::OkStatus() : last_error_;
+}
+
+void AsyncRedisClient::SetReady(bool ready, const absl::Status& why) {
+  const bool was = ready_.exchange(ready, std::memory_order_acq_rel);
+  {
+    absl::MutexLock lock(&mu_);
+    ready_mirror_ = ready;
+    if (!why.ok()) last_error_ = why;
+  }
+  if (was != ready && options_.on_state_change) options_.on_state_change(ready, why);
+}
+
+void AsyncRedisClient::OnWakeup(int, short, void* self) {
+  static_cast<AsyncRedisClient*>(self)->DrainQueue();
+}
+
+void AsyncRedisClient::DrainQueue() {
+  std::vector<Pending*> batch;
+  bool stopping;
+  {
+    absl::MutexLock lock(&mu_);
+    batch.swap(queue_);
+    stopping = stopping_;
+  }
+  for (Pending* p : batch) {
+    if (stopping || !ready()) {
+      Complete(p, absl::UnavailableError(stopping ? "redis: client shutting down"
+                                                  : "redis: not connected"));
+    } else {
+      Dispatch(p);
+    }
+  }
+  if (stopping) {
+    DropConnection(absl::UnavailableError("redis: client shutting down"));
+    event_del(reconnect_timer_);
+    event_del(handshake_timer_);
+    event_base_loopbreak(base_);
+  }
+}
+
+void AsyncRedisClient::Dispatch(Pending* p) {
+  const absl::Duration left = p->deadline - absl::Now();
+  if (left <= absl::ZeroDuration() || ctx_ == nullptr) {
+    Complete(p, absl::UnavailableError(ctx_ == nullptr ? "redis: not connected"
+                                                       : "redis: deadline passed before sending"));
+    return;
+  }
+  std::vector<const char*> args;
+  std::vector<size_t> lens;
+  args.reserve(p->argv.size());
+  lens.reserve(p->argv.size());
+  for (const std::string& a : p->argv) {
+    args.push_back(a.data());
+    lens.push_back(a.size());
+  }
+  if (redisAsyncCommandArgv(ctx_, &OnReply, p, static_cast<int>(args.size()), args.data(),
+                            lens.data()) != REDIS_OK) {
+    Complete(p, absl::UnavailableError("redis: could not queue command"));
+    return;
+  }
+  p->in_flight = true;
+  p->timer = evtimer_new(base_, &OnCommandTimeout, p);
+  const timeval tv = TimevalIn(left);
+  evtimer_add(p->timer, &tv);
+}
+
+void AsyncRedisClient::Complete(Pending* p, absl::StatusOr<RedisReply> result) {
+  if (!p->finished) {
+    p->finished = true;
+    if (p->timer != nullptr) {
+      event_free(p->timer);
+      p->timer = nullptr;
+    }
+    ReplyCallback done = std::move(p->done);
+    p->argv.clear();
+    done(std::move(result));
+  }
+  if (!p->in_flight) delete p;
+}
+
+void AsyncRedisClient::OnCommandTimeout(int, short, void* pending) {
+  Complete(static_cast<Pending*>(pending),
+           absl::UnavailableError("redis: no reply within the deadline"));
+}
+
+void AsyncRedisClient::OnReply(redisAsyncContext*, void* reply, void* pending) {
+  auto* p = static_cast<Pending*>(pending);
+  p->in_flight = false;
+  if (reply == nullptr) {
+    Complete(p, absl::UnavailableError("redis: connection lost"));
+  } else {
+    Complete(p, Convert(static_cast<redisReply*>(reply)));
+  }
+}
+
+void AsyncRedisClient::OnReconnectTimer(int, short, void* self) {
+  static_cast<AsyncRedisClient*>(self)->Connect();
+}
+
+void AsyncRedisClient::Connect() {
+  {
+    absl::MutexLock lock(&mu_);
+    if (stopping_) return;
+  }
+  redisAsyncContext* c = address_.unix_path.empty()
+                             ? redisAsyncConnect(address_.host.c_str(), address_.port)
+                             : redisAsyncConnectUnix(address_.unix_path.c_str());
+  if (c == nullptr || c->err != 0) {
+    SetReady(false, absl::UnavailableError(absl::StrCat(
+                        "redis: cannot connect to ", address_.ToString(), ": ",
+                        c != nullptr ? c->errstr : "out of memory")));
+    if (c != nullptr) redisAsyncFree(c);
+    ScheduleReconnect();
+    return;
+  }
+  c->data = this;
+  redisLibeventAttach(c, base_);
+  redisAsyncSetConnectCallback(c, &OnConnect);
+  redisAsyncSetDisconnectCallback(c, &OnDisconnect);
+  ctx_ = c;
+  const timeval tv = TimevalIn(options_.handshake_timeout);
+  evtimer_add(handshake_timer_, &tv);
+}
+
+void AsyncRedisClient::OnConnect(const redisAsyncContext* c, int status) {
+  auto* self = static_cast<AsyncRedisClient*>(c->data);
+  if (c != self->ctx_) return;
+  if (status != REDIS_OK) {
+    // hiredis frees the context after this callback.
+    self->ctx_ = nullptr;
+    event_del(self->handshake_timer_);
+    self->SetReady(false, absl::UnavailableError(absl::StrCat(
+                              "redis: cannot connect to ", self->address_.ToString(), ": ",
+                              c->errstr)));
+    self->ScheduleReconnect();
+    return;
+  }
+  self->StartInit();
+}
+
+// Collects the replies of the init commands, then applies the check.
+struct AsyncRedisClient::Handshake {
+  AsyncRedisClient* client;
+  redisAsyncContext* ctx;
+  std::vector<RedisReply> replies;
+  size_t outstanding;
+  absl::Status failure;
+};
+
+void AsyncRedisClient::StartInit() {
+  auto hs = std::make_shared<Handshake>(
+      Handshake{this, ctx_, std::vector<RedisReply>(options_.init_commands.size()),
+                options_.init_commands.size(), absl::OkStatus()});
+  auto finish = [](const std::shared_ptr<Handshake>& h) {
+    AsyncRedisClient* self = h->client;
+    if (h->ctx != self->ctx_) return;  // that connection is gone already
+    absl::Status s = h->failure;
+    if (s.ok() && self->options_.check_init) s = self->options_.check_init(h->replies);
+    if (!s.ok()) {
+      self->DropConnection(s);
+      return;
+    }
+    event_del(self->handshake_timer_);
+    self->backoff_ = self->options_.reconnect_min;
+    self->SetReady(true, absl::OkStatus());
+  };
+  if (options_.init_commands.empty()) {
+    finish(hs);
+    return;
+  }
+  const absl::Time deadline = absl::Now() + options_.handshake_timeout;
+  for (size_t i = 0; i < options_.init_commands.size(); ++i) {
+    auto* p = new Pending{this, options_.init_commands[i], deadline,
+                          [hs, i, finish](absl::StatusOr<RedisReply> r) {
+                            if (r.ok()) {
+                              hs->replies[i] = *std::move(r);
+                            } else if (hs->failure.ok()) {
+                              hs->failure = r.status();
+                            }
+                            if (--hs->outstanding == 0) finish(hs);
+                          }};
+    Dispatch(p);
+  }
+}
+
+void AsyncRedisClient::OnHandshakeTimeout(int, short, void* self) {
+  static_cast<AsyncRedisClient*>(self)->DropConnection(
+      absl::UnavailableError("redis: connect/init did not finish in time"));
+}
+
+void AsyncRedisClient::DropConnection(const absl::Status& why) {
+  event_del(handshake_timer_);
+  SetReady(false, why);
+  if (ctx_ != nullptr) {
+    redisAsyncContext* c = ctx_;
+    ctx_ = nullptr;      // OnDisconnect ignores contexts that are no longer current
+    redisAsyncFree(c);   // in-flight commands get OnReply(nullptr) -> UNAVAILABLE
+  }
+  bool stopping;
+  {
+    absl::MutexLock lock(&mu_);
+    stopping = stopping_;
+  }
+  if (!stopping) ScheduleReconnect();
+}
+
+void AsyncRedisClient::OnDisconnect(const redisAsyncContext* c, int status) {
+  auto* self = static_cast<AsyncRedisClient*>(c->data);
+  if (c != self->ctx_) return;
+  self->ctx_ = nullptr;  // hiredis frees it after this callback
+  self->DropConnection(absl::UnavailableError(
+      absl::StrCat("redis: connection to ", self->address_.ToString(), " lost")));
+}
+
+void AsyncRedisClient::ScheduleReconnect() {
+  if (evtimer_pending(reconnect_timer_, nullptr)) return;
+  const timeval tv = TimevalIn(backoff_);
+  evtimer_add(reconnect_timer_, &tv);
+  backoff_ = std::min(backoff_ * 2, options_.reconnect_max);
+}
+
+}  // namespace hallmark::redis

@@ -1,0 +1,121 @@
+// File: server/redis/async_redis_client.h
+//
+// AsyncRedisClient: RedisClient on hiredis's async API and a libevent loop in one dedicated
+// thread. Callers on any thread queue commands; the loop writes them (pipelined) and finishes
+// each from its reply, so no gRPC thread ever blocks on Redis.
+//
+// hiredis 0.14 has no command timeouts, so every command arms its own timer: at its deadline
+// the callback gets UNAVAILABLE and a late reply is dropped. Connection loss fails everything
+// in flight with UNAVAILABLE; the client reconnects by itself with exponential backoff and,
+// after every connect, runs the init commands (e.g. FUNCTION LOAD REPLACE, CONFIG GET) and
+// their check before it reports ready. While not ready, commands fail fast with UNAVAILABLE.
+//
+// Example:
+//   AsyncRedisClient::Options o;
+//   o.address = "unix:///var/run/redis.sock";
+//   auto client = AsyncRedisClient::Start(std::move(o));
+//   (*client)->WaitUntilReady(absl::Seconds(5));
+#ifndef HALLMARK_SERVER_REDIS_ASYNC_REDIS_CLIENT_H_
+#define HALLMARK_SERVER_REDIS_ASYNC_REDIS_CLIENT_H_
+
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "server/redis/redis_client.h"
+
+struct event;
+struct event_base;
+struct redisAsyncContext;
+
+namespace hallmark::redis {
+
+// "unix:///path/to.sock" or "tcp://host:port" (IPv4 address or name).
+struct RedisAddress {
+  std::string unix_path;  // set for unix sockets
+  std::string host;
+  int port = 0;
+  std::string ToString() const;
+};
+absl::StatusOr<RedisAddress> ParseRedisAddress(absl::string_view address);
+
+class AsyncRedisClient final : public RedisClient {
+ public:
+  struct Options {
+    std::string address;
+    // Sent, pipelined, after every connect; `check_init` judges their replies. A failing
+    // check (e.g. a non-durable Redis) keeps the client not ready and retries later.
+    std::vector<std::vector<std::string>> init_commands;
+    std::function<absl::Status(const std::vector<RedisReply>&)> check_init;
+    absl::Duration handshake_timeout = absl::Seconds(5);  // connect + init
+    absl::Duration reconnect_min = absl::Milliseconds(50);
+    absl::Duration reconnect_max = absl::Seconds(1);
+    // Told about every readiness change (logging, health). Runs on the loop thread.
+    std::function<void(bool ready, const absl::Status& why)> on_state_change;
+  };
+
+  static absl::StatusOr<std::unique_ptr<AsyncRedisClient>> Start(Options options);
+  // Fails everything pending with UNAVAILABLE and joins the loop thread.
+  ~AsyncRedisClient() override;
+
+  void Execute(std::vector<std::string> argv, absl::Time deadline, ReplyCallback done) override;
+  bool ready() const override { return ready_.load(std::memory_order_acquire); }
+
+  // Blocks until ready; after `timeout`, returns the last connection or init error.
+  absl::Status WaitUntilReady(absl::Duration timeout);
+
+ private:
+  struct Pending;
+  struct Handshake;
+
+  AsyncRedisClient(Options options, RedisAddress address);
+  void Loop();
+  void Wake();
+  void SetReady(bool ready, const absl::Status& why);
+
+  // Loop-thread only:
+  void DrainQueue();
+  void Dispatch(Pending* p);
+  void Connect();
+  void StartInit();
+  void DropConnection(const absl::Status& why);
+  void ScheduleReconnect();
+
+  static void OnWakeup(int, short, void* self);
+  static void OnReconnectTimer(int, short, void* self);
+  static void OnHandshakeTimeout(int, short, void* self);
+  static void OnCommandTimeout(int, short, void* pending);
+  static void OnReply(redisAsyncContext* c, void* reply, void* pending);
+  static void OnConnect(const redisAsyncContext* c, int status);
+  static void OnDisconnect(const redisAsyncContext* c, int status);
+  static void Complete(Pending* p, absl::StatusOr<RedisReply> result);
+
+  const Options options_;
+  const RedisAddress address_;
+  event_base* base_ = nullptr;
+  event* wakeup_ = nullptr;
+  event* reconnect_timer_ = nullptr;
+  event* handshake_timer_ = nullptr;
+  redisAsyncContext* ctx_ = nullptr;
+  absl::Duration backoff_;
+  std::atomic<bool> ready_{false};
+  std::thread thread_;
+
+  absl::Mutex mu_;
+  std::vector<Pending*> queue_ ABSL_GUARDED_BY(mu_);
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  bool ready_mirror_ ABSL_GUARDED_BY(mu_) = false;
+  absl::Status last_error_ ABSL_GUARDED_BY(mu_) = absl::UnavailableError("redis: connecting");
+};
+
+}  // namespace hallmark::redis
+
+#endif  // HALLMARK_SERVER_REDIS_ASYNC_REDIS_CLIENT_H_

@@ -1,0 +1,187 @@
+#include "server/registry/redis_registry.h"
+
+#include <utility>
+
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "server/registry/function_library.h"
+
+namespace hallmark::registry {
+namespace {
+
+using redis::RedisReply;
+
+// The batch fields in the order hallmark.lua's BATCH_FIELDS lists them.
+std::vector<std::string> BatchValues(const BatchSpec& s) {
+  return {s.issuer, s.request_id,  s.kind,  s.format, absl::StrCat(s.count), s.lot,
+          s.sku,    s.key_id,      absl::StrCat(s.issued_at), "",  s.seed, s.plant,
+          s.prefix, s.day,         s.fingerprint};
+}
+
+uint64_t ToUint(const RedisReply& r) {
+  if (r.type == RedisReply::Type::kInteger) return static_cast<uint64_t>(r.integer);
+  uint64_t v = 0;
+  return absl::SimpleAtoi(r.str, &v) ? v : 0;
+}
+
+int64_t ToInt(const RedisReply& r) {
+  if (r.type == RedisReply::Type::kInteger) return r.integer;
+  int64_t v = 0;
+  return absl::SimpleAtoi(r.str, &v) ? v : 0;
+}
+
+absl::StatusOr<Batch> ParseBatch(const RedisReply& r) {
+  if (!r.is_array() || r.elements.size() != 17) {
+    return absl::InternalError("registry: unexpected reply to hm_begin_batch");
+  }
+  const std::vector<RedisReply>& e = r.elements;
+  Batch b;
+  b.id = ToUint(e[0]);
+  b.existed = ToUint(e[1]) != 0;
+  BatchSpec& s = b.stored;
+  s.issuer = e[2].str;
+  s.request_id = e[3].str;
+  s.kind = e[4].str;
+  s.format = e[5].str;
+  s.count = ToUint(e[6]);
+  s.lot = e[7].str;
+  s.sku = e[8].str;
+  s.key_id = e[9].str;
+  s.issued_at = ToInt(e[10]);
+  b.counter_start = ToUint(e[11]);
+  s.seed = e[12].str;
+  s.plant = e[13].str;
+  s.prefix = e[14].str;
+  s.day = e[15].str;
+  s.fingerprint = e[16].str;
+  return b;
+}
+
+absl::StatusOr<RegisterResult> ParseRegister(const RedisReply& r, size_t n) {
+  if (r.type != RedisReply::Type::kString || r.str.size() != n + 1 ||
+      (r.str[0] != 'W' && r.str[0] != 'X')) {
+    return absl::InternalError("registry: unexpected reply to hm_register");
+  }
+  RegisterResult result;
+  result.written = r.str[0] == 'W';
+  result.outcomes.reserve(n);
+  for (size_t i = 1; i < r.str.size(); ++i) {
+    result.outcomes.push_back(static_cast<RegisterOutcome>(r.str[i]));
+  }
+  return result;
+}
+
+absl::StatusOr<std::optional<UnitRecord>> ParseLookup(const RedisReply& r) {
+  if (r.is_nil()) return std::optional<UnitRecord>();
+  if (!r.is_array() || r.elements.size() != 6) {
+    return absl::InternalError("registry: unexpected reply to hm_lookup");
+  }
+  UnitRecord u;
+  u.status = static_cast<int>(ToInt(r.elements[0]));
+  u.batch = ToUint(r.elements[1]);
+  u.lot = r.elements[2].str;
+  u.sku = r.elements[3].str;
+  u.key_id = r.elements[4].str;
+  u.issued_at = ToInt(r.elements[5]);
+  return std::optional<UnitRecord>(std::move(u));
+}
+
+// Runs `argv`, turns error replies into statuses, and parses the rest with `parse`.
+template <typename T, typename Parse>
+void Call(redis::RedisClient* client, std::vector<std::string> argv, absl::Time deadline,
+          Callback<T> done, Parse parse) {
+  client->Execute(std::move(argv), deadline,
+                  [done = std::move(done), parse](absl::StatusOr<RedisReply> reply) mutable {
+                    if (!reply.ok()) return done(reply.status());
+                    if (reply->is_error()) return done(RedisErrorToStatus(reply->str));
+                    done(parse(*reply));
+                  });
+}
+
+}  // namespace
+
+std::string MetaKey(absl::string_view gtin14) { return absl::StrCat("hm:{", gtin14, "}"); }
+
+absl::string_view FunctionLibrary() { return kFunctionLibrary; }
+
+std::vector<std::vector<std::string>> InitCommands() {
+  return {
+      {"FUNCTION", "LOAD", "REPLACE", std::string(FunctionLibrary())},
+      {"CONFIG", "GET", "appendonly"},
+      {"CONFIG", "GET", "appendfsync"},
+      {"CONFIG", "GET", "no-appendfsync-on-rewrite"},
+  };
+}
+
+absl::Status CheckInit(const std::vector<RedisReply>& replies, bool allow_volatile) {
+  if (replies.size() != 4) return absl::InternalError("redis init: wrong number of replies");
+  if (replies[0].is_error()) {
+    return absl::InternalError(absl::StrCat("redis: loading functions failed: ", replies[0].str));
+  }
+  if (allow_volatile) return absl::OkStatus();
+  const struct {
+    const char* name;
+    const char* want;
+  } kDurable[] = {{"appendonly", "yes"}, {"appendfsync", "always"},
+                  {"no-appendfsync-on-rewrite", "no"}};
+  for (size_t i = 0; i < 3; ++i) {
+    const RedisReply& r = replies[i + 1];
+    const std::string got = r.is_array() && r.elements.size() == 2 ? r.elements[1].str : "?";
+    if (got != kDurable[i].want) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "redis is not durable: ", kDurable[i].name, " is '", got, "', need '",
+          kDurable[i].want, "' (see deploy/redis/redis.conf, or pass --allow_volatile_redis)"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status RedisErrorToStatus(absl::string_view error) {
+  if (absl::StartsWith(error, "HM_EXHAUSTED")) {
+    return absl::OutOfRangeError(absl::StrCat("registry: ", error.substr(13)));
+  }
+  if (absl::StartsWith(error, "OOM")) {
+    return absl::ResourceExhaustedError(absl::StrCat("redis: ", error));
+  }
+  for (absl::string_view transient : {"LOADING", "BUSY", "READONLY", "MASTERDOWN", "TRYAGAIN"}) {
+    if (absl::StartsWith(error, transient)) {
+      return absl::UnavailableError(absl::StrCat("redis: ", error));
+    }
+  }
+  return absl::InternalError(absl::StrCat("redis: ", error));
+}
+
+void RedisRegistry::BeginBatch(BatchSpec spec, absl::Time deadline, Callback<Batch> done) {
+  std::vector<std::string> argv = {"FCALL", "hm_begin_batch", "1", MetaKey(spec.gtin),
+                                   spec.counter_field, absl::StrCat(spec.max_counter)};
+  for (std::string& v : BatchValues(spec)) argv.push_back(std::move(v));
+  Call<Batch>(client_, std::move(argv), deadline, std::move(done), ParseBatch);
+}
+
+void RedisRegistry::Register(std::string gtin, uint64_t batch, std::vector<std::string> serials,
+                             bool all_or_nothing, absl::Time deadline,
+                             Callback<RegisterResult> done) {
+  const size_t n = serials.size();
+  std::vector<std::string> argv = {"FCALL", "hm_register", "1", MetaKey(gtin),
+                                   absl::StrCat(batch), all_or_nothing ? "1" : "0"};
+  argv.reserve(argv.size() + n);
+  for (std::string& s : serials) argv.push_back(std::move(s));
+  Call<RegisterResult>(client_, std::move(argv), deadline, std::move(done),
+                       [n](const RedisReply& r) { return ParseRegister(r, n); });
+}
+
+void RedisRegistry::Lookup(std::string gtin, std::string serial, absl::Time deadline,
+                           Callback<std::optional<UnitRecord>> done) {
+  Call<std::optional<UnitRecord>>(
+      client_, {"FCALL_RO", "hm_lookup", "1", MetaKey(gtin), std::move(serial)}, deadline,
+      std::move(done), ParseLookup);
+}
+
+void RedisRegistry::CountUnits(std::string gtin, absl::Time deadline, Callback<uint64_t> done) {
+  Call<uint64_t>(client_, {"FCALL_RO", "hm_count", "1", MetaKey(gtin)}, deadline,
+                 std::move(done),
+                 [](const RedisReply& r) -> absl::StatusOr<uint64_t> { return ToUint(r); });
+}
+
+}  // namespace hallmark::registry

@@ -1,0 +1,105 @@
+// File: server/registry/registry.h
+//
+// Registry: the store of issued units, as the issuance and verification logic sees it. All
+// operations are asynchronous (the callback runs on the store's I/O thread and must be short)
+// and carry a deadline; every state change is atomic inside the store.
+//
+// A *batch* is one issuance or import request: its parameters, lot, SKU, signing key and
+// issue time are stored once per batch; each unit records only its batch and status. That is
+// what makes a retried request idempotent (the batch is found by issuer + request id, and the
+// units it registered are recognised as its own) and keeps the memory per unit small.
+//
+// Example:
+//   registry.BeginBatch(spec, deadline, [](absl::StatusOr<Batch> b) { ... });
+#ifndef HALLMARK_SERVER_REGISTRY_REGISTRY_H_
+#define HALLMARK_SERVER_REGISTRY_REGISTRY_H_
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/functional/any_invocable.h"
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+
+namespace hallmark::registry {
+
+template <typename T>
+using Callback = absl::AnyInvocable<void(absl::StatusOr<T>)>;
+
+// What defines a request. A repeated request (same issuer, GTIN and request id) must carry the
+// same values; BeginBatch returns the stored ones so the caller can compare.
+struct BatchSpec {
+  std::string gtin;         // 14 digits
+  std::string issuer;       // principal name
+  std::string request_id;
+  std::string kind;         // "issue" or "import"
+  std::string format;       // "RANDOM", "SEQUENTIAL", "DATE_ENCODED", "PLANT_ENCODED", "IMPORT"
+  uint64_t count = 0;
+  std::string lot;
+  std::string sku;
+  std::string key_id;       // the signing key when the batch was created
+  int64_t issued_at = 0;    // unix seconds
+  std::string seed;         // hex; RANDOM serials derive from it
+  std::string plant;
+  std::string prefix;
+  std::string day;          // YYYYMMDD for DATE_ENCODED
+  std::string fingerprint;  // hex digest of everything the client sent
+  // Counter to allocate `count` values from ("" for none), and its maximum.
+  std::string counter_field;
+  uint64_t max_counter = 0;
+};
+
+struct Batch {
+  uint64_t id = 0;
+  bool existed = false;        // true when the request had been seen before
+  BatchSpec stored;            // as stored at creation (for a repeat: the first attempt's)
+  uint64_t counter_start = 0;  // first allocated counter value (counter formats)
+};
+
+enum class RegisterOutcome : char {
+  kNew = 'n',       // registered now
+  kOwn = 'o',       // already registered to this batch (a retry)
+  kConflict = 'c',  // registered to another batch, or repeated in the same call
+};
+
+struct RegisterResult {
+  bool written = false;  // false when all_or_nothing refused because of a conflict
+  std::vector<RegisterOutcome> outcomes;  // one per serial, in order
+};
+
+struct UnitRecord {
+  int status = 0;  // 0 = ACTIVE
+  uint64_t batch = 0;
+  std::string lot;
+  std::string sku;
+  std::string key_id;
+  int64_t issued_at = 0;
+};
+
+class Registry {
+ public:
+  virtual ~Registry() = default;
+
+  // Creates the batch of a new request (allocating its counter range) or finds the batch of
+  // a repeated one. OUT_OF_RANGE when the counter would be exhausted.
+  virtual void BeginBatch(BatchSpec spec, absl::Time deadline, Callback<Batch> done) = 0;
+
+  // Registers `serials` of `gtin` to `batch`. With all_or_nothing, any conflict means nothing
+  // is written.
+  virtual void Register(std::string gtin, uint64_t batch, std::vector<std::string> serials,
+                        bool all_or_nothing, absl::Time deadline,
+                        Callback<RegisterResult> done) = 0;
+
+  // The unit's record, or nullopt when it is not registered.
+  virtual void Lookup(std::string gtin, std::string serial, absl::Time deadline,
+                      Callback<std::optional<UnitRecord>> done) = 0;
+
+  // Units registered for `gtin`.
+  virtual void CountUnits(std::string gtin, absl::Time deadline, Callback<uint64_t> done) = 0;
+};
+
+}  // namespace hallmark::registry
+
+#endif  // HALLMARK_SERVER_REGISTRY_REGISTRY_H_
