@@ -8,6 +8,7 @@
 #include "client/ctl/code_command.h"
 #include "client/ctl/ctl_common.h"
 #include "client/ctl/keys_command.h"
+#include "client/ctl/principals_command.h"
 
 int main(int argc, char** argv) {
   CLI::App app{"hallmarkctl: keys, signed unit codes and the Hallmark service from the shell",
@@ -19,6 +20,7 @@ int main(int argc, char** argv) {
   int exit_code = hallmark::ctl::kExitOk;
   hallmark::ctl::AddKeysCommands(app, &exit_code);
   hallmark::ctl::AddCodeCommands(app, &exit_code);
+  hallmark::ctl::AddPrincipalsCommands(app, &exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

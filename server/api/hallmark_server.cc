@@ -1,0 +1,182 @@
+#include "server/api/hallmark_server.h"
+
+#include <grpcpp/ext/proto_server_reflection_plugin.h>
+#include <grpcpp/grpcpp.h>
+#include <grpcpp/health_check_service_interface.h>
+
+#include <atomic>
+#include <thread>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/clock.h"
+#include "common/status_macros.h"
+#include "server/api/call_guard.h"
+#include "server/api/issuance_service.h"
+#include "server/api/keys_service.h"
+#include "server/common/log.h"
+#include "server/redis/async_redis_client.h"
+#include "server/registry/redis_registry.h"
+
+namespace hallmark::api {
+
+// Readiness as the health service reports it; the Redis client may report before the gRPC
+// server exists, so the last state is kept and applied when it does.
+class HealthReporter {
+ public:
+  void SetRedisReady(bool ready) {
+    absl::MutexLock lock(&mu_);
+    ready_ = ready;
+    Apply();
+  }
+  void Attach(grpc::HealthCheckServiceInterface* health) {
+    absl::MutexLock lock(&mu_);
+    health_ = health;
+    Apply();
+  }
+  void Detach() {
+    absl::MutexLock lock(&mu_);
+    health_ = nullptr;
+  }
+
+ private:
+  void Apply() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    if (health_ != nullptr) health_->SetServingStatus(ready_);
+  }
+  absl::Mutex mu_;
+  bool ready_ ABSL_GUARDED_BY(mu_) = false;
+  grpc::HealthCheckServiceInterface* health_ ABSL_GUARDED_BY(mu_) = nullptr;
+};
+
+struct HallmarkServer::State {
+  ServerConfig config;
+  HealthReporter health;
+  std::unique_ptr<Snapshot<crypto::KeyRing>> keys;
+  std::unique_ptr<Snapshot<auth::PrincipalStore>> principals;
+  std::unique_ptr<auth::RateLimiter> limiter;
+  std::unique_ptr<WorkPool> pool;
+  std::unique_ptr<redis::AsyncRedisClient> redis;
+  std::unique_ptr<registry::RedisRegistry> registry;
+  std::unique_ptr<issuance::IssuanceEngine> issuance;
+  std::unique_ptr<CallGuard> guard;
+  std::unique_ptr<IssuanceService> issuance_service;
+  std::unique_ptr<KeysService> keys_service;
+  std::unique_ptr<grpc::Server> server;
+  int port = 0;
+};
+
+namespace {
+
+absl::StatusOr<std::shared_ptr<const crypto::KeyRing>> LoadKeys(const std::string& dir) {
+  HALLMARK_ASSIGN_OR_RETURN(std::unique_ptr<crypto::KeyRing> ring,
+                            crypto::KeyRing::LoadDirectory(dir, /*require_signing_key=*/true));
+  return std::shared_ptr<const crypto::KeyRing>(std::move(ring));
+}
+
+absl::StatusOr<std::shared_ptr<const auth::PrincipalStore>> LoadPrincipals(
+    const std::string& path) {
+  HALLMARK_ASSIGN_OR_RETURN(std::unique_ptr<auth::PrincipalStore> store,
+                            auth::PrincipalStore::LoadFile(path));
+  return std::shared_ptr<const auth::PrincipalStore>(std::move(store));
+}
+
+absl::StatusOr<std::unique_ptr<redis::AsyncRedisClient>> ConnectRedis(const ServerConfig& config,
+                                                                      HealthReporter* health) {
+  redis::AsyncRedisClient::Options o;
+  o.address = config.redis;
+  o.init_commands = registry::InitCommands();
+  const bool allow_volatile = config.allow_volatile_redis;
+  o.check_init = [allow_volatile](const std::vector<redis::RedisReply>& replies) {
+    return registry::CheckInit(replies, allow_volatile);
+  };
+  o.on_state_change = [health](bool ready, const absl::Status& why) {
+    health->SetRedisReady(ready);
+    if (ready) {
+      log::Info("redis ready");
+    } else {
+      log::Warn("redis not ready", {{"why", std::string(why.message())}});
+    }
+  };
+  HALLMARK_ASSIGN_OR_RETURN(std::unique_ptr<redis::AsyncRedisClient> client,
+                            redis::AsyncRedisClient::Start(std::move(o)));
+  HALLMARK_RETURN_IF_ERROR(client->WaitUntilReady(config.redis_startup_timeout));
+  return client;
+}
+
+}  // namespace
+
+HallmarkServer::HallmarkServer(std::unique_ptr<State> state) : state_(std::move(state)) {}
+
+HallmarkServer::~HallmarkServer() {
+  Shutdown(absl::ZeroDuration());
+  state_->health.Detach();
+}
+
+absl::StatusOr<std::unique_ptr<HallmarkServer>> HallmarkServer::Start(const ServerConfig& config) {
+  auto s = std::make_unique<State>();
+  s->config = config;
+  HALLMARK_ASSIGN_OR_RETURN(std::shared_ptr<const crypto::KeyRing> ring, LoadKeys(config.keys_dir));
+  s->keys = std::make_unique<Snapshot<crypto::KeyRing>>(std::move(ring));
+  HALLMARK_ASSIGN_OR_RETURN(std::shared_ptr<const auth::PrincipalStore> principals,
+                            LoadPrincipals(config.principals));
+  s->principals = std::make_unique<Snapshot<auth::PrincipalStore>>(std::move(principals));
+  s->limiter = std::make_unique<auth::RateLimiter>(auth::RateLimiter::DefaultRoleLimits());
+  const int threads = config.worker_threads > 0
+                          ? config.worker_threads
+                          : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+  s->pool = std::make_unique<WorkPool>(threads);
+  HALLMARK_ASSIGN_OR_RETURN(s->redis, ConnectRedis(config, &s->health));
+  s->registry = std::make_unique<registry::RedisRegistry>(s->redis.get());
+
+  issuance::EngineOptions eo;
+  eo.resolver_host = config.resolver_host;
+  eo.redis_timeout = config.redis_timeout;
+  s->issuance = std::make_unique<issuance::IssuanceEngine>(s->registry.get(), s->pool.get(),
+                                                           s->keys.get(), eo);
+  s->guard = std::make_unique<CallGuard>(s->principals.get(), s->limiter.get());
+  s->issuance_service =
+      std::make_unique<IssuanceService>(s->guard.get(), s->issuance.get(), config.max_call);
+  s->keys_service = std::make_unique<KeysService>(s->keys.get());
+
+  grpc::EnableDefaultHealthCheckService(true);
+  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+  grpc::ServerBuilder builder;
+  builder.AddListeningPort(config.listen, grpc::InsecureServerCredentials(), &s->port);
+  builder.SetMaxReceiveMessageSize(config.max_receive_message_bytes);
+  builder.SetMaxSendMessageSize(config.max_send_message_bytes);
+  builder.RegisterService(s->issuance_service.get());
+  builder.RegisterService(s->keys_service.get());
+  s->server = builder.BuildAndStart();
+  if (s->server == nullptr) {
+    return absl::UnavailableError(absl::StrCat("cannot listen on ", config.listen));
+  }
+  s->health.Attach(s->server->GetHealthCheckService());
+  log::Info("listening", {{"addr", config.listen}, {"redis", config.redis}});
+  return std::unique_ptr<HallmarkServer>(new HallmarkServer(std::move(s)));
+}
+
+int HallmarkServer::port() const { return state_->port; }
+
+absl::Status HallmarkServer::Reload() {
+  HALLMARK_ASSIGN_OR_RETURN(std::shared_ptr<const crypto::KeyRing> ring,
+                            LoadKeys(state_->config.keys_dir));
+  HALLMARK_ASSIGN_OR_RETURN(std::shared_ptr<const auth::PrincipalStore> principals,
+                            LoadPrincipals(state_->config.principals));
+  state_->keys->Set(std::move(ring));
+  state_->principals->Set(std::move(principals));
+  log::Info("reloaded keys and principals");
+  return absl::OkStatus();
+}
+
+void HallmarkServer::Shutdown(absl::Duration grace) {
+  if (state_->server == nullptr) return;
+  state_->health.Detach();
+  state_->server->Shutdown(absl::ToChronoTime(absl::Now() + grace));
+}
+
+void HallmarkServer::Wait() {
+  if (state_->server != nullptr) state_->server->Wait();
+}
+
+}  // namespace hallmark::api

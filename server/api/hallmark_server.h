@@ -1,0 +1,59 @@
+// File: server/api/hallmark_server.h
+//
+// HallmarkServer: everything hallmark-server runs, wired together: the key ring and principals
+// (reloadable), the Redis client and registry, the work pool, the domain engines and the gRPC
+// services (plus standard health checking and reflection). main() only parses flags and
+// handles signals; tests start the same object in-process on a unix socket.
+//
+// Health: SERVING while Redis is connected, its functions loaded and its durability checked;
+// NOT_SERVING otherwise, so a load balancer stops routing to a server that would only fail.
+#ifndef HALLMARK_SERVER_API_HALLMARK_SERVER_H_
+#define HALLMARK_SERVER_API_HALLMARK_SERVER_H_
+
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+
+namespace hallmark::api {
+
+struct ServerConfig {
+  std::string listen = "127.0.0.1:50051";   // host:port, or unix:/path
+  std::string redis = "tcp://127.0.0.1:6379";
+  std::string keys_dir = "keys";
+  std::string principals = "principals.textpb";
+  std::string resolver_host = "id.example.com";
+  bool allow_volatile_redis = false;
+  absl::Duration redis_timeout = absl::Seconds(2);
+  absl::Duration redis_startup_timeout = absl::Seconds(10);
+  absl::Duration max_call = absl::Seconds(60);   // unary calls, whatever the client asks
+  int worker_threads = 0;                        // 0: one per core
+  int max_receive_message_bytes = 4 << 20;
+  int max_send_message_bytes = 64 << 20;
+};
+
+class HallmarkServer {
+ public:
+  // Loads keys (an ACTIVE key is required) and principals, connects to Redis (waiting up to
+  // redis_startup_timeout; a non-durable Redis is refused here), then starts serving.
+  static absl::StatusOr<std::unique_ptr<HallmarkServer>> Start(const ServerConfig& config);
+  ~HallmarkServer();
+
+  // The TCP port actually bound (for "host:0"), or 0 for unix sockets.
+  int port() const;
+  // Re-reads the keys directory and principals file; on error keeps the old ones.
+  absl::Status Reload();
+  // Stops accepting calls, lets in-flight ones finish for up to `grace`, then cancels them.
+  void Shutdown(absl::Duration grace);
+  void Wait();
+
+ private:
+  struct State;
+  explicit HallmarkServer(std::unique_ptr<State> state);
+  std::unique_ptr<State> state_;
+};
+
+}  // namespace hallmark::api
+
+#endif  // HALLMARK_SERVER_API_HALLMARK_SERVER_H_

@@ -1,0 +1,152 @@
+#include "server/api/issuance_service.h"
+
+#include <memory>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
+#include "server/common/grpc_status.h"
+#include "server/issuance/issue_stream.h"
+
+namespace hallmark::api {
+namespace {
+
+using issuance::IssueStream;
+
+constexpr std::initializer_list<auth::Role> kIssuer = {admin::ROLE_ISSUER};
+
+// Writes a stream's units as they become available, one outstanding write at a time (gRPC
+// flow control pushes back on the producer through IssueStream's bounded look-ahead).
+class StreamIssueReactor final : public grpc::ServerWriteReactor<v1::IssuedUnit> {
+ public:
+  void Begin(issuance::IssuanceEngine* engine, const auth::Principal& issuer,
+             const v1::IssueSerialsRequest& request, absl::Time deadline) {
+    std::shared_ptr<IssueStream> stream =
+        engine->Stream(issuer, request, deadline, [this] { TryWrite(); });
+    {
+      absl::MutexLock lock(&mu_);
+      stream_ = std::move(stream);
+    }
+    TryWrite();
+  }
+
+  void FinishNow(const grpc::Status& status) {
+    {
+      absl::MutexLock lock(&mu_);
+      finished_ = true;
+    }
+    Finish(status);
+  }
+
+  void OnWriteDone(bool ok) override {
+    bool finish = false;
+    {
+      absl::MutexLock lock(&mu_);
+      writing_ = false;
+      if (!ok && !finished_) finish = finished_ = true;
+    }
+    if (finish) {
+      Finish(grpc::Status(grpc::StatusCode::CANCELLED, "client stopped reading"));
+      return;
+    }
+    TryWrite();
+  }
+
+  void OnCancel() override {
+    std::shared_ptr<IssueStream> stream;
+    bool finish = false;
+    {
+      absl::MutexLock lock(&mu_);
+      stream = stream_;
+      if (!writing_ && !finished_) finish = finished_ = true;
+    }
+    if (stream != nullptr) stream->Cancel();
+    if (finish) Finish(grpc::Status(grpc::StatusCode::CANCELLED, "cancelled"));
+  }
+
+  void OnDone() override {
+    std::shared_ptr<IssueStream> stream;
+    {
+      absl::MutexLock lock(&mu_);
+      stream = stream_;
+    }
+    if (stream != nullptr) stream->Cancel();  // detaches TryWrite before we go away
+    delete this;
+  }
+
+ private:
+  void TryWrite() {
+    absl::Status end;
+    IssueStream::Next next;
+    {
+      absl::MutexLock lock(&mu_);
+      if (stream_ == nullptr || writing_ || finished_) return;
+      next = stream_->Pop(&unit_, &end);
+      if (next == IssueStream::Next::kWait) return;
+      if (next == IssueStream::Next::kUnit) {
+        writing_ = true;
+      } else {
+        finished_ = true;
+      }
+    }
+    if (next == IssueStream::Next::kUnit) {
+      StartWrite(&unit_);
+    } else {
+      Finish(ToGrpcStatus(end));
+    }
+  }
+
+  absl::Mutex mu_;
+  std::shared_ptr<IssueStream> stream_ ABSL_GUARDED_BY(mu_);
+  bool writing_ ABSL_GUARDED_BY(mu_) = false;
+  bool finished_ ABSL_GUARDED_BY(mu_) = false;
+  v1::IssuedUnit unit_;
+};
+
+}  // namespace
+
+grpc::ServerUnaryReactor* IssuanceService::IssueSerials(grpc::CallbackServerContext* context,
+                                                        const v1::IssueSerialsRequest* request,
+                                                        v1::IssueSerialsResponse* response) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  absl::StatusOr<auth::Principal> issuer =
+      guard_->Admit(context, kIssuer, "Issuance.IssueSerials");
+  if (!issuer.ok()) {
+    reactor->Finish(ToGrpcStatus(issuer.status()));
+    return reactor;
+  }
+  engine_->Issue(*issuer, *request, CallDeadline(context, max_call_), response,
+                 [reactor](absl::Status s) { reactor->Finish(ToGrpcStatus(s)); });
+  return reactor;
+}
+
+grpc::ServerWriteReactor<v1::IssuedUnit>* IssuanceService::StreamIssueSerials(
+    grpc::CallbackServerContext* context, const v1::IssueSerialsRequest* request) {
+  auto* reactor = new StreamIssueReactor();
+  absl::StatusOr<auth::Principal> issuer =
+      guard_->Admit(context, kIssuer, "Issuance.StreamIssueSerials");
+  if (!issuer.ok()) {
+    reactor->FinishNow(ToGrpcStatus(issuer.status()));
+    return reactor;
+  }
+  // A stream of millions of units outlives any unary cap: only the client's deadline applies;
+  // each registry call still has its own.
+  reactor->Begin(engine_, *issuer, *request, CallDeadline(context, absl::Hours(24)));
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* IssuanceService::ImportSerials(grpc::CallbackServerContext* context,
+                                                         const v1::ImportSerialsRequest* request,
+                                                         v1::ImportSerialsResponse* response) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  absl::StatusOr<auth::Principal> issuer =
+      guard_->Admit(context, kIssuer, "Issuance.ImportSerials");
+  if (!issuer.ok()) {
+    reactor->Finish(ToGrpcStatus(issuer.status()));
+    return reactor;
+  }
+  engine_->Import(*issuer, *request, CallDeadline(context, max_call_), response,
+                  [reactor](absl::Status s) { reactor->Finish(ToGrpcStatus(s)); });
+  return reactor;
+}
+
+}  // namespace hallmark::api

@@ -1,0 +1,47 @@
+#include "server/api/keys_service.h"
+
+#include <google/protobuf/util/time_util.h>
+
+namespace hallmark::api {
+namespace {
+
+v1::KeyState ToProto(crypto::KeyState s) {
+  switch (s) {
+    case crypto::KeyState::kActive: return v1::KEY_STATE_ACTIVE;
+    case crypto::KeyState::kRetired: return v1::KEY_STATE_RETIRED;
+    case crypto::KeyState::kRevoked: return v1::KEY_STATE_REVOKED;
+  }
+  return v1::KEY_STATE_UNSPECIFIED;
+}
+
+}  // namespace
+
+v1::ListPublicKeysResponse TrustList(const crypto::KeyRing& ring) {
+  using google::protobuf::util::TimeUtil;
+  v1::ListPublicKeysResponse out;
+  for (const auto& key : ring.keys()) {
+    v1::PublicKey* k = out.add_keys();
+    k->set_key_id(crypto::FormatKeyId(key->info.id));
+    k->set_algorithm(std::string(crypto::AlgorithmName(key->info.algorithm)));
+    k->set_spki_der(key->material->SpkiDer());
+    k->set_pem(key->material->PublicPem());
+    k->set_state(ToProto(key->info.state));
+    *k->mutable_created_at() = TimeUtil::SecondsToTimestamp(absl::ToUnixSeconds(key->info.created_at));
+    if (key->info.state == crypto::KeyState::kRevoked) {
+      *k->mutable_revoked_at() =
+          TimeUtil::SecondsToTimestamp(absl::ToUnixSeconds(key->info.revoked_at));
+    }
+  }
+  return out;
+}
+
+grpc::ServerUnaryReactor* KeysService::ListPublicKeys(grpc::CallbackServerContext* context,
+                                                      const v1::ListPublicKeysRequest*,
+                                                      v1::ListPublicKeysResponse* response) {
+  *response = TrustList(*keys_->Get());
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  reactor->Finish(grpc::Status::OK);
+  return reactor;
+}
+
+}  // namespace hallmark::api

@@ -1,0 +1,31 @@
+// File: server/api/keys_service.h
+//
+// The hallmark.v1.Keys gRPC service: the trust list (public keys and their states) for
+// offline verification. Needs no token.
+#ifndef HALLMARK_SERVER_API_KEYS_SERVICE_H_
+#define HALLMARK_SERVER_API_KEYS_SERVICE_H_
+
+#include "crypto/key_ring.h"
+#include "hallmark/v1/keys.grpc.pb.h"
+#include "server/common/snapshot.h"
+
+namespace hallmark::api {
+
+// The trust list of `ring`, as the API returns it.
+v1::ListPublicKeysResponse TrustList(const crypto::KeyRing& ring);
+
+class KeysService final : public v1::Keys::CallbackService {
+ public:
+  explicit KeysService(const Snapshot<crypto::KeyRing>* keys) : keys_(keys) {}
+
+  grpc::ServerUnaryReactor* ListPublicKeys(grpc::CallbackServerContext* context,
+                                           const v1::ListPublicKeysRequest* request,
+                                           v1::ListPublicKeysResponse* response) override;
+
+ private:
+  const Snapshot<crypto::KeyRing>* const keys_;
+};
+
+}  // namespace hallmark::api
+
+#endif  // HALLMARK_SERVER_API_KEYS_SERVICE_H_

@@ -1,0 +1,125 @@
+#include "server/auth/principals.h"
+
+#include <google/protobuf/text_format.h>
+
+#include <utility>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/escaping.h"
+#include "absl/strings/str_cat.h"
+#include "common/files.h"
+#include "common/status_macros.h"
+#include "crypto/prf.h"
+
+namespace hallmark::auth {
+namespace {
+
+bool IsHex64(absl::string_view s) {
+  if (s.size() != 64) return false;
+  for (char c : s) {
+    if (!absl::ascii_isdigit(static_cast<unsigned char>(c)) && !(c >= 'a' && c <= 'f')) {
+      return false;
+    }
+  }
+  return true;
+}
+
+absl::Status Invalid(const Principal& p, absl::string_view what) {
+  return absl::InvalidArgumentError(
+      absl::StrCat("principals: principal '", p.name(), "': ", what));
+}
+
+absl::Status ValidatePrincipal(const Principal& p) {
+  if (p.name().empty()) return Invalid(p, "name is required");
+  if (p.role() == admin::ROLE_UNSPECIFIED) return Invalid(p, "role is required");
+  if (!IsHex64(p.token_sha256())) {
+    return Invalid(p, "token_sha256 must be 64 lowercase hex digits");
+  }
+  for (const std::string& prefix : p.gs1_company_prefixes()) {
+    bool ok = !prefix.empty() && prefix.size() <= 12;
+    for (char c : prefix) ok = ok && absl::ascii_isdigit(static_cast<unsigned char>(c));
+    if (!ok) return Invalid(p, absl::StrCat("prefix '", prefix, "' must be 1..12 digits"));
+  }
+  if (p.role() == admin::ROLE_ISSUER && p.gs1_company_prefixes().empty()) {
+    return Invalid(p, "an issuer needs at least one gs1_company_prefixes");
+  }
+  if (p.has_rate_limit() && (p.rate_limit().per_second() <= 0 || p.rate_limit().burst() == 0)) {
+    return Invalid(p, "rate_limit needs per_second > 0 and burst > 0");
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+std::string TokenHash(absl::string_view token) {
+  return absl::BytesToHexString(crypto::Sha256(token));
+}
+
+absl::StatusOr<std::string> NewToken() {
+  HALLMARK_ASSIGN_OR_RETURN(std::string bytes, crypto::RandomBytes(32));
+  return absl::StrCat("hm_", absl::WebSafeBase64Escape(bytes));
+}
+
+absl::string_view RoleName(Role role) {
+  switch (role) {
+    case admin::ROLE_ISSUER: return "issuer";
+    case admin::ROLE_RETAILER: return "retailer";
+    case admin::ROLE_VERIFIER: return "verifier";
+    case admin::ROLE_LAW_ENFORCEMENT: return "law_enforcement";
+    default: return "unspecified";
+  }
+}
+
+absl::StatusOr<Role> ParseRole(absl::string_view name) {
+  for (Role r : {admin::ROLE_ISSUER, admin::ROLE_RETAILER, admin::ROLE_VERIFIER,
+                 admin::ROLE_LAW_ENFORCEMENT}) {
+    if (name == RoleName(r)) return r;
+  }
+  return absl::InvalidArgumentError(absl::StrCat(
+      "role: '", name, "' is not one of issuer, retailer, verifier, law_enforcement"));
+}
+
+PrincipalStore::PrincipalStore(admin::Principals principals)
+    : principals_(std::move(principals)) {
+  for (const Principal& p : principals_.principal()) {
+    by_name_[p.name()] = &p;
+    if (!p.disabled()) by_hash_[p.token_sha256()] = &p;
+  }
+}
+
+absl::StatusOr<std::unique_ptr<PrincipalStore>> PrincipalStore::LoadFile(
+    const std::string& path) {
+  HALLMARK_ASSIGN_OR_RETURN(std::string text, ReadFile(path));
+  admin::Principals principals;
+  if (!google::protobuf::TextFormat::ParseFromString(text, &principals)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("principals: ", path, " is not a valid principals text proto"));
+  }
+  return FromProto(std::move(principals));
+}
+
+absl::StatusOr<std::unique_ptr<PrincipalStore>> PrincipalStore::FromProto(
+    admin::Principals principals) {
+  absl::flat_hash_map<std::string, int> names, hashes;
+  for (const Principal& p : principals.principal()) {
+    HALLMARK_RETURN_IF_ERROR(ValidatePrincipal(p));
+    if (++names[p.name()] > 1) return Invalid(p, "name appears twice");
+    if (++hashes[p.token_sha256()] > 1) return Invalid(p, "token hash is shared with another");
+  }
+  return std::unique_ptr<PrincipalStore>(new PrincipalStore(std::move(principals)));
+}
+
+const Principal* PrincipalStore::FindByToken(absl::string_view token) const {
+  const std::string hash = TokenHash(token);
+  auto it = by_hash_.find(hash);
+  if (it == by_hash_.end()) return nullptr;
+  // The map compared hashes; confirm in constant time all the same.
+  return crypto::ConstantTimeEquals(it->second->token_sha256(), hash) ? it->second : nullptr;
+}
+
+const Principal* PrincipalStore::FindByName(absl::string_view name) const {
+  auto it = by_name_.find(name);
+  return it == by_name_.end() ? nullptr : it->second;
+}
+
+}  // namespace hallmark::auth

@@ -1,0 +1,57 @@
+// File: server/auth/principals.h
+//
+// PrincipalStore: who may call the server, loaded from the principals file (protobuf text
+// format, see proto/hallmark/admin/principals.proto). Bearer tokens are never stored: the file
+// holds their SHA-256, and a presented token is hashed and looked up. Immutable after loading;
+// thread-safe. Reloading means building a new store.
+//
+// Example:
+//   auto store = PrincipalStore::LoadFile("/etc/hallmark/principals.textpb");
+//   const Principal* who = (*store)->FindByToken(token);  // nullptr: unknown or disabled
+#ifndef HALLMARK_SERVER_AUTH_PRINCIPALS_H_
+#define HALLMARK_SERVER_AUTH_PRINCIPALS_H_
+
+#include <memory>
+#include <string>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "hallmark/admin/principals.pb.h"
+
+namespace hallmark::auth {
+
+using Principal = admin::Principal;
+using Role = admin::Role;
+
+// Lowercase hex SHA-256 of a bearer token: what the principals file stores.
+std::string TokenHash(absl::string_view token);
+// A new bearer token: "hm_" + 43 base64url characters (256 bits from the CSPRNG).
+absl::StatusOr<std::string> NewToken();
+
+// "issuer", "retailer", "verifier", "law_enforcement".
+absl::string_view RoleName(Role role);
+absl::StatusOr<Role> ParseRole(absl::string_view name);
+
+class PrincipalStore {
+ public:
+  static absl::StatusOr<std::unique_ptr<PrincipalStore>> LoadFile(const std::string& path);
+  // Validates: unique non-empty names, a role, 64-hex-digit unique token hashes, digit-only
+  // prefixes (issuers need at least one), sane rate limits.
+  static absl::StatusOr<std::unique_ptr<PrincipalStore>> FromProto(admin::Principals principals);
+
+  // nullptr when no enabled principal has this token.
+  const Principal* FindByToken(absl::string_view token) const;
+  const Principal* FindByName(absl::string_view name) const;
+  size_t size() const { return principals_.principal_size(); }
+
+ private:
+  explicit PrincipalStore(admin::Principals principals);
+  const admin::Principals principals_;
+  absl::flat_hash_map<std::string, const Principal*> by_hash_;
+  absl::flat_hash_map<std::string, const Principal*> by_name_;
+};
+
+}  // namespace hallmark::auth
+
+#endif  // HALLMARK_SERVER_AUTH_PRINCIPALS_H_

@@ -1,0 +1,186 @@
+#include "server/issuance/issue_stream.h"
+
+#include <utility>
+
+#include "absl/time/clock.h"
+#include "server/issuance/issuance_engine.h"
+
+namespace hallmark::issuance {
+
+IssueStream::IssueStream(IssuanceEngine* engine, absl::Time call_deadline,
+                         absl::AnyInvocable<void()> on_progress)
+    : engine_(engine), call_deadline_(call_deadline), on_progress_(std::move(on_progress)) {}
+
+std::shared_ptr<IssueStream> IssueStream::Start(IssuanceEngine* engine,
+                                                const auth::Principal& issuer,
+                                                const v1::IssueSerialsRequest& request,
+                                                absl::Time call_deadline,
+                                                absl::AnyInvocable<void()> on_progress) {
+  std::shared_ptr<IssueStream> stream(
+      new IssueStream(engine, call_deadline, std::move(on_progress)));
+  std::shared_ptr<const crypto::KeyRing> ring = engine->keys_->Get();
+  if (ring->active() == nullptr) {
+    stream->Fail(absl::FailedPreconditionError("no ACTIVE signing key loaded"));
+    return stream;
+  }
+  absl::StatusOr<IssuePlan> plan =
+      PlanIssue(request, issuer, kMaxStreamCount, absl::Now(), engine->ActiveKeyId());
+  if (!plan.ok()) {
+    stream->Fail(plan.status());
+    return stream;
+  }
+  {
+    absl::MutexLock lock(&stream->mu_);
+    stream->ring_ = std::move(ring);
+    stream->gtin_ = plan->spec.gtin;
+  }
+  engine->BeginBatch(std::move(plan->spec), call_deadline,
+                     [stream](absl::StatusOr<registry::Batch> batch) {
+                       stream->OnBatch(std::move(batch));
+                     });
+  return stream;
+}
+
+void IssueStream::OnBatch(absl::StatusOr<registry::Batch> batch) {
+  if (!batch.ok()) return Fail(batch.status());
+  absl::StatusOr<SerialSource> source = SerialSource::ForBatch(*batch);
+  if (!source.ok()) return Fail(source.status());
+  {
+    absl::MutexLock lock(&mu_);
+    source_ = std::make_shared<const SerialSource>(*std::move(source));
+    lot_ = batch->stored.lot;
+    batch_id_ = batch->id;
+    total_ = batch->stored.count;
+    const uint64_t chunk = engine_->options_.stream_chunk;
+    chunks_total_ = (total_ + chunk - 1) / chunk;
+    started_ = true;
+  }
+  Pump();
+}
+
+void IssueStream::Pump() {
+  std::vector<uint64_t> to_start;
+  {
+    absl::MutexLock lock(&mu_);
+    while (started_ && !cancelled_ && error_.ok() && next_chunk_ < chunks_total_ &&
+           next_chunk_ - head_chunk_ < engine_->options_.stream_chunks_ahead) {
+      chunks_[next_chunk_];  // reserve its slot, not ready yet
+      to_start.push_back(next_chunk_++);
+    }
+  }
+  for (uint64_t index : to_start) StartChunk(index);
+}
+
+void IssueStream::StartChunk(uint64_t index) {
+  std::shared_ptr<const SerialSource> source;
+  std::string gtin;
+  uint64_t batch, first, n;
+  {
+    absl::MutexLock lock(&mu_);
+    source = source_;
+    gtin = gtin_;
+    batch = batch_id_;
+    first = index * engine_->options_.stream_chunk;
+    n = std::min<uint64_t>(engine_->options_.stream_chunk, total_ - first);
+  }
+  auto self = shared_from_this();
+  engine_->writer_.WriteRange(
+      std::move(source), gtin, batch, first, n, engine_->RedisDeadline(call_deadline_),
+      [self, index](absl::StatusOr<std::vector<std::string>> serials) {
+        if (!serials.ok()) return self->ChunkDone(index, serials.status());
+        auto units = std::make_shared<std::vector<v1::IssuedUnit>>();
+        std::shared_ptr<const crypto::KeyRing> ring;
+        {
+          absl::MutexLock lock(&self->mu_);
+          ring = self->ring_;
+          units->reserve(serials->size());
+          for (std::string& s : *serials) {
+            v1::IssuedUnit u;
+            u.mutable_unit()->set_gtin(self->gtin_);
+            u.mutable_unit()->set_serial(std::move(s));
+            u.set_lot(self->lot_);
+            units->push_back(std::move(u));
+          }
+        }
+        self->engine_->maker_.Make(ring, units.get(), [self, index, units](absl::Status s) {
+          if (!s.ok()) return self->ChunkDone(index, s);
+          self->ChunkDone(index, std::move(*units));
+        });
+      });
+}
+
+void IssueStream::ChunkDone(uint64_t index, absl::StatusOr<std::vector<v1::IssuedUnit>> units) {
+  if (!units.ok()) return Fail(units.status());
+  bool head;
+  {
+    absl::MutexLock lock(&mu_);
+    if (cancelled_) return;
+    Chunk& c = chunks_[index];
+    c.units = *std::move(units);
+    c.ready = true;
+    head = index == head_chunk_;
+  }
+  if (head) Notify();
+}
+
+void IssueStream::Fail(const absl::Status& s) {
+  {
+    absl::MutexLock lock(&mu_);
+    if (error_.ok()) error_ = s;
+  }
+  Notify();
+}
+
+void IssueStream::Notify() {
+  absl::MutexLock lock(&notify_mu_);
+  if (on_progress_) on_progress_();
+}
+
+IssueStream::Next IssueStream::Pop(v1::IssuedUnit* unit, absl::Status* status) {
+  bool pump = false;
+  Next next;
+  {
+    absl::MutexLock lock(&mu_);
+    auto it = chunks_.find(head_chunk_);
+    if (it != chunks_.end() && it->second.ready) {
+      Chunk& c = it->second;
+      unit->Swap(&c.units[c.next++]);
+      ++popped_;
+      if (c.next == c.units.size()) {
+        chunks_.erase(it);
+        ++head_chunk_;
+        pump = true;
+      }
+      next = Next::kUnit;
+    } else if (!error_.ok()) {
+      *status = error_;  // units before the failed chunk were all handed out already
+      next = Next::kEnd;
+    } else if (started_ && head_chunk_ == chunks_total_) {
+      *status = absl::OkStatus();
+      next = Next::kEnd;
+    } else {
+      next = Next::kWait;
+    }
+  }
+  if (pump) Pump();
+  return next;
+}
+
+void IssueStream::Cancel() {
+  {
+    absl::MutexLock lock(&mu_);
+    cancelled_ = true;
+    chunks_.clear();
+  }
+  // After this returns, on_progress_ is never called again (it may point into a reactor that
+  // is about to be deleted); a call in progress finishes first.
+  absl::MutexLock lock(&notify_mu_);
+  on_progress_ = nullptr;
+}
+
+uint64_t IssueStream::popped() const {
+  absl::MutexLock lock(&mu_);
+  return popped_;
+}
+
+}  // namespace hallmark::issuance

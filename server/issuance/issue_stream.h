@@ -1,0 +1,95 @@
+// File: server/issuance/issue_stream.h
+//
+// IssueStream: one StreamIssueSerials call's units, produced in order, chunk by chunk. Each
+// chunk is derived, registered in one atomic Redis call, then signed on the work pool; its
+// units become available only after Redis acknowledged it. At most `stream_chunks_ahead`
+// chunks are produced ahead of the reader, so a slow reader holds the server to a few MB, not
+// millions of units (gRPC flow control holds the rest).
+//
+// A broken stream is resumed by repeating the request with the same request_id: the batch is
+// found, its serials re-derived and re-registered as its own, and returned again first.
+//
+// The consumer (a gRPC reactor) calls Pop() until it returns kWait (on_progress will be called
+// when more is available) or kEnd. Thread-safe.
+#ifndef HALLMARK_SERVER_ISSUANCE_ISSUE_STREAM_H_
+#define HALLMARK_SERVER_ISSUANCE_ISSUE_STREAM_H_
+
+#include <deque>
+#include <map>
+#include <memory>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/functional/any_invocable.h"
+#include "absl/status/status.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "crypto/key_ring.h"
+#include "hallmark/v1/issuance.pb.h"
+#include "server/auth/principals.h"
+#include "server/issuance/serial_source.h"
+
+namespace hallmark::issuance {
+
+class IssuanceEngine;
+
+class IssueStream : public std::enable_shared_from_this<IssueStream> {
+ public:
+  enum class Next { kUnit, kWait, kEnd };
+
+  static std::shared_ptr<IssueStream> Start(IssuanceEngine* engine, const auth::Principal& issuer,
+                                            const v1::IssueSerialsRequest& request,
+                                            absl::Time call_deadline,
+                                            absl::AnyInvocable<void()> on_progress);
+
+  // kUnit: *unit is the next unit. kEnd: *status is how the stream ended (OK when complete).
+  Next Pop(v1::IssuedUnit* unit, absl::Status* status);
+
+  // Stops producing (the client went away) and detaches on_progress: once Cancel() returns,
+  // on_progress is never called again. Safe to call more than once.
+  void Cancel();
+
+  // Units handed out so far.
+  uint64_t popped() const;
+
+ private:
+  struct Chunk {
+    bool ready = false;
+    std::vector<v1::IssuedUnit> units;
+    size_t next = 0;
+  };
+
+  IssueStream(IssuanceEngine* engine, absl::Time call_deadline,
+              absl::AnyInvocable<void()> on_progress);
+  void OnBatch(absl::StatusOr<registry::Batch> batch);
+  void Pump();
+  void StartChunk(uint64_t index);
+  void ChunkDone(uint64_t index, absl::StatusOr<std::vector<v1::IssuedUnit>> units);
+  void Fail(const absl::Status& s);
+  void Notify();
+
+  IssuanceEngine* const engine_;
+  const absl::Time call_deadline_;
+  absl::AnyInvocable<void()> on_progress_;
+  absl::Mutex notify_mu_;  // serialises on_progress_ calls
+
+  mutable absl::Mutex mu_;
+  std::shared_ptr<const SerialSource> source_ ABSL_GUARDED_BY(mu_);
+  std::shared_ptr<const crypto::KeyRing> ring_ ABSL_GUARDED_BY(mu_);
+  std::string gtin_ ABSL_GUARDED_BY(mu_);
+  std::string lot_ ABSL_GUARDED_BY(mu_);
+  uint64_t batch_id_ ABSL_GUARDED_BY(mu_) = 0;
+  uint64_t total_ ABSL_GUARDED_BY(mu_) = 0;
+  uint64_t chunks_total_ ABSL_GUARDED_BY(mu_) = 0;
+  uint64_t next_chunk_ ABSL_GUARDED_BY(mu_) = 0;   // next chunk to start
+  uint64_t head_chunk_ ABSL_GUARDED_BY(mu_) = 0;   // chunk being read
+  std::map<uint64_t, Chunk> chunks_ ABSL_GUARDED_BY(mu_);
+  uint64_t popped_ ABSL_GUARDED_BY(mu_) = 0;
+  bool started_ ABSL_GUARDED_BY(mu_) = false;
+  bool cancelled_ ABSL_GUARDED_BY(mu_) = false;
+  absl::Status error_ ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace hallmark::issuance
+
+#endif  // HALLMARK_SERVER_ISSUANCE_ISSUE_STREAM_H_

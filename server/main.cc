@@ -1,0 +1,95 @@
+// hallmark-server: flags in, HallmarkServer up, signals handled. Everything else lives in the
+// libraries under server/.
+//
+//   SIGTERM / SIGINT  graceful shutdown: stop accepting, finish in-flight calls (up to
+//                     --shutdown_grace), exit 0
+//   SIGHUP            reload the keys directory and the principals file
+#include <signal.h>
+
+#include <cstdlib>
+#include <iostream>
+#include <string>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/flags/usage.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
+#include "server/api/hallmark_server.h"
+#include "server/common/log.h"
+
+ABSL_FLAG(std::string, listen, "127.0.0.1:50051", "gRPC address: host:port or unix:/path");
+ABSL_FLAG(std::string, redis, "tcp://127.0.0.1:6379", "Redis: tcp://host:port or unix:///path");
+ABSL_FLAG(std::string, keys_dir, "keys", "Keys directory (hallmarkctl keys generate)");
+ABSL_FLAG(std::string, principals, "principals.textpb",
+          "Principals file (hallmarkctl principals add)");
+ABSL_FLAG(std::string, resolver_host, "id.example.com",
+          "The brand's GS1 Digital Link resolver host for issued codes");
+ABSL_FLAG(bool, allow_volatile_redis, false,
+          "Serve even if Redis may lose acknowledged writes (development only)");
+ABSL_FLAG(absl::Duration, redis_timeout, absl::Seconds(2), "Deadline of each Redis call");
+ABSL_FLAG(absl::Duration, redis_startup_timeout, absl::Seconds(10),
+          "How long to wait for Redis at startup");
+ABSL_FLAG(absl::Duration, max_call, absl::Seconds(60), "Longest unary call, whatever the client asks");
+ABSL_FLAG(absl::Duration, shutdown_grace, absl::Seconds(20),
+          "On SIGTERM, how long in-flight calls may take to finish");
+ABSL_FLAG(int, worker_threads, 0, "Signing threads (0: one per core)");
+ABSL_FLAG(int, max_receive_message_bytes, 4 << 20, "Largest request message");
+
+namespace {
+
+hallmark::api::ServerConfig ConfigFromFlags() {
+  hallmark::api::ServerConfig c;
+  c.listen = absl::GetFlag(FLAGS_listen);
+  c.redis = absl::GetFlag(FLAGS_redis);
+  c.keys_dir = absl::GetFlag(FLAGS_keys_dir);
+  c.principals = absl::GetFlag(FLAGS_principals);
+  c.resolver_host = absl::GetFlag(FLAGS_resolver_host);
+  c.allow_volatile_redis = absl::GetFlag(FLAGS_allow_volatile_redis);
+  c.redis_timeout = absl::GetFlag(FLAGS_redis_timeout);
+  c.redis_startup_timeout = absl::GetFlag(FLAGS_redis_startup_timeout);
+  c.max_call = absl::GetFlag(FLAGS_max_call);
+  c.worker_threads = absl::GetFlag(FLAGS_worker_threads);
+  c.max_receive_message_bytes = absl::GetFlag(FLAGS_max_receive_message_bytes);
+  return c;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  absl::SetProgramUsageMessage(
+      "Hallmark: unit registry, issuance and verification over gRPC.\n"
+      "  hallmark-server --redis unix:///run/redis.sock --keys_dir keys --principals p.textpb");
+  absl::ParseCommandLine(argc, argv);
+
+  // Signals are taken synchronously by this thread only; every other thread inherits the mask.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGHUP);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+
+  auto server = hallmark::api::HallmarkServer::Start(ConfigFromFlags());
+  if (!server.ok()) {
+    hallmark::log::Error("cannot start", {{"why", std::string(server.status().message())}});
+    std::cerr << "hallmark-server: " << server.status().message() << "\n";
+    return 1;
+  }
+  for (;;) {
+    int sig = 0;
+    if (sigwait(&signals, &sig) != 0) continue;
+    if (sig == SIGHUP) {
+      absl::Status s = (*server)->Reload();
+      if (!s.ok()) hallmark::log::Error("reload failed", {{"why", std::string(s.message())}});
+      continue;
+    }
+    hallmark::log::Info("shutting down", {{"signal", absl::StrCat(sig)}});
+    (*server)->Shutdown(absl::GetFlag(FLAGS_shutdown_grace));
+    (*server)->Wait();
+    server->reset();
+    hallmark::log::Info("stopped");
+    return 0;
+  }
+}

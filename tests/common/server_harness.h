@@ -1,0 +1,73 @@
+// File: tests/common/server_harness.h
+//
+// ServerHarness: a complete Hallmark deployment inside a test: a real durable redis-server on
+// a unix socket, a keys directory with an ACTIVE ES256 key, a principals file with one
+// principal per role (plus a second issuer of the same brand and a foreign issuer), and
+// HallmarkServer listening on a unix socket, all in a private temp dir.
+#ifndef HALLMARK_TESTS_COMMON_SERVER_HARNESS_H_
+#define HALLMARK_TESTS_COMMON_SERVER_HARNESS_H_
+
+#include <grpcpp/grpcpp.h>
+
+#include <map>
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "server/api/hallmark_server.h"
+#include "tests/common/redis_server.h"
+#include "tests/common/temp_dir.h"
+
+namespace hallmark::testing {
+
+// Principal names the harness creates. The brand owns GS1 company prefix 950600.
+inline constexpr char kIssuer[] = "acme";             // issuer, prefixes 950600
+inline constexpr char kIssuer2[] = "acme-plant2";     // issuer, prefixes 950600
+inline constexpr char kForeignIssuer[] = "globex";    // issuer, prefixes 400638
+inline constexpr char kRetailer[] = "shop";
+inline constexpr char kVerifier[] = "app";
+inline constexpr char kPolice[] = "police";
+inline constexpr char kBrandGtin[] = "09506000134352";
+inline constexpr char kForeignGtin[] = "04006381333931";
+
+class ServerHarness {
+ public:
+  struct Options {
+    absl::Duration redis_timeout = absl::Milliseconds(500);
+    std::string extra_redis_config;
+  };
+  static absl::StatusOr<std::unique_ptr<ServerHarness>> Start(Options options);
+  static absl::StatusOr<std::unique_ptr<ServerHarness>> Start() { return Start(Options{}); }
+  ~ServerHarness();
+
+  std::shared_ptr<grpc::Channel> channel() const { return channel_; }
+  // A context carrying `principal`'s token (empty name: no token) and a deadline.
+  std::unique_ptr<grpc::ClientContext> Context(const std::string& principal,
+                                               absl::Duration deadline = absl::Seconds(30)) const;
+  const std::string& token(const std::string& principal) const { return tokens_.at(principal); }
+
+  RedisServer& redis() { return *redis_; }
+  api::HallmarkServer& server() { return *server_; }
+  const std::string& dir() const { return tmp_.path(); }
+  std::string keys_dir() const;
+
+  // Units registered for `gtin`, read straight from Redis.
+  absl::StatusOr<uint64_t> RegisteredCount(const std::string& gtin) const;
+  // The registry entry of a unit straight from Redis: "" when unknown, else
+  // "status\nbatch\nlot\nsku\nkey\nissued_at".
+  absl::StatusOr<std::string> RegistryEntry(const std::string& gtin,
+                                            const std::string& serial) const;
+
+ private:
+  ServerHarness() = default;
+  TempDir tmp_;
+  std::unique_ptr<RedisServer> redis_;
+  std::unique_ptr<api::HallmarkServer> server_;
+  std::shared_ptr<grpc::Channel> channel_;
+  std::map<std::string, std::string> tokens_;
+};
+
+}  // namespace hallmark::testing
+
+#endif  // HALLMARK_TESTS_COMMON_SERVER_HARNESS_H_

@@ -1,0 +1,230 @@
+// RedisRegistry and its Lua functions against a real, durable redis-server.
+#include "server/registry/redis_registry.h"
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/notification.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "server/redis/async_redis_client.h"
+#include "tests/common/redis_server.h"
+#include "tests/common/status_matchers.h"
+#include "tests/common/temp_dir.h"
+
+namespace hallmark::registry {
+namespace {
+
+using ::hallmark::testing::IsOk;
+using ::hallmark::testing::StatusIs;
+using ::testing::HasSubstr;
+
+constexpr char kGtin[] = "09506000134352";
+
+template <typename T, typename Start>
+absl::StatusOr<T> Wait(Start start) {
+  absl::Notification done;
+  absl::StatusOr<T> result = absl::UnknownError("not called");
+  start([&](absl::StatusOr<T> r) {
+    result = std::move(r);
+    done.Notify();
+  });
+  done.WaitForNotification();
+  return result;
+}
+
+class RegistryTest : public ::testing::Test {
+ protected:
+  void SetUp() override { StartAll(""); }
+
+  void StartAll(const std::string& extra_redis_config, bool allow_volatile = false,
+                absl::Duration wait = absl::Seconds(10)) {
+    registry_.reset();
+    client_.reset();
+    redis_.reset();
+    auto redis = testing::RedisServer::Start(tmp_.path(), extra_redis_config);
+    ASSERT_THAT(redis, IsOk());
+    redis_ = *std::move(redis);
+    redis::AsyncRedisClient::Options o;
+    o.address = redis_->address();
+    o.init_commands = InitCommands();
+    o.check_init = [allow_volatile](const std::vector<redis::RedisReply>& r) {
+      return CheckInit(r, allow_volatile);
+    };
+    auto client = redis::AsyncRedisClient::Start(std::move(o));
+    ASSERT_THAT(client, IsOk());
+    client_ = *std::move(client);
+    ready_ = client_->WaitUntilReady(wait);
+    registry_ = std::make_unique<RedisRegistry>(client_.get());
+  }
+
+  BatchSpec Spec(const std::string& request_id, uint64_t count, const std::string& counter = "") {
+    BatchSpec s;
+    s.gtin = kGtin;
+    s.issuer = "acme";
+    s.request_id = request_id;
+    s.kind = "issue";
+    s.format = counter.empty() ? "RANDOM" : "SEQUENTIAL";
+    s.count = count;
+    s.lot = "L1";
+    s.sku = "SKU-1";
+    s.key_id = "7e57";
+    s.issued_at = 1795000000;
+    s.seed = "00ff";
+    s.fingerprint = "fp-" + request_id;
+    s.counter_field = counter;
+    s.max_counter = 100;
+    return s;
+  }
+
+  absl::StatusOr<Batch> Begin(BatchSpec spec) {
+    return Wait<Batch>([&](auto cb) {
+      registry_->BeginBatch(std::move(spec), absl::Now() + absl::Seconds(5), std::move(cb));
+    });
+  }
+  absl::StatusOr<RegisterResult> Register(uint64_t batch, std::vector<std::string> serials,
+                                          bool all_or_nothing) {
+    return Wait<RegisterResult>([&](auto cb) {
+      registry_->Register(kGtin, batch, std::move(serials), all_or_nothing,
+                          absl::Now() + absl::Seconds(10), std::move(cb));
+    });
+  }
+  absl::StatusOr<std::optional<UnitRecord>> Lookup(const std::string& serial) {
+    return Wait<std::optional<UnitRecord>>([&](auto cb) {
+      registry_->Lookup(kGtin, serial, absl::Now() + absl::Seconds(5), std::move(cb));
+    });
+  }
+  uint64_t Count() {
+    return *Wait<uint64_t>([&](auto cb) {
+      registry_->CountUnits(kGtin, absl::Now() + absl::Seconds(5), std::move(cb));
+    });
+  }
+
+  std::string Outcomes(const RegisterResult& r) {
+    std::string s;
+    for (RegisterOutcome o : r.outcomes) s.push_back(static_cast<char>(o));
+    return s;
+  }
+
+  testing::TempDir tmp_;
+  std::unique_ptr<testing::RedisServer> redis_;
+  std::unique_ptr<redis::AsyncRedisClient> client_;
+  std::unique_ptr<RedisRegistry> registry_;
+  absl::Status ready_;
+};
+
+TEST_F(RegistryTest, BeginBatchIsIdempotentPerIssuerAndRequest) {
+  ASSERT_THAT(ready_, IsOk());
+  auto first = Begin(Spec("r1", 5));
+  ASSERT_THAT(first, IsOk());
+  EXPECT_FALSE(first->existed);
+  BatchSpec changed = Spec("r1", 7);
+  changed.fingerprint = "other";
+  auto again = Begin(changed);
+  ASSERT_THAT(again, IsOk());
+  EXPECT_TRUE(again->existed);
+  EXPECT_EQ(again->id, first->id);
+  EXPECT_EQ(again->stored.count, 5u);  // the first attempt's parameters, for the caller to compare
+  EXPECT_EQ(again->stored.fingerprint, "fp-r1");
+  EXPECT_EQ(again->stored.lot, "L1");
+  EXPECT_EQ(again->stored.issued_at, 1795000000);
+  BatchSpec other_issuer = Spec("r1", 5);
+  other_issuer.issuer = "globex";
+  auto other = Begin(other_issuer);
+  ASSERT_THAT(other, IsOk());
+  EXPECT_FALSE(other->existed);
+  EXPECT_NE(other->id, first->id);
+}
+
+TEST_F(RegistryTest, CountersAreAllocatedAtomicallyAndNeverPastTheMaximum) {
+  auto a = Begin(Spec("a", 40, "seq"));
+  auto b = Begin(Spec("b", 40, "seq"));
+  ASSERT_THAT(a, IsOk());
+  ASSERT_THAT(b, IsOk());
+  EXPECT_EQ(a->counter_start, 1u);
+  EXPECT_EQ(b->counter_start, 41u);
+  EXPECT_EQ(Begin(Spec("a", 40, "seq"))->counter_start, 1u);  // a retry keeps its range
+  EXPECT_THAT(Begin(Spec("c", 21, "seq")),
+              StatusIs(absl::StatusCode::kOutOfRange, HasSubstr("seq")));
+  EXPECT_EQ(Begin(Spec("d", 20, "seq"))->counter_start, 81u);  // the failed one took nothing
+}
+
+TEST_F(RegistryTest, RegisterRecognisesOwnUnitsAndRefusesOthers) {
+  const uint64_t b1 = Begin(Spec("r1", 3))->id;
+  const uint64_t b2 = Begin(Spec("r2", 3))->id;
+  EXPECT_EQ(Outcomes(*Register(b1, {"A", "B", "C"}, true)), "nnn");
+  EXPECT_EQ(Outcomes(*Register(b1, {"A", "B", "C"}, true)), "ooo");
+  auto refused = Register(b2, {"D", "B"}, true);
+  EXPECT_FALSE(refused->written);
+  EXPECT_EQ(Outcomes(*refused), "nc");
+  EXPECT_FALSE(Lookup("D")->has_value());  // all or nothing: D was not written
+  auto partial = Register(b2, {"D", "B", "D"}, false);
+  EXPECT_TRUE(partial->written);
+  EXPECT_EQ(Outcomes(*partial), "ncc");
+  EXPECT_TRUE(Lookup("D")->has_value());
+  EXPECT_EQ(Count(), 4u);
+
+  auto unit = Lookup("B");
+  ASSERT_THAT(unit, IsOk());
+  ASSERT_TRUE(unit->has_value());
+  EXPECT_EQ((*unit)->batch, b1);
+  EXPECT_EQ((*unit)->status, 0);
+  EXPECT_EQ((*unit)->lot, "L1");
+  EXPECT_EQ((*unit)->sku, "SKU-1");
+  EXPECT_EQ((*unit)->key_id, "7e57");
+  EXPECT_EQ((*unit)->issued_at, 1795000000);
+}
+
+TEST_F(RegistryTest, EveryUnitStaysFindableAcrossBucketSplits) {
+  const uint64_t b = Begin(Spec("big", 20000))->id;
+  std::vector<std::string> serials;
+  for (int i = 0; i < 20000; ++i) serials.push_back(absl::StrCat("S", i * 7919));
+  for (size_t i = 0; i < serials.size(); i += 2000) {
+    std::vector<std::string> chunk(serials.begin() + i, serials.begin() + i + 2000);
+    ASSERT_EQ(Outcomes(*Register(b, chunk, true)), std::string(2000, 'n'));
+  }
+  EXPECT_EQ(Count(), 20000u);
+  // Re-registering finds every unit where linear hashing says it is.
+  EXPECT_EQ(Outcomes(*Register(b, serials, true)), std::string(20000, 'o'));
+  EXPECT_FALSE(Lookup("S1")->has_value());
+}
+
+TEST_F(RegistryTest, MemoryPerUnitIsWithinBudget) {
+  const uint64_t b = Begin(Spec("mem", 100000))->id;
+  const long long before = *redis_->UsedMemory();  // NOLINT(runtime/int)
+  for (int c = 0; c < 100; ++c) {
+    std::vector<std::string> chunk;
+    for (int i = 0; i < 1000; ++i) chunk.push_back(absl::StrCat("7KQ2M9XC", 10000000 + c * 1000 + i));
+    ASSERT_TRUE(Register(b, chunk, true)->written);
+  }
+  const long long after = *redis_->UsedMemory();  // NOLINT(runtime/int)
+  const double per_unit = static_cast<double>(after - before) / 100000;
+  RecordProperty("bytes_per_unit", absl::StrCat(per_unit));
+  EXPECT_LE(per_unit, 48.0);
+}
+
+TEST_F(RegistryTest, NonDurableRedisIsRefused) {
+  StartAll("appendfsync everysec", false, absl::Seconds(1));
+  EXPECT_THAT(ready_, StatusIs(absl::StatusCode::kFailedPrecondition,
+                               HasSubstr("appendfsync is 'everysec', need 'always'")));
+}
+
+TEST_F(RegistryTest, NonDurableRedisIsAcceptedWhenAllowed) {
+  StartAll("appendonly no", /*allow_volatile=*/true);
+  EXPECT_THAT(ready_, IsOk());
+}
+
+TEST(RedisErrorTest, MapsToRetryableOrNot) {
+  EXPECT_THAT(RedisErrorToStatus("OOM command not allowed"),
+              StatusIs(absl::StatusCode::kResourceExhausted));
+  EXPECT_THAT(RedisErrorToStatus("LOADING Redis is loading"),
+              StatusIs(absl::StatusCode::kUnavailable));
+  EXPECT_THAT(RedisErrorToStatus("HM_EXHAUSTED counter seq"),
+              StatusIs(absl::StatusCode::kOutOfRange));
+  EXPECT_THAT(RedisErrorToStatus("ERR unknown"), StatusIs(absl::StatusCode::kInternal));
+}
+
+}  // namespace
+}  // namespace hallmark::registry
