@@ -109,8 +109,14 @@ absl::StatusOr<std::unique_ptr<redis::AsyncRedisClient>> ConnectRedis(const Serv
 HallmarkServer::HallmarkServer(std::unique_ptr<State> state) : state_(std::move(state)) {}
 
 HallmarkServer::~HallmarkServer() {
+  // Order matters: no new calls; then Redis fails everything still in flight, so every
+  // background chain (a cancelled stream's chunks, say) runs to its end on the pool while the
+  // engine it points to is still alive; only then does the rest go away.
   Shutdown(absl::ZeroDuration());
+  Wait();
   state_->health.Detach();
+  state_->redis->Stop();
+  state_->pool.reset();  // runs what is queued, then joins
 }
 
 absl::StatusOr<std::unique_ptr<HallmarkServer>> HallmarkServer::Start(const ServerConfig& config) {

@@ -38,29 +38,23 @@ class StreamIssueReactor final : public grpc::ServerWriteReactor<v1::IssuedUnit>
   }
 
   void OnWriteDone(bool ok) override {
-    bool finish = false;
     {
       absl::MutexLock lock(&mu_);
       writing_ = false;
-      if (!ok && !finished_) finish = finished_ = true;
-    }
-    if (finish) {
-      Finish(grpc::Status(grpc::StatusCode::CANCELLED, "client stopped reading"));
-      return;
+      if (!ok) cancelled_ = true;  // the client is gone
     }
     TryWrite();
   }
 
   void OnCancel() override {
     std::shared_ptr<IssueStream> stream;
-    bool finish = false;
     {
       absl::MutexLock lock(&mu_);
+      cancelled_ = true;
       stream = stream_;
-      if (!writing_ && !finished_) finish = finished_ = true;
     }
     if (stream != nullptr) stream->Cancel();
-    if (finish) Finish(grpc::Status(grpc::StatusCode::CANCELLED, "cancelled"));
+    TryWrite();  // finishes now, or when the write in flight completes
   }
 
   void OnDone() override {
@@ -74,14 +68,22 @@ class StreamIssueReactor final : public grpc::ServerWriteReactor<v1::IssuedUnit>
   }
 
  private:
+  // Starts the next write, or Finish, unless a write is in flight. Every path that can end
+  // the call comes through here, so Finish happens exactly once.
   void TryWrite() {
     absl::Status end;
     IssueStream::Next next;
     {
       absl::MutexLock lock(&mu_);
-      if (stream_ == nullptr || writing_ || finished_) return;
-      next = stream_->Pop(&unit_, &end);
-      if (next == IssueStream::Next::kWait) return;
+      if (writing_ || finished_) return;
+      if (cancelled_) {
+        next = IssueStream::Next::kEnd;
+        end = absl::CancelledError("cancelled");
+      } else {
+        if (stream_ == nullptr) return;
+        next = stream_->Pop(&unit_, &end);
+        if (next == IssueStream::Next::kWait) return;
+      }
       if (next == IssueStream::Next::kUnit) {
         writing_ = true;
       } else {
@@ -99,6 +101,7 @@ class StreamIssueReactor final : public grpc::ServerWriteReactor<v1::IssuedUnit>
   std::shared_ptr<IssueStream> stream_ ABSL_GUARDED_BY(mu_);
   bool writing_ ABSL_GUARDED_BY(mu_) = false;
   bool finished_ ABSL_GUARDED_BY(mu_) = false;
+  bool cancelled_ ABSL_GUARDED_BY(mu_) = false;
   v1::IssuedUnit unit_;
 };
 

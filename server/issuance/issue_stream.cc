@@ -142,7 +142,10 @@ IssueStream::Next IssueStream::Pop(v1::IssuedUnit* unit, absl::Status* status) {
   {
     absl::MutexLock lock(&mu_);
     auto it = chunks_.find(head_chunk_);
-    if (it != chunks_.end() && it->second.ready) {
+    if (cancelled_) {
+      *status = absl::CancelledError("stream cancelled");
+      next = Next::kEnd;
+    } else if (it != chunks_.end() && it->second.ready) {
       Chunk& c = it->second;
       unit->Swap(&c.units[c.next++]);
       ++popped_;

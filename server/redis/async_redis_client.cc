@@ -119,16 +119,31 @@ absl::StatusOr<std::unique_ptr<AsyncRedisClient>> AsyncRedisClient::Start(Option
 }
 
 AsyncRedisClient::~AsyncRedisClient() {
+  Stop();
+  event_free(wakeup_);
+  event_free(reconnect_timer_);
+  event_free(handshake_timer_);
+  event_base_free(base_);
+}
+
+void AsyncRedisClient::Stop() {
   {
     absl::MutexLock lock(&mu_);
     stopping_ = true;
   }
   Wake();
   if (thread_.joinable()) thread_.join();
-  event_free(wakeup_);
-  event_free(reconnect_timer_);
-  event_free(handshake_timer_);
-  event_base_free(base_);
+  {
+    absl::MutexLock lock(&mu_);
+    stopped_ = true;
+  }
+  // Commands queued while the loop was finishing.
+  std::vector<Pending*> late;
+  {
+    absl::MutexLock lock(&mu_);
+    late.swap(queue_);
+  }
+  for (Pending* p : late) Complete(p, absl::UnavailableError("redis: client stopped"));
 }
 
 void AsyncRedisClient::Loop() { event_base_loop(base_, EVLOOP_NO_EXIT_ON_EMPTY); }
@@ -137,12 +152,15 @@ void AsyncRedisClient::Wake() { event_active(wakeup_, EV_READ, 0); }
 
 void AsyncRedisClient::Execute(std::vector<std::string> argv, absl::Time deadline,
                                ReplyCallback done) {
-  auto* p = new Pending{this, std::move(argv), deadline, std::move(done)};
   {
     absl::MutexLock lock(&mu_);
-    queue_.push_back(p);
+    if (!stopped_) {
+      queue_.push_back(new Pending{this, std::move(argv), deadline, std::move(done)});
+      Wake();
+      return;
+    }
   }
-  Wake();
+  done(absl::UnavailableError("redis: client stopped"));
 }
 
 absl::Status AsyncRedisClient::WaitUntilReady(absl::Duration timeout) {

@@ -63,8 +63,12 @@ class AsyncRedisClient final : public RedisClient {
   };
 
   static absl::StatusOr<std::unique_ptr<AsyncRedisClient>> Start(Options options);
-  // Fails everything pending with UNAVAILABLE and joins the loop thread.
+  // Calls Stop().
   ~AsyncRedisClient() override;
+
+  // Fails everything pending with UNAVAILABLE and joins the loop thread. Afterwards Execute()
+  // fails at once, on the caller's thread. Idempotent.
+  void Stop();
 
   void Execute(std::vector<std::string> argv, absl::Time deadline, ReplyCallback done) override;
   bool ready() const override { return ready_.load(std::memory_order_acquire); }
@@ -112,6 +116,7 @@ class AsyncRedisClient final : public RedisClient {
   absl::Mutex mu_;
   std::vector<Pending*> queue_ ABSL_GUARDED_BY(mu_);
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  bool stopped_ ABSL_GUARDED_BY(mu_) = false;  // loop joined: Execute fails inline
   bool ready_mirror_ ABSL_GUARDED_BY(mu_) = false;
   absl::Status last_error_ ABSL_GUARDED_BY(mu_) = absl::UnavailableError("redis: connecting");
 };
