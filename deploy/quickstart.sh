@@ -1,23 +1,104 @@
 #!/usr/bin/env bash
-# Quickstart: installs what is missing, builds Release, creates a dev signing key under ./var
-# (if none exists) and shows a signed unit code with hallmarkctl. Safe to re-run.
-#   ./deploy/quickstart.sh        build + demo
+# Quickstart: a local Hallmark on this machine.
+#   ./deploy/quickstart.sh        install what is missing, build (Release), start a durable
+#                                 redis-server (data in ./var/redis, unix socket) and
+#                                 hallmark-server on 127.0.0.1:50051, create a dev signing key
+#                                 and dev principals if none exist, and issue a few units.
+#   ./deploy/quickstart.sh stop   stop both.
+# Safe to re-run: what is running keeps running, what exists is reused.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+root=$PWD
+var="$root/var"
+build=${HALLMARK_BUILD_DIR:-build}
+addr=127.0.0.1:50051
+
+pid_alive() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
+
+stop() {
+  for p in hallmark-server redis; do
+    if pid_alive "$var/$p.pid"; then
+      kill "$(cat "$var/$p.pid")"
+      for _ in $(seq 100); do pid_alive "$var/$p.pid" || break; sleep 0.1; done
+      echo "stopped $p"
+    fi
+    rm -f "$var/$p.pid"
+  done
+}
+
+if [ "${1:-}" = stop ]; then stop; exit 0; fi
+
 source deploy/lib/packages.sh
 hallmark_ensure_packages "${HALLMARK_BUILD_PACKAGES[@]}"
-
-build=${HALLMARK_BUILD_DIR:-build}
 cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release >/dev/null
-cmake --build "$build" -j2 --target hallmarkctl
-ctl="$build/client/hallmarkctl"
+cmake --build "$build" -j2 --target hallmark-server hallmarkctl
+ctl="$root/$build/client/hallmarkctl"
+mkdir -p "$var/redis"
+chmod 700 "$var"
 
-mkdir -p var
-if [ ! -f var/keys/keys.manifest ] || ! grep -q ACTIVE var/keys/keys.manifest; then
-  "$ctl" keys generate --keys_dir var/keys
+# 1. A durable redis-server (deploy/redis/redis.conf: appendonly, appendfsync always).
+if ! pid_alive "$var/redis.pid"; then
+  cat >"$var/redis.conf" <<CONF
+include $root/deploy/redis/redis.conf
+port 0
+unixsocket $var/redis.sock
+unixsocketperm 700
+dir $var/redis
+pidfile $var/redis.pid
+logfile $var/redis.log
+daemonize yes
+CONF
+  redis-server "$var/redis.conf"
+  for _ in $(seq 100); do redis-cli -s "$var/redis.sock" ping >/dev/null 2>&1 && break; sleep 0.1; done
+  echo "redis-server running (unix://$var/redis.sock, data in var/redis)"
 fi
-"$ctl" keys list --keys_dir var/keys
+
+# 2. A dev signing key and dev principals (tokens kept in var/dev-tokens.env, mode 0600).
+if ! grep -qs ACTIVE "$var/keys/keys.manifest"; then
+  "$ctl" keys generate --keys_dir "$var/keys"
+fi
+if [ ! -f "$var/principals.textpb" ]; then
+  umask 077
+  : >"$var/dev-tokens.env"
+  add() {  # name role [prefix]
+    local token
+    token=$("$ctl" principals add --file "$var/principals.textpb" --name "$1" --role "$2" \
+              --org "Dev" ${3:+--prefix "$3"} | tail -n 1)
+    echo "export HALLMARK_TOKEN_$(echo "$1" | tr 'a-z-' 'A-Z_')=$token" >>"$var/dev-tokens.env"
+  }
+  add dev-issuer issuer 950600
+  add dev-retailer retailer
+  add dev-verifier verifier
+  add dev-police law_enforcement
+  umask 022
+  echo "created dev principals; their tokens:"
+  cat "$var/dev-tokens.env"
+fi
+
+# 3. hallmark-server.
+if ! pid_alive "$var/hallmark-server.pid"; then
+  nohup "$root/$build/server/hallmark-server" --listen "$addr" \
+    --redis "unix://$var/redis.sock" --keys_dir "$var/keys" \
+    --principals "$var/principals.textpb" --resolver_host id.example.com \
+    >>"$var/hallmark-server.log" 2>&1 &
+  echo $! >"$var/hallmark-server.pid"
+  for _ in $(seq 100); do
+    grep -qs '"msg":"listening"' "$var/hallmark-server.log" && break
+    pid_alive "$var/hallmark-server.pid" || { tail -n 5 "$var/hallmark-server.log"; exit 1; }
+    sleep 0.1
+  done
+  echo "hallmark-server running on $addr (log: var/hallmark-server.log)"
+fi
+
+# 4. Demo: issue three signed units for GTIN 09506000134352 and check one offline.
+source "$var/dev-tokens.env"
 echo
-echo "A signed unit code (GTIN 09506000134352, serial DEMO0001, lot L42):"
-"$ctl" code sign --keys_dir var/keys --gtin 09506000134352 --serial DEMO0001 --lot L42 \
-  --host id.example.com
+echo "Issuing 3 units (hallmarkctl issue):"
+"$ctl" issue --addr "$addr" --token "$HALLMARK_TOKEN_DEV_ISSUER" --gtin 09506000134352 \
+  --lot DEMO1 --count 3 --request_id "quickstart-demo" | tee "$var/demo-units.csv"
+link=$(sed -n 2p "$var/demo-units.csv" | cut -d, -f6)
+echo
+echo "Checking the first one offline against the key ring (hallmarkctl code inspect):"
+"$ctl" code inspect "$link" --keys_dir "$var/keys" | tail -n 1
+echo
+echo "Stop with: ./deploy/quickstart.sh stop"

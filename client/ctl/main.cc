@@ -7,6 +7,7 @@
 #include "CLI/Formatter.hpp"
 #include "client/ctl/code_command.h"
 #include "client/ctl/ctl_common.h"
+#include "client/ctl/issue_command.h"
 #include "client/ctl/keys_command.h"
 #include "client/ctl/principals_command.h"
 
@@ -21,6 +22,7 @@ int main(int argc, char** argv) {
   hallmark::ctl::AddKeysCommands(app, &exit_code);
   hallmark::ctl::AddCodeCommands(app, &exit_code);
   hallmark::ctl::AddPrincipalsCommands(app, &exit_code);
+  hallmark::ctl::AddIssueCommand(app, &exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -165,7 +165,14 @@ void AsyncRedisClient::Execute(std::vector<std::string> argv, absl::Time deadlin
 
 absl::Status AsyncRedisClient::WaitUntilReady(absl::Duration timeout) {
   absl::MutexLock lock(&mu_);
-  mu_.AwaitWithTimeout(absl::Condition(&ready_mirror_), timeout);
+  // A failed init check (e.g. a non-durable Redis) will not fix itself: no point waiting.
+  mu_.AwaitWithTimeout(absl::Condition(
+                           +[](AsyncRedisClient* c) ABSL_EXCLUSIVE_LOCKS_REQUIRED(c->mu_) {
+                             return c->ready_mirror_ ||
+                                    absl::IsFailedPrecondition(c->last_error_);
+                           },
+                           this),
+                       timeout);
   return ready_mirror_ ? absl::OkStatus() : last_error_;
 }
 
@@ -174,7 +181,7 @@ void AsyncRedisClient::SetReady(bool ready, const absl::Status& why) {
   {
     absl::MutexLock lock(&mu_);
     ready_mirror_ = ready;
-    if (!why.ok()) last_error_ = why;
+    last_error_ = ready ? absl::UnavailableError("redis: connection lost") : why;
   }
   if (was != ready && options_.on_state_change) options_.on_state_change(ready, why);
 }

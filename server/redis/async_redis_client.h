@@ -73,7 +73,8 @@ class AsyncRedisClient final : public RedisClient {
   void Execute(std::vector<std::string> argv, absl::Time deadline, ReplyCallback done) override;
   bool ready() const override { return ready_.load(std::memory_order_acquire); }
 
-  // Blocks until ready; after `timeout`, returns the last connection or init error.
+  // Blocks until ready; after `timeout` (or at once when an init check failed with
+  // FAILED_PRECONDITION, which retrying will not fix), returns the last error.
   absl::Status WaitUntilReady(absl::Duration timeout);
 
  private:

@@ -30,15 +30,12 @@ constexpr Spec kPrincipals[] = {
 
 }  // namespace
 
-std::string ServerHarness::keys_dir() const { return JoinPath(tmp_.path(), "keys"); }
-
-absl::StatusOr<std::unique_ptr<ServerHarness>> ServerHarness::Start(Options options) {
-  std::unique_ptr<ServerHarness> h(new ServerHarness());
-  HALLMARK_ASSIGN_OR_RETURN(h->redis_, RedisServer::Start(h->tmp_.path(), options.extra_redis_config));
+absl::StatusOr<Deployment> WriteDeployment(const std::string& dir) {
+  Deployment d;
+  d.keys_dir = JoinPath(dir, "keys");
   HALLMARK_ASSIGN_OR_RETURN(crypto::KeyDirectory keys,
-                            crypto::KeyDirectory::Open(h->keys_dir(), /*create=*/true));
+                            crypto::KeyDirectory::Open(d.keys_dir, /*create=*/true));
   HALLMARK_RETURN_IF_ERROR(keys.Generate(crypto::Algorithm::kEs256, absl::Now()).status());
-
   admin::Principals principals;
   for (const Spec& s : kPrincipals) {
     HALLMARK_ASSIGN_OR_RETURN(std::string token, auth::NewToken());
@@ -50,19 +47,28 @@ absl::StatusOr<std::unique_ptr<ServerHarness>> ServerHarness::Start(Options opti
     // Tests drive far more calls than a real verifier app would.
     p->mutable_rate_limit()->set_per_second(1e6);
     p->mutable_rate_limit()->set_burst(1000000);
-    h->tokens_[s.name] = token;
+    d.tokens[s.name] = token;
   }
   std::string text;
   google::protobuf::TextFormat::PrintToString(principals, &text);
-  const std::string principals_path = JoinPath(h->tmp_.path(), "principals.textpb");
-  HALLMARK_RETURN_IF_ERROR(WriteFileAtomically(principals_path, text, 0600));
+  d.principals = JoinPath(dir, "principals.textpb");
+  HALLMARK_RETURN_IF_ERROR(WriteFileAtomically(d.principals, text, 0600));
+  return d;
+}
 
+std::string ServerHarness::keys_dir() const { return JoinPath(tmp_.path(), "keys"); }
+
+absl::StatusOr<std::unique_ptr<ServerHarness>> ServerHarness::Start(Options options) {
+  std::unique_ptr<ServerHarness> h(new ServerHarness());
+  HALLMARK_ASSIGN_OR_RETURN(h->redis_, RedisServer::Start(h->tmp_.path(), options.extra_redis_config));
+  HALLMARK_ASSIGN_OR_RETURN(Deployment d, WriteDeployment(h->tmp_.path()));
+  h->tokens_ = d.tokens;
   api::ServerConfig config;
   const std::string socket = JoinPath(h->tmp_.path(), "grpc.sock");
   config.listen = "unix:" + socket;
   config.redis = h->redis_->address();
-  config.keys_dir = h->keys_dir();
-  config.principals = principals_path;
+  config.keys_dir = d.keys_dir;
+  config.principals = d.principals;
   config.resolver_host = "id.brand.example";
   config.redis_timeout = options.redis_timeout;
   config.worker_threads = 2;

@@ -31,6 +31,15 @@ inline constexpr char kPolice[] = "police";
 inline constexpr char kBrandGtin[] = "09506000134352";
 inline constexpr char kForeignGtin[] = "04006381333931";
 
+// The files a deployment needs, written into `dir`: keys/ with an ACTIVE ES256 key and
+// principals.textpb with the principals above (rate limits lifted for tests).
+struct Deployment {
+  std::string keys_dir;
+  std::string principals;
+  std::map<std::string, std::string> tokens;  // principal name -> bearer token
+};
+absl::StatusOr<Deployment> WriteDeployment(const std::string& dir);
+
 class ServerHarness {
  public:
   struct Options {

@@ -1,0 +1,124 @@
+// The access rules, without a server.
+#include "server/auth/access.h"
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "server/auth/principals.h"
+#include "tests/common/status_matchers.h"
+
+namespace hallmark::auth {
+namespace {
+
+using ::hallmark::testing::IsOk;
+using ::hallmark::testing::StatusIs;
+using ::testing::HasSubstr;
+
+Principal Make(const std::string& name, Role role, const std::string& token,
+               std::vector<std::string> prefixes = {}) {
+  Principal p;
+  p.set_name(name);
+  p.set_role(role);
+  p.set_token_sha256(TokenHash(token));
+  for (auto& x : prefixes) p.add_gs1_company_prefixes(x);
+  return p;
+}
+
+std::unique_ptr<PrincipalStore> Store() {
+  admin::Principals ps;
+  *ps.add_principal() = Make("acme", admin::ROLE_ISSUER, "tok-acme", {"950600", "0614141"});
+  *ps.add_principal() = Make("app", admin::ROLE_VERIFIER, "tok-app");
+  Principal off = Make("old", admin::ROLE_RETAILER, "tok-old");
+  off.set_disabled(true);
+  *ps.add_principal() = off;
+  return *PrincipalStore::FromProto(ps);
+}
+
+TEST(AuthTest, BearerTokenFindsItsPrincipal) {
+  auto store = Store();
+  auto who = Authenticate(*store, "Bearer tok-acme");
+  ASSERT_THAT(who, IsOk());
+  EXPECT_EQ((*who)->name(), "acme");
+  EXPECT_EQ((*Authenticate(*store, "bearer  tok-app"))->name(), "app");
+}
+
+TEST(AuthTest, MissingUnknownAndDisabledTokensAreUnauthenticated) {
+  auto store = Store();
+  for (const char* header : {"", "Bearer", "Bearer ", "Basic tok-acme", "tok-acme"}) {
+    EXPECT_THAT(Authenticate(*store, header),
+                StatusIs(absl::StatusCode::kUnauthenticated, HasSubstr("missing"))) << header;
+  }
+  // Unknown and disabled look the same to the caller.
+  EXPECT_THAT(Authenticate(*store, "Bearer nope"),
+              StatusIs(absl::StatusCode::kUnauthenticated, HasSubstr("invalid bearer token")));
+  EXPECT_THAT(Authenticate(*store, "Bearer tok-old"),
+              StatusIs(absl::StatusCode::kUnauthenticated, HasSubstr("invalid bearer token")));
+}
+
+TEST(AuthTest, StoreRejectsBadFiles) {
+  const auto load = [](std::vector<Principal> v) {
+    admin::Principals ps;
+    for (auto& p : v) *ps.add_principal() = p;
+    return PrincipalStore::FromProto(ps).status();
+  };
+  EXPECT_THAT(load({Make("a", admin::ROLE_VERIFIER, "t"), Make("a", admin::ROLE_VERIFIER, "u")}),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("name appears twice")));
+  EXPECT_THAT(load({Make("a", admin::ROLE_VERIFIER, "t"), Make("b", admin::ROLE_VERIFIER, "t")}),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("token hash")));
+  EXPECT_THAT(load({Make("i", admin::ROLE_ISSUER, "t")}),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("at least one")));
+  EXPECT_THAT(load({Make("i", admin::ROLE_ISSUER, "t", {"95x"})}),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("digits")));
+  Principal bad_hash = Make("h", admin::ROLE_VERIFIER, "t");
+  bad_hash.set_token_sha256("ABC");
+  EXPECT_THAT(load({bad_hash}), StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("64")));
+  EXPECT_THAT(load({Make("r", admin::ROLE_UNSPECIFIED, "t")}),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("role")));
+}
+
+TEST(AuthTest, RolesAndGtinOwnership) {
+  auto store = Store();
+  const Principal& acme = **Authenticate(*store, "Bearer tok-acme");
+  const Principal& app = **Authenticate(*store, "Bearer tok-app");
+  EXPECT_THAT(RequireRole(acme, {admin::ROLE_ISSUER}, "Issuance.IssueSerials"), IsOk());
+  EXPECT_THAT(RequireRole(app, {admin::ROLE_ISSUER}, "Issuance.IssueSerials"),
+              StatusIs(absl::StatusCode::kPermissionDenied,
+                       HasSubstr("role verifier may not call Issuance.IssueSerials")));
+  EXPECT_TRUE(OwnsGtin(acme, "09506000134352"));   // 950600... after the indicator digit
+  EXPECT_TRUE(OwnsGtin(acme, "19506000134359"));   // another packaging level of the same item
+  EXPECT_TRUE(OwnsGtin(acme, "00614141000036"));   // UPC-A 614141000036 under 0614141
+  EXPECT_FALSE(OwnsGtin(acme, "04006381333931"));
+  EXPECT_THAT(CheckGtinAccess(acme, "04006381333931"),
+              StatusIs(absl::StatusCode::kPermissionDenied, HasSubstr("04006381333931")));
+  EXPECT_THAT(CheckGtinAccess(app, "04006381333931"), IsOk());  // not an issuer
+}
+
+TEST(RateLimiterTest, BucketRefillsAndLimitsPerPrincipal) {
+  RateLimiter limiter(RateLimiter::DefaultRoleLimits());
+  auto store = Store();
+  const Principal& app = **Authenticate(*store, "Bearer tok-app");      // verifier: 20/s, 40
+  const Principal& acme = **Authenticate(*store, "Bearer tok-acme");    // issuer: 1000/s
+  const absl::Time t0 = absl::FromUnixSeconds(1000);
+  for (int i = 0; i < 40; ++i) ASSERT_THAT(limiter.Acquire(app, 1, t0), IsOk()) << i;
+  EXPECT_THAT(limiter.Acquire(app, 1, t0),
+              StatusIs(absl::StatusCode::kResourceExhausted, HasSubstr("retry after 50 ms")));
+  EXPECT_THAT(limiter.Acquire(acme, 1, t0), IsOk());  // others unaffected
+  EXPECT_THAT(limiter.Acquire(app, 1, t0 + absl::Milliseconds(50)), IsOk());  // 1 token back
+  EXPECT_THAT(limiter.Acquire(app, 1, t0 + absl::Milliseconds(50)),
+              StatusIs(absl::StatusCode::kResourceExhausted));
+  Principal custom = app;
+  custom.set_name("custom");
+  custom.mutable_rate_limit()->set_per_second(1);
+  custom.mutable_rate_limit()->set_burst(1);
+  EXPECT_THAT(limiter.Acquire(custom, 1, t0), IsOk());
+  EXPECT_THAT(limiter.Acquire(custom, 1, t0), StatusIs(absl::StatusCode::kResourceExhausted));
+}
+
+TEST(TokenTest, NewTokensAreLongRandomAndHashed) {
+  const std::string a = *NewToken(), b = *NewToken();
+  EXPECT_NE(a, b);
+  EXPECT_EQ(a.size(), 46u);  // "hm_" + 43 base64url characters (256 bits)
+  EXPECT_EQ(TokenHash("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+}
+
+}  // namespace
+}  // namespace hallmark::auth

@@ -1,0 +1,210 @@
+// The hallmark-server binary as operators run it: startup checks, health, reflection,
+// SIGHUP reload and graceful SIGTERM shutdown.
+#include <grpcpp/generic/generic_stub.h>
+#include <grpcpp/grpcpp.h>
+#include <signal.h>
+
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "common/files.h"
+#include "gmock/gmock.h"
+#include "grpc/health/v1/health.grpc.pb.h"
+#include "gtest/gtest.h"
+#include "hallmark/v1/issuance.grpc.pb.h"
+#include "tests/common/redis_server.h"
+#include "tests/common/server_harness.h"
+#include "tests/common/status_matchers.h"
+#include "tests/common/subprocess.h"
+#include "tests/common/temp_dir.h"
+
+namespace hallmark {
+namespace {
+
+using ::grpc::health::v1::HealthCheckResponse;
+using ::hallmark::testing::IsOk;
+using ::testing::HasSubstr;
+namespace t = ::hallmark::testing;
+
+class ServerBinaryTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto d = t::WriteDeployment(tmp_.path());
+    ASSERT_THAT(d, IsOk());
+    deployment_ = *d;
+  }
+
+  void StartRedis(const std::string& extra = "") {
+    auto redis = t::RedisServer::Start(tmp_.path(), extra);
+    ASSERT_THAT(redis, IsOk());
+    redis_ = *std::move(redis);
+  }
+
+  std::string Socket() const { return JoinPath(tmp_.path(), "grpc.sock"); }
+
+  absl::StatusOr<t::Subprocess> StartServer(std::vector<std::string> extra = {}) {
+    std::vector<std::string> argv = {HALLMARK_BINARY_DIR "/server/hallmark-server",
+                                     "--listen=unix:" + Socket(),
+                                     "--redis=" + redis_->address(),
+                                     "--keys_dir=" + deployment_.keys_dir,
+                                     "--principals=" + deployment_.principals,
+                                     "--redis_startup_timeout=3s",
+                                     "--redis_timeout=500ms"};
+    argv.insert(argv.end(), extra.begin(), extra.end());
+    return t::Subprocess::Start(argv, JoinPath(tmp_.path(), "server.log"));
+  }
+
+  std::shared_ptr<grpc::Channel> Channel() {
+    grpc::ChannelArguments args;
+    args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 50);
+    args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 200);
+    return grpc::CreateCustomChannel("unix:" + Socket(), grpc::InsecureChannelCredentials(), args);
+  }
+
+  // Polls the health service until it reports `want` (the server may still be starting).
+  bool HealthBecomes(HealthCheckResponse::ServingStatus want) {
+    for (int i = 0; i < 400; ++i) {
+      // A fresh channel each time: no reconnect backoff inherited from a failed attempt.
+      auto health = grpc::health::v1::Health::NewStub(Channel());
+      grpc::ClientContext ctx;
+      ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(1));
+      grpc::health::v1::HealthCheckResponse resp;
+      if (health->Check(&ctx, {}, &resp).ok() && resp.status() == want) return true;
+      absl::SleepFor(absl::Milliseconds(25));
+    }
+    return false;
+  }
+
+  std::unique_ptr<grpc::ClientContext> As(const std::string& who) {
+    auto ctx = std::make_unique<grpc::ClientContext>();
+    ctx->AddMetadata("authorization", "Bearer " + deployment_.tokens.at(who));
+    ctx->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(60));
+    return ctx;
+  }
+
+  t::TempDir tmp_;
+  t::Deployment deployment_;
+  std::unique_ptr<t::RedisServer> redis_;
+};
+
+TEST_F(ServerBinaryTest, HealthFollowsRedisAndReflectionListsServices) {
+  StartRedis();
+  auto server = StartServer();
+  ASSERT_THAT(server, IsOk());
+  ASSERT_TRUE(HealthBecomes(HealthCheckResponse::SERVING)) << server->Log();
+
+  // grpc.reflection.v1alpha ServerReflectionInfo with list_services (field 7) = "".
+  grpc::GenericStub generic(Channel());
+  grpc::ClientContext ctx;
+  grpc::CompletionQueue cq;
+  auto call = generic.PrepareCall(&ctx, "/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo", &cq);
+  void* tag;
+  bool ok;
+  call->StartCall(reinterpret_cast<void*>(1));
+  cq.Next(&tag, &ok);
+  const char request[] = {0x3a, 0x00};
+  grpc::Slice slice(request, sizeof(request));
+  grpc::ByteBuffer out(&slice, 1);
+  call->Write(out, reinterpret_cast<void*>(2));
+  cq.Next(&tag, &ok);
+  grpc::ByteBuffer in;
+  call->Read(&in, reinterpret_cast<void*>(3));
+  cq.Next(&tag, &ok);
+  ASSERT_TRUE(ok);
+  std::vector<grpc::Slice> slices;
+  in.Dump(&slices);
+  std::string reply;
+  for (const auto& s : slices) reply.append(reinterpret_cast<const char*>(s.begin()), s.size());
+  EXPECT_THAT(reply, HasSubstr("hallmark.v1.Issuance"));
+  EXPECT_THAT(reply, HasSubstr("hallmark.v1.Keys"));
+  ctx.TryCancel();
+  call->Finish(nullptr, reinterpret_cast<void*>(4));
+  cq.Shutdown();
+  while (cq.Next(&tag, &ok)) {
+  }
+
+  redis_->Kill();
+  EXPECT_TRUE(HealthBecomes(HealthCheckResponse::NOT_SERVING));
+  ASSERT_THAT(redis_->Restart(), IsOk());
+  EXPECT_TRUE(HealthBecomes(HealthCheckResponse::SERVING));
+}
+
+TEST_F(ServerBinaryTest, RefusesANonDurableRedisUnlessAllowed) {
+  StartRedis("appendfsync everysec");
+  auto refused = StartServer();
+  ASSERT_THAT(refused, IsOk());
+  EXPECT_EQ(refused->Wait(absl::Seconds(30)), 1);
+  EXPECT_THAT(refused->Log(), HasSubstr("appendfsync is 'everysec', need 'always'"));
+  auto allowed = StartServer({"--allow_volatile_redis"});
+  ASSERT_THAT(allowed, IsOk());
+  EXPECT_TRUE(HealthBecomes(HealthCheckResponse::SERVING)) << allowed->Log();
+}
+
+TEST_F(ServerBinaryTest, RefusesToStartWithoutASigningKey) {
+  StartRedis();
+  ASSERT_EQ(std::remove(JoinPath(deployment_.keys_dir, "keys.manifest").c_str()), 0);
+  auto server = StartServer();
+  ASSERT_THAT(server, IsOk());
+  EXPECT_EQ(server->Wait(absl::Seconds(30)), 1);
+  EXPECT_THAT(server->Log(), HasSubstr("keys.manifest"));
+}
+
+TEST_F(ServerBinaryTest, SigtermFinishesTheStreamInFlightThenExitsZero) {
+  StartRedis();
+  auto server = StartServer({"--shutdown_grace=60s"});
+  ASSERT_THAT(server, IsOk());
+  ASSERT_TRUE(HealthBecomes(HealthCheckResponse::SERVING)) << server->Log();
+  auto issuance = v1::Issuance::NewStub(Channel());
+  v1::IssueSerialsRequest req;
+  req.set_gtin(t::kBrandGtin);
+  req.set_count(30'000);
+  req.set_request_id("sigterm");
+  auto ctx = As(t::kIssuer);
+  auto reader = issuance->StreamIssueSerials(ctx.get(), req);
+  v1::IssuedUnit unit;
+  size_t received = 0;
+  while (received < 2'000 && reader->Read(&unit)) ++received;
+  server->Signal(SIGTERM);  // mid-stream
+  while (reader->Read(&unit)) ++received;
+  grpc::Status s = reader->Finish();
+  EXPECT_TRUE(s.ok()) << s.error_message();
+  EXPECT_EQ(received, 30'000u);
+  EXPECT_EQ(server->Wait(absl::Seconds(60)), 0) << server->Log();
+  EXPECT_THAT(server->Log(), HasSubstr("\"msg\":\"stopped\""));
+}
+
+TEST_F(ServerBinaryTest, SighupReloadsPrincipals) {
+  StartRedis();
+  auto server = StartServer();
+  ASSERT_THAT(server, IsOk());
+  ASSERT_TRUE(HealthBecomes(HealthCheckResponse::SERVING));
+  auto issuance = v1::Issuance::NewStub(Channel());
+  v1::ImportSerialsRequest req;
+  req.set_gtin(t::kBrandGtin);
+  req.add_serials("HUP-1");
+  req.set_request_id("hup");
+  v1::ImportSerialsResponse resp;
+  ASSERT_TRUE(issuance->ImportSerials(As(t::kIssuer).get(), req, &resp).ok());
+  // Disable the issuer in the file, signal, and its token stops working.
+  absl::StatusOr<std::string> text = ReadFile(deployment_.principals);
+  ASSERT_THAT(text, IsOk());
+  const std::string needle = absl::StrCat("name: \"", t::kIssuer, "\"");
+  std::string edited = *text;
+  edited.replace(edited.find(needle), needle.size(), needle + "\n  disabled: true");
+  ASSERT_THAT(WriteFileAtomically(deployment_.principals, edited, 0600), IsOk());
+  server->Signal(SIGHUP);
+  grpc::StatusCode code = grpc::StatusCode::OK;
+  for (int i = 0; i < 400 && code == grpc::StatusCode::OK; ++i) {
+    code = issuance->ImportSerials(As(t::kIssuer).get(), req, &resp).error_code();
+    if (code == grpc::StatusCode::OK) absl::SleepFor(absl::Milliseconds(25));
+  }
+  EXPECT_EQ(code, grpc::StatusCode::UNAUTHENTICATED);
+  EXPECT_THAT(server->Log(), HasSubstr("reloaded keys and principals"));
+}
+
+}  // namespace
+}  // namespace hallmark
