@@ -14,6 +14,7 @@
 #include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
 #include "server/issuance/serial_source.h"
+#include "tests/common/await.h"
 #include "server/redis/async_redis_client.h"
 #include "server/registry/redis_registry.h"
 
@@ -23,20 +24,9 @@ ABSL_FLAG(int64_t, units, 1'000'000, "Units to register");
 namespace hallmark {
 namespace {
 
-template <typename T, typename Start>
-absl::StatusOr<T> Wait(Start start) {
-  absl::Notification done;
-  absl::StatusOr<T> result = absl::UnknownError("not called");
-  start([&](absl::StatusOr<T> r) {
-    result = std::move(r);
-    done.Notify();
-  });
-  done.WaitForNotification();
-  return result;
-}
 
 int64_t UsedMemory(redis::RedisClient& c) {
-  auto r = Wait<redis::RedisReply>([&](auto cb) {
+  auto r = testing::Await<redis::RedisReply>([&](auto cb) {
     c.Execute({"INFO", "memory"}, absl::Now() + absl::Seconds(5), std::move(cb));
   });
   for (absl::string_view line : absl::StrSplit(r->str, "\r\n")) {
@@ -73,7 +63,7 @@ int Run() {
   spec.seed = std::string(64, 'a');
   spec.fingerprint = "f";
   const int64_t before = UsedMemory(**client);
-  auto batch = Wait<registry::Batch>([&](auto cb) {
+  auto batch = testing::Await<registry::Batch>([&](auto cb) {
     reg.BeginBatch(spec, absl::Now() + absl::Seconds(5), std::move(cb));
   });
   auto source = issuance::SerialSource::ForBatch(*batch);

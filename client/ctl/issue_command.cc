@@ -56,17 +56,7 @@ absl::StatusOr<v1::SerialFormat> ParseFormat(const std::string& f) {
 }
 
 int ReportRpc(const grpc::Status& s) {
-  std::cerr << "hallmarkctl: " << s.error_message() << " (" << s.error_code() << ")\n";
-  switch (s.error_code()) {
-    case grpc::StatusCode::INVALID_ARGUMENT:
-    case grpc::StatusCode::ALREADY_EXISTS:
-    case grpc::StatusCode::PERMISSION_DENIED:
-    case grpc::StatusCode::UNAUTHENTICATED:
-    case grpc::StatusCode::FAILED_PRECONDITION:
-      return kExitUsage;
-    default:
-      return kExitFailure;
-  }
+  return ReportError(absl::Status(static_cast<absl::StatusCode>(s.error_code()), s.error_message()));
 }
 
 int Issue(IssueOptions o) {

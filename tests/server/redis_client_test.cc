@@ -9,6 +9,7 @@
 
 #include "absl/synchronization/notification.h"
 #include "gmock/gmock.h"
+#include "tests/common/await.h"
 #include "gtest/gtest.h"
 #include "tests/common/redis_server.h"
 #include "tests/common/status_matchers.h"
@@ -23,15 +24,10 @@ using ::testing::HasSubstr;
 
 // Runs one command and waits for its callback.
 absl::StatusOr<RedisReply> Exec(RedisClient& client, std::vector<std::string> argv,
-                               absl::Duration timeout = absl::Seconds(2)) {
-  absl::Notification done;
-  absl::StatusOr<RedisReply> result;
-  client.Execute(std::move(argv), absl::Now() + timeout, [&](absl::StatusOr<RedisReply> r) {
-    result = std::move(r);
-    done.Notify();
+                                absl::Duration timeout = absl::Seconds(2)) {
+  return testing::Await<RedisReply>([&](auto done) {
+    client.Execute(std::move(argv), absl::Now() + timeout, std::move(done));
   });
-  done.WaitForNotification();
-  return result;
 }
 
 class RedisClientTest : public ::testing::Test {

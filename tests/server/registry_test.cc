@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/notification.h"
 #include "gmock/gmock.h"
+#include "tests/common/await.h"
 #include "gtest/gtest.h"
 #include "server/redis/async_redis_client.h"
 #include "tests/common/redis_server.h"
@@ -23,17 +24,6 @@ using ::testing::HasSubstr;
 
 constexpr char kGtin[] = "09506000134352";
 
-template <typename T, typename Start>
-absl::StatusOr<T> Wait(Start start) {
-  absl::Notification done;
-  absl::StatusOr<T> result = absl::UnknownError("not called");
-  start([&](absl::StatusOr<T> r) {
-    result = std::move(r);
-    done.Notify();
-  });
-  done.WaitForNotification();
-  return result;
-}
 
 class RegistryTest : public ::testing::Test {
  protected:
@@ -80,24 +70,24 @@ class RegistryTest : public ::testing::Test {
   }
 
   absl::StatusOr<Batch> Begin(BatchSpec spec) {
-    return Wait<Batch>([&](auto cb) {
+    return testing::Await<Batch>([&](auto cb) {
       registry_->BeginBatch(std::move(spec), absl::Now() + absl::Seconds(5), std::move(cb));
     });
   }
   absl::StatusOr<RegisterResult> Register(uint64_t batch, std::vector<std::string> serials,
                                           bool all_or_nothing) {
-    return Wait<RegisterResult>([&](auto cb) {
+    return testing::Await<RegisterResult>([&](auto cb) {
       registry_->Register(kGtin, batch, std::move(serials), all_or_nothing,
                           absl::Now() + absl::Seconds(10), std::move(cb));
     });
   }
   absl::StatusOr<std::optional<UnitRecord>> Lookup(const std::string& serial) {
-    return Wait<std::optional<UnitRecord>>([&](auto cb) {
+    return testing::Await<std::optional<UnitRecord>>([&](auto cb) {
       registry_->Lookup(kGtin, serial, absl::Now() + absl::Seconds(5), std::move(cb));
     });
   }
   uint64_t Count() {
-    return *Wait<uint64_t>([&](auto cb) {
+    return *testing::Await<uint64_t>([&](auto cb) {
       registry_->CountUnits(kGtin, absl::Now() + absl::Seconds(5), std::move(cb));
     });
   }
