@@ -23,7 +23,7 @@ for target in element_string digital_link digsig; do
     echo "fuzz $target: CRASH" >&2
     tail -n 40 "$work/$target.log" >&2
     for a in "$work"/crash-* "$work"/leak-* "$work"/timeout-*; do
-      [ -e "$a" ] && { echo "reproducer ($a):" >&2; xxd "$a" | head -20 >&2; }
+      [ -e "$a" ] && { echo "reproducer ($a):" >&2; od -c "$a" | head -20 >&2; }
     done
     status=1
   fi
