@@ -35,6 +35,11 @@ ABSL_FLAG(absl::Duration, shutdown_grace, absl::Seconds(20),
           "On SIGTERM, how long in-flight calls may take to finish");
 ABSL_FLAG(int, worker_threads, 0, "Signing threads (0: one per core)");
 ABSL_FLAG(int, max_receive_message_bytes, 4 << 20, "Largest request message");
+ABSL_FLAG(uint32_t, clone_max_locations, 3,
+          "Verify says SUSPECT_CLONE when a unit was seen in more distinct locations than this...");
+ABSL_FLAG(absl::Duration, clone_window, absl::Hours(24), "...within this window");
+ABSL_FLAG(uint64_t, signature_cache_entries, 1 << 20,
+          "Verified codes remembered (per key ring) so repeat scans skip the signature check");
 
 namespace {
 
@@ -51,6 +56,9 @@ hallmark::api::ServerConfig ConfigFromFlags() {
   c.max_call = absl::GetFlag(FLAGS_max_call);
   c.worker_threads = absl::GetFlag(FLAGS_worker_threads);
   c.max_receive_message_bytes = absl::GetFlag(FLAGS_max_receive_message_bytes);
+  c.clone_max_locations = absl::GetFlag(FLAGS_clone_max_locations);
+  c.clone_window = absl::GetFlag(FLAGS_clone_window);
+  c.signature_cache_entries = absl::GetFlag(FLAGS_signature_cache_entries);
   return c;
 }
 

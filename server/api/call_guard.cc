@@ -20,7 +20,8 @@ absl::StatusOr<auth::Principal> CallGuard::Admit(const grpc::CallbackServerConte
   if (!who.ok()) return who.status();
   absl::Status allowed = auth::RequireRole(**who, roles, method);
   if (!allowed.ok()) return allowed;
-  absl::Status within = limiter_->Acquire(**who, cost, absl::Now());
+  absl::Status within =
+      limiter_->Acquire((*who)->name(), store->RateLimitFor(**who), cost, absl::Now());
   if (!within.ok()) return within;
   return **who;
 }

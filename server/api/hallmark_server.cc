@@ -15,9 +15,12 @@
 #include "server/api/call_guard.h"
 #include "server/api/issuance_service.h"
 #include "server/api/keys_service.h"
+#include "server/api/stolen_registry_service.h"
+#include "server/api/verification_service.h"
 #include "server/common/log.h"
 #include "server/redis/async_redis_client.h"
 #include "server/registry/redis_registry.h"
+#include "server/registry/redis_stolen_store.h"
 
 namespace hallmark::api {
 
@@ -53,15 +56,21 @@ struct HallmarkServer::State {
   ServerConfig config;
   HealthReporter health;
   std::unique_ptr<Snapshot<crypto::KeyRing>> keys;
+  std::unique_ptr<Snapshot<verification::CodeChecker>> checker;
   std::unique_ptr<Snapshot<auth::PrincipalStore>> principals;
   std::unique_ptr<auth::RateLimiter> limiter;
   std::unique_ptr<WorkPool> pool;
   std::unique_ptr<redis::AsyncRedisClient> redis;
   std::unique_ptr<registry::RedisRegistry> registry;
+  std::unique_ptr<registry::RedisStolenStore> stolen_store;
   std::unique_ptr<issuance::IssuanceEngine> issuance;
+  std::unique_ptr<verification::VerificationEngine> verification;
+  std::unique_ptr<stolen::StolenRegistryEngine> stolen;
   std::unique_ptr<CallGuard> guard;
   std::unique_ptr<IssuanceService> issuance_service;
   std::unique_ptr<KeysService> keys_service;
+  std::unique_ptr<VerificationService> verification_service;
+  std::unique_ptr<StolenRegistryService> stolen_service;
   std::unique_ptr<grpc::Server> server;
   int port = 0;
 };
@@ -123,27 +132,41 @@ absl::StatusOr<std::unique_ptr<HallmarkServer>> HallmarkServer::Start(const Serv
   auto s = std::make_unique<State>();
   s->config = config;
   HALLMARK_ASSIGN_OR_RETURN(std::shared_ptr<const crypto::KeyRing> ring, LoadKeys(config.keys_dir));
+  s->checker = std::make_unique<Snapshot<verification::CodeChecker>>(
+      std::make_shared<const verification::CodeChecker>(ring, config.signature_cache_entries));
   s->keys = std::make_unique<Snapshot<crypto::KeyRing>>(std::move(ring));
   HALLMARK_ASSIGN_OR_RETURN(std::shared_ptr<const auth::PrincipalStore> principals,
                             LoadPrincipals(config.principals));
   s->principals = std::make_unique<Snapshot<auth::PrincipalStore>>(std::move(principals));
-  s->limiter = std::make_unique<auth::RateLimiter>(auth::RateLimiter::DefaultRoleLimits());
+  s->limiter = std::make_unique<auth::RateLimiter>();
   const int threads = config.worker_threads > 0
                           ? config.worker_threads
                           : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
   s->pool = std::make_unique<WorkPool>(threads);
   HALLMARK_ASSIGN_OR_RETURN(s->redis, ConnectRedis(config, &s->health));
   s->registry = std::make_unique<registry::RedisRegistry>(s->redis.get());
+  s->stolen_store = std::make_unique<registry::RedisStolenStore>(s->redis.get());
 
   issuance::EngineOptions eo;
   eo.resolver_host = config.resolver_host;
   eo.redis_timeout = config.redis_timeout;
   s->issuance = std::make_unique<issuance::IssuanceEngine>(s->registry.get(), s->pool.get(),
                                                            s->keys.get(), eo);
+  verification::VerificationOptions vo;
+  vo.clone = {config.clone_max_locations, config.clone_window};
+  vo.redis_timeout = config.redis_timeout;
+  s->verification = std::make_unique<verification::VerificationEngine>(
+      s->registry.get(), s->pool.get(), s->checker.get(), vo);
+  s->stolen = std::make_unique<stolen::StolenRegistryEngine>(s->stolen_store.get(),
+                                                             config.redis_timeout);
   s->guard = std::make_unique<CallGuard>(s->principals.get(), s->limiter.get());
   s->issuance_service =
       std::make_unique<IssuanceService>(s->guard.get(), s->issuance.get(), config.max_call);
   s->keys_service = std::make_unique<KeysService>(s->keys.get());
+  s->verification_service = std::make_unique<VerificationService>(
+      s->guard.get(), s->verification.get(), config.max_call);
+  s->stolen_service =
+      std::make_unique<StolenRegistryService>(s->guard.get(), s->stolen.get(), config.max_call);
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
@@ -153,6 +176,8 @@ absl::StatusOr<std::unique_ptr<HallmarkServer>> HallmarkServer::Start(const Serv
   builder.SetMaxSendMessageSize(config.max_send_message_bytes);
   builder.RegisterService(s->issuance_service.get());
   builder.RegisterService(s->keys_service.get());
+  builder.RegisterService(s->verification_service.get());
+  builder.RegisterService(s->stolen_service.get());
   s->server = builder.BuildAndStart();
   if (s->server == nullptr) {
     return absl::UnavailableError(absl::StrCat("cannot listen on ", config.listen));
@@ -169,6 +194,8 @@ absl::Status HallmarkServer::Reload() {
                             LoadKeys(state_->config.keys_dir));
   HALLMARK_ASSIGN_OR_RETURN(std::shared_ptr<const auth::PrincipalStore> principals,
                             LoadPrincipals(state_->config.principals));
+  state_->checker->Set(std::make_shared<const verification::CodeChecker>(
+      ring, state_->config.signature_cache_entries));  // a new key state: a new, empty cache
   state_->keys->Set(std::move(ring));
   state_->principals->Set(std::move(principals));
   log::Info("reloaded keys and principals");

@@ -31,6 +31,10 @@ struct ServerConfig {
   int worker_threads = 0;                        // 0: one per core
   int max_receive_message_bytes = 4 << 20;
   int max_send_message_bytes = 64 << 20;
+  // Verification.
+  uint32_t clone_max_locations = 3;                // SUSPECT_CLONE above this many...
+  absl::Duration clone_window = absl::Hours(24);   // ...distinct locations within this window
+  size_t signature_cache_entries = 1 << 20;        // verified codes remembered per key ring
 };
 
 class HallmarkServer {

@@ -50,36 +50,19 @@ absl::Status CheckGtinAccess(const Principal& principal, absl::string_view gtin1
       "GTIN ", gtin14, " is outside the GS1 company prefixes of issuer ", principal.name()));
 }
 
-RateLimiter::RateLimiter(absl::flat_hash_map<Role, RateLimitSpec> role_defaults)
-    : role_defaults_(std::move(role_defaults)) {}
-
-absl::flat_hash_map<Role, RateLimitSpec> RateLimiter::DefaultRoleLimits() {
-  return {{admin::ROLE_VERIFIER, {20, 40}},
-          {admin::ROLE_RETAILER, {200, 400}},
-          {admin::ROLE_LAW_ENFORCEMENT, {100, 200}},
-          {admin::ROLE_ISSUER, {1000, 2000}}};
-}
-
-RateLimitSpec RateLimiter::LimitFor(const Principal& principal) const {
-  if (principal.has_rate_limit()) {
-    return {principal.rate_limit().per_second(),
-            static_cast<double>(principal.rate_limit().burst())};
-  }
-  auto it = role_defaults_.find(principal.role());
-  return it == role_defaults_.end() ? RateLimitSpec{1, 1} : it->second;
-}
-
-absl::Status RateLimiter::Acquire(const Principal& principal, double cost, absl::Time now) {
-  const RateLimitSpec limit = LimitFor(principal);
+absl::Status RateLimiter::Acquire(const std::string& principal, const RateLimitSpec& limit,
+                                  double cost, absl::Time now) {
   absl::MutexLock lock(&mu_);
-  auto [it, inserted] = buckets_.try_emplace(principal.name(), Bucket{limit.burst, now});
+  auto [it, inserted] = buckets_.try_emplace(principal, Bucket{limit.burst, now});
   Bucket& b = it->second;
   const double elapsed = std::max(0.0, absl::ToDoubleSeconds(now - b.updated));
   b.tokens = std::min(limit.burst, b.tokens + elapsed * limit.per_second);
   b.updated = now;
+  // A call costing more than the burst (a 1,000-code batch) goes through on a full bucket and
+  // leaves it in debt, so batches cannot beat the per-code rate.
   const double needed = std::min(cost, limit.burst);
   if (b.tokens >= needed) {
-    b.tokens -= needed;
+    b.tokens -= cost;
     return absl::OkStatus();
   }
   const double wait_ms = std::ceil((needed - b.tokens) / limit.per_second * 1000);

@@ -35,30 +35,21 @@ absl::Status RequireRole(const Principal& principal, std::initializer_list<Role>
 absl::Status CheckGtinAccess(const Principal& principal, absl::string_view gtin14);
 bool OwnsGtin(const Principal& principal, absl::string_view gtin14);
 
-struct RateLimitSpec {
-  double per_second = 0;
-  double burst = 0;
-};
-
-// Token buckets per principal name. A principal's own rate_limit wins over its role's default.
+// Token buckets per principal name, refilled at the principal's rate (see
+// PrincipalStore::RateLimitFor).
 class RateLimiter {
  public:
-  explicit RateLimiter(absl::flat_hash_map<Role, RateLimitSpec> role_defaults);
-  // The defaults: verifier 20/s burst 40, retailer 200/s burst 400, law_enforcement 100/s
-  // burst 200, issuer 1000/s burst 2000.
-  static absl::flat_hash_map<Role, RateLimitSpec> DefaultRoleLimits();
-
-  // Takes `cost` tokens or fails with RESOURCE_EXHAUSTED and the wait until enough refill.
-  absl::Status Acquire(const Principal& principal, double cost, absl::Time now);
+  // Takes `cost` tokens (one per code or unit of a batch) or fails with RESOURCE_EXHAUSTED
+  // and the wait until enough refill. A cost above the burst needs a full bucket and leaves
+  // it in debt, so batches cannot beat the per-item rate.
+  absl::Status Acquire(const std::string& principal, const RateLimitSpec& limit, double cost,
+                       absl::Time now);
 
  private:
   struct Bucket {
     double tokens;
     absl::Time updated;
   };
-  RateLimitSpec LimitFor(const Principal& principal) const;
-
-  const absl::flat_hash_map<Role, RateLimitSpec> role_defaults_;
   absl::Mutex mu_;
   absl::flat_hash_map<std::string, Bucket> buckets_ ABSL_GUARDED_BY(mu_);
 };

@@ -85,6 +85,23 @@ PrincipalStore::PrincipalStore(admin::Principals principals)
     by_name_[p.name()] = &p;
     if (!p.disabled()) by_hash_[p.token_sha256()] = &p;
   }
+  role_limits_ = {{admin::ROLE_VERIFIER, {20, 40}},
+                  {admin::ROLE_RETAILER, {200, 400}},
+                  {admin::ROLE_LAW_ENFORCEMENT, {100, 200}},
+                  {admin::ROLE_ISSUER, {1000, 2000}}};
+  for (const admin::RoleLimit& r : principals_.role_limits()) {
+    role_limits_[r.role()] = {r.rate_limit().per_second(),
+                              static_cast<double>(r.rate_limit().burst())};
+  }
+}
+
+RateLimitSpec PrincipalStore::RateLimitFor(const Principal& principal) const {
+  if (principal.has_rate_limit()) {
+    return {principal.rate_limit().per_second(),
+            static_cast<double>(principal.rate_limit().burst())};
+  }
+  auto it = role_limits_.find(principal.role());
+  return it == role_limits_.end() ? RateLimitSpec{1, 1} : it->second;
 }
 
 absl::StatusOr<std::unique_ptr<PrincipalStore>> PrincipalStore::LoadFile(
@@ -100,6 +117,13 @@ absl::StatusOr<std::unique_ptr<PrincipalStore>> PrincipalStore::LoadFile(
 
 absl::StatusOr<std::unique_ptr<PrincipalStore>> PrincipalStore::FromProto(
     admin::Principals principals) {
+  for (const admin::RoleLimit& r : principals.role_limits()) {
+    if (r.role() == admin::ROLE_UNSPECIFIED || r.rate_limit().per_second() <= 0 ||
+        r.rate_limit().burst() == 0) {
+      return absl::InvalidArgumentError(
+          "principals: role_limits needs a role, per_second > 0 and burst > 0");
+    }
+  }
   absl::flat_hash_map<std::string, int> names, hashes;
   for (const Principal& p : principals.principal()) {
     HALLMARK_RETURN_IF_ERROR(ValidatePrincipal(p));

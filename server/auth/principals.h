@@ -33,6 +33,11 @@ absl::StatusOr<std::string> NewToken();
 absl::string_view RoleName(Role role);
 absl::StatusOr<Role> ParseRole(absl::string_view name);
 
+struct RateLimitSpec {
+  double per_second = 0;
+  double burst = 0;
+};
+
 class PrincipalStore {
  public:
   static absl::StatusOr<std::unique_ptr<PrincipalStore>> LoadFile(const std::string& path);
@@ -43,6 +48,8 @@ class PrincipalStore {
   // nullptr when no enabled principal has this token.
   const Principal* FindByToken(absl::string_view token) const;
   const Principal* FindByName(absl::string_view name) const;
+  // The principal's own rate_limit, else its role's from the file, else the built-in default.
+  RateLimitSpec RateLimitFor(const Principal& principal) const;
   size_t size() const { return principals_.principal_size(); }
 
  private:
@@ -50,6 +57,7 @@ class PrincipalStore {
   const admin::Principals principals_;
   absl::flat_hash_map<std::string, const Principal*> by_hash_;
   absl::flat_hash_map<std::string, const Principal*> by_name_;
+  absl::flat_hash_map<int, RateLimitSpec> role_limits_;
 };
 
 }  // namespace hallmark::auth

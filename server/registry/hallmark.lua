@@ -16,9 +16,21 @@
 --   hm:{G}:b:<batch>    hash  one issuance or import request: issuer, request id, parameters,
 --                             lot, SKU, key id, issue time, seed. Lot/SKU data live here, once.
 --   hm:{G}:req          hash  "<issuer>\n<request_id>" -> batch id (idempotency)
+--   hm:{G}:x            hash  stolen flags: serial -> "case\nagency\nreported_at\nprincipal"
+--   hm:{G}:c:<case>     set   serials of this GTIN flagged under the case
+--   hm:{G}:a:<case>     stream the case's audit events for this GTIN (append-only)
 --
--- Unit status (low 4 bits of the unit value): 0 = ACTIVE. Others are reserved for the
--- lifecycle (sold, recalled, decommissioned, ...).
+-- A unit's bucket also holds its scan record, under the field "\1" .. serial (the prefix is
+-- outside GS1 character set 82, so it never clashes with a serial): a packed string of
+-- count, first seen, last seen, scans after decommission and up to 6 recent distinct
+-- locations with their last-seen times (<= 62 bytes, so buckets stay listpacks).
+--
+-- Cases live in their own slot, keyed by case id: hc:{<case>} (hash: agency, opened_at) and
+-- hc:{<case>}:g (set of GTINs with units in the case). The index is written before the flags,
+-- so a crash between the two leaves an index entry with nothing under it, never a hidden flag.
+--
+-- Unit status (low 4 bits of the unit value): 0 = ACTIVE. Reserved for the lifecycle:
+-- 6 = RECALLED, 7 = DECOMMISSIONED (the Verdict numbers); others to come.
 
 local LOAD = 64  -- average units per bucket before the next split
 
@@ -29,6 +41,12 @@ end
 
 local function hash32(serial)
   return tonumber(string.sub(redis.sha1hex(serial), 1, 8), 16)
+end
+
+-- The serial a bucket field belongs to (scan records carry a "\1" prefix).
+local function field_serial(field)
+  if string.byte(field, 1) == 1 then return string.sub(field, 2) end
+  return field
 end
 
 -- Linear hashing: the bucket of a hash under level L and split pointer p.
@@ -53,7 +71,7 @@ local function split_one(meta, L, p)
   local all = redis.call('HGETALL', from)
   local moved = {}
   for i = 1, #all, 2 do
-    if hash32(all[i]) % (2 ^ (L + 1)) ~= p then
+    if hash32(field_serial(all[i])) % (2 ^ (L + 1)) ~= p then
       moved[#moved + 1] = all[i]
       moved[#moved + 1] = all[i + 1]
     end
@@ -181,7 +199,209 @@ local function count(keys, args)
   return tonumber(redis.call('HGET', keys[1], 'n')) or 0
 end
 
+
+-- Scan records ------------------------------------------------------------------------------
+
+local STATUS_DECOMMISSIONED = 7
+local MAX_LOCATIONS = 6
+
+local function unpack_scan(blob)
+  local scan = {count = 0, first = 0, last = 0, after_decommission = 0, locations = {}}
+  if not blob then return scan end
+  local count, first, last, ad, pos = struct.unpack('>I4I4I4I2', blob)
+  scan.count, scan.first, scan.last, scan.after_decommission = count, first, last, ad
+  while pos + 7 <= #blob do
+    local fp, seen
+    fp, seen, pos = struct.unpack('>I4I4', blob, pos)
+    scan.locations[#scan.locations + 1] = {fp, seen}
+  end
+  return scan
+end
+
+local function pack_scan(scan)
+  local parts = {struct.pack('>I4I4I4I2', scan.count, scan.first, scan.last,
+                             scan.after_decommission)}
+  for _, l in ipairs(scan.locations) do parts[#parts + 1] = struct.pack('>I4I4', l[1], l[2]) end
+  return table.concat(parts)
+end
+
+-- Counts this scan, remembers its location (the most recent MAX_LOCATIONS distinct ones),
+-- and returns the number of distinct locations seen since `since`.
+local function record_scan(scan, now, location, since, status)
+  scan.count = scan.count + 1
+  if scan.first == 0 then scan.first = now end
+  scan.last = now
+  if status == STATUS_DECOMMISSIONED then scan.after_decommission = scan.after_decommission + 1 end
+  if location then
+    local found = false
+    for _, l in ipairs(scan.locations) do
+      if l[1] == location then
+        l[2] = now
+        found = true
+      end
+    end
+    if not found then scan.locations[#scan.locations + 1] = {location, now} end
+    table.sort(scan.locations, function(a, b) return a[2] > b[2] end)
+    while #scan.locations > MAX_LOCATIONS do table.remove(scan.locations) end
+  end
+  local distinct = 0
+  for _, l in ipairs(scan.locations) do
+    if l[2] >= since then distinct = distinct + 1 end
+  end
+  return distinct
+end
+
+-- hm_verify KEYS[1]=meta  ARGV: serial now location(decimal fingerprint or '') since
+-- The registry side of a Verify, in one call: the unit, its batch data, its stolen flag, and
+-- the scan recorded. Reply: {0} for an unknown unit, else
+--   {1, status, lot, sku, key, issued_at, stolen ("case\nagency\nat\nprincipal" or ''),
+--    count, first, last, distinct_locations_since, scans_after_decommission}
+local function verify(keys, args)
+  local meta, serial = keys[1], args[1]
+  local now, since = tonumber(args[2]), tonumber(args[4])
+  local location = tonumber(args[3])
+  local L, p = meta_state(meta)
+  local bucket = unit_bucket(meta, serial, L, p)
+  local v = redis.call('HGET', bucket, serial)
+  if v == false then return {0} end
+  local n = tonumber(v)
+  local status = n % 16
+  local b = redis.call('HMGET', meta .. ':b:' .. math.floor(n / 16), 'lot', 'sku', 'key', 'at')
+  local stolen = redis.call('HGET', meta .. ':x', serial) or ''
+  local scan = unpack_scan(redis.call('HGET', bucket, '\1' .. serial))
+  local distinct = record_scan(scan, now, location, since, status)
+  redis.call('HSET', bucket, '\1' .. serial, pack_scan(scan))
+  return {1, status, b[1] or '', b[2] or '', b[3] or '', b[4] or '', stolen, scan.count,
+          scan.first, scan.last, distinct, scan.after_decommission}
+end
+
+-- Stolen registry ---------------------------------------------------------------------------
+
+local function unit_exists(meta, serial, L, p)
+  return redis.call('HEXISTS', unit_bucket(meta, serial, L, p), serial) == 1
+end
+
+local function audit(meta, case, action, serial, principal, note, now)
+  redis.call('XADD', meta .. ':a:' .. case, '*', 'action', action, 'serial', serial,
+             'principal', principal, 'note', note, 'at', now)
+end
+
+-- hm_report_stolen KEYS[1]=meta  ARGV: case agency principal note now serial...
+-- Per serial: 'k' flagged now, 'o' already flagged under this case (idempotent), 'n' no such
+-- unit, 'c' flagged under another case. Each flag and its audit event are written together.
+local function report_stolen(keys, args)
+  local meta = keys[1]
+  local case, agency, principal, note, now = args[1], args[2], args[3], args[4], args[5]
+  local L, p = meta_state(meta)
+  local out = {}
+  for i = 6, #args do
+    local serial = args[i]
+    local flag = redis.call('HGET', meta .. ':x', serial)
+    if not unit_exists(meta, serial, L, p) then
+      out[#out + 1] = 'n'
+    elseif flag then
+      out[#out + 1] = (string.match(flag, '^([^\n]*)') == case) and 'o' or 'c'
+    else
+      redis.call('HSET', meta .. ':x', serial,
+                 table.concat({case, agency, now, principal}, '\n'))
+      redis.call('SADD', meta .. ':c:' .. case, serial)
+      audit(meta, case, 'report_stolen', serial, principal, note, now)
+      out[#out + 1] = 'k'
+    end
+  end
+  return table.concat(out)
+end
+
+-- hm_clear_stolen KEYS[1]=meta  ARGV: case principal note now all(0|1) serial...
+-- With all=1, clears every unit of the case under this GTIN (the serials are ignored).
+-- Reply: {outcomes, serials} with 'k' cleared, 'n' no such unit, 'c' not flagged under case.
+local function clear_stolen(keys, args)
+  local meta = keys[1]
+  local case, principal, note, now = args[1], args[2], args[3], args[4]
+  local serials = {}
+  if args[5] == '1' then
+    serials = redis.call('SMEMBERS', meta .. ':c:' .. case)
+    table.sort(serials)
+  else
+    for i = 6, #args do serials[#serials + 1] = args[i] end
+  end
+  local L, p = meta_state(meta)
+  local out = {}
+  for _, serial in ipairs(serials) do
+    local flag = redis.call('HGET', meta .. ':x', serial)
+    if not unit_exists(meta, serial, L, p) then
+      out[#out + 1] = 'n'
+    elseif flag and string.match(flag, '^([^\n]*)') == case then
+      redis.call('HDEL', meta .. ':x', serial)
+      redis.call('SREM', meta .. ':c:' .. case, serial)
+      audit(meta, case, 'clear_stolen', serial, principal, note, now)
+      out[#out + 1] = 'k'
+    else
+      out[#out + 1] = 'c'
+    end
+  end
+  return {table.concat(out), serials}
+end
+
+-- hm_check_stolen KEYS[1]=meta  ARGV: serial...
+-- Reply: per serial {registered(0|1), flag or ''}.
+local function check_stolen(keys, args)
+  local meta = keys[1]
+  local L, p = meta_state(meta)
+  local out = {}
+  for i = 1, #args do
+    local registered = unit_exists(meta, args[i], L, p) and 1 or 0
+    out[#out + 1] = {registered, redis.call('HGET', meta .. ':x', args[i]) or ''}
+  end
+  return out
+end
+
+-- hm_case_gtin KEYS[1]=meta  ARGV: case
+-- The case's units under this GTIN with their flags, and its audit events in order:
+-- {{serial, flag}..., {{stream id, {field, value...}}...}}
+local function case_gtin(keys, args)
+  local meta, case = keys[1], args[1]
+  local serials = redis.call('SMEMBERS', meta .. ':c:' .. case)
+  table.sort(serials)
+  local units = {}
+  for _, s in ipairs(serials) do
+    units[#units + 1] = {s, redis.call('HGET', meta .. ':x', s) or ''}
+  end
+  return {units, redis.call('XRANGE', meta .. ':a:' .. case, '-', '+')}
+end
+
+-- hm_case_open KEYS[1]=hc:{case}  ARGV: agency now gtin...
+-- Opens the case for `agency` (or checks that it is that agency's) and indexes the GTINs.
+local function case_open(keys, args)
+  local key, agency, now = keys[1], args[1], args[2]
+  redis.call('HSETNX', key, 'agency', agency)
+  redis.call('HSETNX', key, 'opened_at', now)
+  local owner = redis.call('HGET', key, 'agency')
+  if owner ~= agency then
+    return redis.error_reply('HM_CASE_AGENCY case belongs to agency ' .. owner)
+  end
+  for i = 3, #args do redis.call('SADD', key .. ':g', args[i]) end
+  return 'OK'
+end
+
+-- hm_case KEYS[1]=hc:{case}: {agency or '', gtins...}
+local function case_info(keys, args)
+  local agency = redis.call('HGET', keys[1], 'agency') or ''
+  local gtins = redis.call('SMEMBERS', keys[1] .. ':g')
+  table.sort(gtins)
+  return {agency, gtins}
+end
+
 redis.register_function('hm_begin_batch', begin_batch)
 redis.register_function('hm_register', register)
 redis.register_function{function_name = 'hm_lookup', callback = lookup, flags = {'no-writes'}}
 redis.register_function{function_name = 'hm_count', callback = count, flags = {'no-writes'}}
+redis.register_function('hm_verify', verify)
+redis.register_function('hm_report_stolen', report_stolen)
+redis.register_function('hm_clear_stolen', clear_stolen)
+redis.register_function{function_name = 'hm_check_stolen', callback = check_stolen,
+                        flags = {'no-writes'}}
+redis.register_function{function_name = 'hm_case_gtin', callback = case_gtin,
+                        flags = {'no-writes'}}
+redis.register_function('hm_case_open', case_open)
+redis.register_function{function_name = 'hm_case', callback = case_info, flags = {'no-writes'}}

@@ -6,10 +6,14 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "server/registry/function_library.h"
+#include "server/registry/reply_util.h"
 
 namespace hallmark::registry {
 namespace {
 
+using internal::Call;
+using internal::ToInt;
+using internal::ToUint;
 using redis::RedisReply;
 
 // The batch fields in the order hallmark.lua's BATCH_FIELDS lists them.
@@ -17,18 +21,6 @@ std::vector<std::string> BatchValues(const BatchSpec& s) {
   return {s.issuer, s.request_id,  s.kind,  s.format, absl::StrCat(s.count), s.lot,
           s.sku,    s.key_id,      absl::StrCat(s.issued_at), "",  s.seed, s.plant,
           s.prefix, s.day,         s.fingerprint};
-}
-
-uint64_t ToUint(const RedisReply& r) {
-  if (r.type == RedisReply::Type::kInteger) return static_cast<uint64_t>(r.integer);
-  uint64_t v = 0;
-  return absl::SimpleAtoi(r.str, &v) ? v : 0;
-}
-
-int64_t ToInt(const RedisReply& r) {
-  if (r.type == RedisReply::Type::kInteger) return r.integer;
-  int64_t v = 0;
-  return absl::SimpleAtoi(r.str, &v) ? v : 0;
 }
 
 absl::StatusOr<Batch> ParseBatch(const RedisReply& r) {
@@ -87,16 +79,27 @@ absl::StatusOr<std::optional<UnitRecord>> ParseLookup(const RedisReply& r) {
   return std::optional<UnitRecord>(std::move(u));
 }
 
-// Runs `argv`, turns error replies into statuses, and parses the rest with `parse`.
-template <typename T, typename Parse>
-void Call(redis::RedisClient* client, std::vector<std::string> argv, absl::Time deadline,
-          Callback<T> done, Parse parse) {
-  client->Execute(std::move(argv), deadline,
-                  [done = std::move(done), parse](absl::StatusOr<RedisReply> reply) mutable {
-                    if (!reply.ok()) return done(reply.status());
-                    if (reply->is_error()) return done(RedisErrorToStatus(reply->str));
-                    done(parse(*reply));
-                  });
+absl::StatusOr<VerifyRecord> ParseVerify(const RedisReply& r) {
+  if (!r.is_array() || r.elements.empty()) {
+    return absl::InternalError("registry: unexpected reply to hm_verify");
+  }
+  VerifyRecord v;
+  v.registered = ToUint(r.elements[0]) == 1;
+  if (!v.registered) return v;
+  if (r.elements.size() != 12) return absl::InternalError("registry: short reply to hm_verify");
+  const std::vector<RedisReply>& e = r.elements;
+  v.unit.status = static_cast<int>(ToInt(e[1]));
+  v.unit.lot = e[2].str;
+  v.unit.sku = e[3].str;
+  v.unit.key_id = e[4].str;
+  v.unit.issued_at = ToInt(e[5]);
+  v.stolen = internal::ParseFlag(e[6].str);
+  v.scan_count = ToUint(e[7]);
+  v.first_seen = ToInt(e[8]);
+  v.last_seen = ToInt(e[9]);
+  v.distinct_locations = static_cast<uint32_t>(ToUint(e[10]));
+  v.scans_after_decommission = static_cast<uint32_t>(ToUint(e[11]));
+  return v;
 }
 
 }  // namespace
@@ -138,6 +141,9 @@ absl::Status CheckInit(const std::vector<RedisReply>& replies, bool allow_volati
 }
 
 absl::Status RedisErrorToStatus(absl::string_view error) {
+  if (absl::StartsWith(error, "HM_CASE_AGENCY")) {
+    return absl::FailedPreconditionError(absl::StrCat("case_id: ", error.substr(15)));
+  }
   if (absl::StartsWith(error, "HM_EXHAUSTED")) {
     return absl::OutOfRangeError(absl::StrCat("registry: ", error.substr(13)));
   }
@@ -182,6 +188,15 @@ void RedisRegistry::CountUnits(std::string gtin, absl::Time deadline, Callback<u
   Call<uint64_t>(client_, {"FCALL_RO", "hm_count", "1", MetaKey(gtin)}, deadline,
                  std::move(done),
                  [](const RedisReply& r) -> absl::StatusOr<uint64_t> { return ToUint(r); });
+}
+
+void RedisRegistry::VerifyUnit(ScanInput scan, absl::Time deadline, Callback<VerifyRecord> done) {
+  Call<VerifyRecord>(
+      client_,
+      {"FCALL", "hm_verify", "1", MetaKey(scan.gtin), std::move(scan.serial),
+       absl::StrCat(scan.now), scan.location ? absl::StrCat(*scan.location) : std::string(),
+       absl::StrCat(scan.since)},
+      deadline, std::move(done), ParseVerify);
 }
 
 }  // namespace hallmark::registry

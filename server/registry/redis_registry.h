@@ -43,13 +43,15 @@ class RedisRegistry final : public Registry {
   void Lookup(std::string gtin, std::string serial, absl::Time deadline,
               Callback<std::optional<UnitRecord>> done) override;
   void CountUnits(std::string gtin, absl::Time deadline, Callback<uint64_t> done) override;
+  void VerifyUnit(ScanInput scan, absl::Time deadline, Callback<VerifyRecord> done) override;
 
  private:
   redis::RedisClient* const client_;
 };
 
 // Maps a Redis error reply to a status: OOM -> RESOURCE_EXHAUSTED; LOADING, BUSY, READONLY,
-// MASTERDOWN, TRYAGAIN -> UNAVAILABLE; HM_EXHAUSTED -> OUT_OF_RANGE; others -> INTERNAL.
+// MASTERDOWN, TRYAGAIN -> UNAVAILABLE; HM_EXHAUSTED -> OUT_OF_RANGE; HM_CASE_AGENCY ->
+// FAILED_PRECONDITION; others -> INTERNAL.
 absl::Status RedisErrorToStatus(absl::string_view error);
 
 }  // namespace hallmark::registry

@@ -69,13 +69,48 @@ struct RegisterResult {
   std::vector<RegisterOutcome> outcomes;  // one per serial, in order
 };
 
+// Unit status values stored with each unit (the lifecycle issue adds more).
+inline constexpr int kStatusActive = 0;
+inline constexpr int kStatusRecalled = 6;
+inline constexpr int kStatusDecommissioned = 7;
+
 struct UnitRecord {
-  int status = 0;  // 0 = ACTIVE
+  int status = kStatusActive;
   uint64_t batch = 0;
   std::string lot;
   std::string sku;
   std::string key_id;
   int64_t issued_at = 0;
+};
+
+// A stolen flag as stored: which case, reported by whom and when.
+struct StolenFlag {
+  std::string case_id;
+  std::string agency;
+  int64_t reported_at = 0;  // unix seconds
+  std::string principal;
+};
+
+// One scan, as Verify records it.
+struct ScanInput {
+  std::string gtin;
+  std::string serial;
+  int64_t now = 0;                  // unix seconds
+  std::optional<uint32_t> location;  // fingerprint of country/location; none if unknown
+  int64_t since = 0;                // count distinct locations seen at or after this time
+};
+
+// The registry side of a Verify: the unit (if registered) and its scan history, this scan
+// included.
+struct VerifyRecord {
+  bool registered = false;
+  UnitRecord unit;
+  std::optional<StolenFlag> stolen;
+  uint64_t scan_count = 0;
+  int64_t first_seen = 0;
+  int64_t last_seen = 0;
+  uint32_t distinct_locations = 0;       // since ScanInput::since
+  uint32_t scans_after_decommission = 0;
 };
 
 class Registry {
@@ -98,6 +133,9 @@ class Registry {
 
   // Units registered for `gtin`.
   virtual void CountUnits(std::string gtin, absl::Time deadline, Callback<uint64_t> done) = 0;
+
+  // Looks the unit up, reads its stolen flag and records the scan, in one atomic call.
+  virtual void VerifyUnit(ScanInput scan, absl::Time deadline, Callback<VerifyRecord> done) = 0;
 };
 
 }  // namespace hallmark::registry

@@ -26,6 +26,7 @@ constexpr Spec kPrincipals[] = {
     {kRetailer, admin::ROLE_RETAILER, ""},
     {kVerifier, admin::ROLE_VERIFIER, ""},
     {kPolice, admin::ROLE_LAW_ENFORCEMENT, ""},
+    {kLimitedVerifier, admin::ROLE_VERIFIER, ""},
 };
 
 }  // namespace
@@ -44,9 +45,10 @@ absl::StatusOr<Deployment> WriteDeployment(const std::string& dir) {
     p->set_role(s.role);
     if (*s.prefix) p->add_gs1_company_prefixes(s.prefix);
     p->set_token_sha256(auth::TokenHash(token));
-    // Tests drive far more calls than a real verifier app would.
-    p->mutable_rate_limit()->set_per_second(1e6);
-    p->mutable_rate_limit()->set_burst(1000000);
+    // Tests drive far more calls than a real verifier app would; one keeps a real limit.
+    const bool limited = std::string(s.name) == kLimitedVerifier;
+    p->mutable_rate_limit()->set_per_second(limited ? 0.001 : 1e6);
+    p->mutable_rate_limit()->set_burst(limited ? 5 : 1000000);
     d.tokens[s.name] = token;
   }
   std::string text;

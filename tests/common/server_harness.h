@@ -28,6 +28,7 @@ inline constexpr char kForeignIssuer[] = "globex";    // issuer, prefixes 400638
 inline constexpr char kRetailer[] = "shop";
 inline constexpr char kVerifier[] = "app";
 inline constexpr char kPolice[] = "police";
+inline constexpr char kLimitedVerifier[] = "app-limited";  // verifier, burst 5, ~no refill
 inline constexpr char kBrandGtin[] = "09506000134352";
 inline constexpr char kForeignGtin[] = "04006381333931";
 

@@ -93,24 +93,52 @@ TEST(AuthTest, RolesAndGtinOwnership) {
 }
 
 TEST(RateLimiterTest, BucketRefillsAndLimitsPerPrincipal) {
-  RateLimiter limiter(RateLimiter::DefaultRoleLimits());
+  RateLimiter limiter;
   auto store = Store();
   const Principal& app = **Authenticate(*store, "Bearer tok-app");      // verifier: 20/s, 40
   const Principal& acme = **Authenticate(*store, "Bearer tok-acme");    // issuer: 1000/s
+  const RateLimitSpec app_limit = store->RateLimitFor(app);
+  EXPECT_EQ(app_limit.per_second, 20);
+  EXPECT_EQ(app_limit.burst, 40);
   const absl::Time t0 = absl::FromUnixSeconds(1000);
-  for (int i = 0; i < 40; ++i) ASSERT_THAT(limiter.Acquire(app, 1, t0), IsOk()) << i;
-  EXPECT_THAT(limiter.Acquire(app, 1, t0),
+  for (int i = 0; i < 40; ++i) ASSERT_THAT(limiter.Acquire("app", app_limit, 1, t0), IsOk()) << i;
+  EXPECT_THAT(limiter.Acquire("app", app_limit, 1, t0),
               StatusIs(absl::StatusCode::kResourceExhausted, HasSubstr("retry after 50 ms")));
-  EXPECT_THAT(limiter.Acquire(acme, 1, t0), IsOk());  // others unaffected
-  EXPECT_THAT(limiter.Acquire(app, 1, t0 + absl::Milliseconds(50)), IsOk());  // 1 token back
-  EXPECT_THAT(limiter.Acquire(app, 1, t0 + absl::Milliseconds(50)),
+  EXPECT_THAT(limiter.Acquire("acme", store->RateLimitFor(acme), 1, t0), IsOk());  // others unaffected
+  EXPECT_THAT(limiter.Acquire("app", app_limit, 1, t0 + absl::Milliseconds(50)), IsOk());
+  EXPECT_THAT(limiter.Acquire("app", app_limit, 1, t0 + absl::Milliseconds(50)),
               StatusIs(absl::StatusCode::kResourceExhausted));
-  Principal custom = app;
-  custom.set_name("custom");
+}
+
+TEST(RateLimiterTest, PrincipalAndFileRoleLimitsOverrideTheDefaults) {
+  admin::Principals ps;
+  *ps.add_principal() = Make("app", admin::ROLE_VERIFIER, "t1");
+  Principal custom = Make("custom", admin::ROLE_VERIFIER, "t2");
   custom.mutable_rate_limit()->set_per_second(1);
   custom.mutable_rate_limit()->set_burst(1);
-  EXPECT_THAT(limiter.Acquire(custom, 1, t0), IsOk());
-  EXPECT_THAT(limiter.Acquire(custom, 1, t0), StatusIs(absl::StatusCode::kResourceExhausted));
+  *ps.add_principal() = custom;
+  admin::RoleLimit* r = ps.add_role_limits();
+  r->set_role(admin::ROLE_VERIFIER);
+  r->mutable_rate_limit()->set_per_second(5);
+  r->mutable_rate_limit()->set_burst(7);
+  auto store = *PrincipalStore::FromProto(ps);
+  EXPECT_EQ(store->RateLimitFor(*store->FindByName("app")).burst, 7);
+  EXPECT_EQ(store->RateLimitFor(*store->FindByName("custom")).burst, 1);
+  admin::RoleLimit* bad = ps.add_role_limits();
+  bad->set_role(admin::ROLE_ISSUER);
+  EXPECT_THAT(PrincipalStore::FromProto(ps), StatusIs(absl::StatusCode::kInvalidArgument));
+}
+
+TEST(RateLimiterTest, BatchesPayPerItemAndCannotBeatTheRate) {
+  RateLimiter limiter;
+  const RateLimitSpec verifier{20, 40};
+  const absl::Time t0 = absl::FromUnixSeconds(1000);
+  EXPECT_THAT(limiter.Acquire("app", verifier, 1000, t0), IsOk());  // a full bucket lets it in
+  // ... and leaves a debt of 960 codes: 48 s at 20 codes/s before the next call.
+  EXPECT_THAT(limiter.Acquire("app", verifier, 1, t0 + absl::Seconds(40)),
+              StatusIs(absl::StatusCode::kResourceExhausted));
+  EXPECT_THAT(limiter.Acquire("app", verifier, 1, t0 + absl::Seconds(48) + absl::Milliseconds(50)),
+              IsOk());
 }
 
 TEST(TokenTest, NewTokensAreLongRandomAndHashed) {

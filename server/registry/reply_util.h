@@ -1,0 +1,61 @@
+// File: server/registry/reply_util.h
+//
+// Internal to the registry: reading Redis replies of our Lua functions, and the one call
+// pattern (run, map error replies to statuses, parse) every store method uses.
+#ifndef HALLMARK_SERVER_REGISTRY_REPLY_UTIL_H_
+#define HALLMARK_SERVER_REGISTRY_REPLY_UTIL_H_
+
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_split.h"
+#include "absl/time/time.h"
+#include "server/redis/redis_client.h"
+#include "server/registry/redis_registry.h"
+#include "server/registry/registry.h"
+
+namespace hallmark::registry::internal {
+
+inline uint64_t ToUint(const redis::RedisReply& r) {
+  if (r.type == redis::RedisReply::Type::kInteger) return static_cast<uint64_t>(r.integer);
+  uint64_t v = 0;
+  return absl::SimpleAtoi(r.str, &v) ? v : 0;
+}
+
+inline int64_t ToInt(const redis::RedisReply& r) {
+  if (r.type == redis::RedisReply::Type::kInteger) return r.integer;
+  int64_t v = 0;
+  return absl::SimpleAtoi(r.str, &v) ? v : 0;
+}
+
+// "case\nagency\nreported_at\nprincipal" as hallmark.lua stores it; nullopt for "".
+inline std::optional<StolenFlag> ParseFlag(const std::string& text) {
+  if (text.empty()) return std::nullopt;
+  std::vector<std::string> f = absl::StrSplit(text, '\n');
+  f.resize(4);
+  StolenFlag flag;
+  flag.case_id = f[0];
+  flag.agency = f[1];
+  absl::SimpleAtoi(f[2], &flag.reported_at);
+  flag.principal = f[3];
+  return flag;
+}
+
+// Runs `argv`, turns error replies into statuses, and parses the rest with `parse`.
+template <typename T, typename Parse>
+void Call(redis::RedisClient* client, std::vector<std::string> argv, absl::Time deadline,
+          Callback<T> done, Parse parse) {
+  client->Execute(std::move(argv), deadline,
+                  [done = std::move(done), parse](absl::StatusOr<redis::RedisReply> reply) mutable {
+                    if (!reply.ok()) return done(reply.status());
+                    if (reply->is_error()) return done(RedisErrorToStatus(reply->str));
+                    done(parse(*reply));
+                  });
+}
+
+}  // namespace hallmark::registry::internal
+
+#endif  // HALLMARK_SERVER_REGISTRY_REPLY_UTIL_H_

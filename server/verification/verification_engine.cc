@@ -1,0 +1,152 @@
+#include "server/verification/verification_engine.h"
+
+#include <google/protobuf/util/time_util.h>
+
+#include <memory>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "crypto/unit_code.h"
+#include "server/auth/access.h"
+#include "server/common/fan_in.h"
+#include "server/common/log.h"
+#include "server/verification/scan_context.h"
+
+namespace hallmark::verification {
+namespace {
+
+bool MaySeeCase(const auth::Principal& caller, absl::string_view gtin14) {
+  return caller.role() == admin::ROLE_LAW_ENFORCEMENT ||
+         (caller.role() == admin::ROLE_ISSUER && auth::OwnsGtin(caller, gtin14));
+}
+
+absl::Status CheckCodeSize(absl::string_view code, absl::string_view field) {
+  if (code.empty()) return absl::InvalidArgumentError(absl::StrCat(field, ": empty"));
+  if (code.size() > crypto::kMaxScannedCodeLength) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(field, ": longer than ", crypto::kMaxScannedCodeLength, " bytes"));
+  }
+  return absl::OkStatus();
+}
+
+void SetUnit(const crypto::UnitCode& code, v1::VerifyResponse* out) {
+  out->mutable_unit()->set_gtin(code.gtin);
+  out->mutable_unit()->set_serial(code.serial);
+  out->set_lot(code.lot);
+}
+
+void Fill(const Decision& d, v1::VerifyResponse* out) {
+  out->set_verdict(d.verdict);
+  for (const std::string& r : d.reasons) out->add_reasons(r);
+}
+
+void LogSecurityEvent(const crypto::UnitCode& code, const Decision& d,
+                      const std::string& caller) {
+  if (d.verdict == v1::VERDICT_NOT_REGISTERED) {
+    log::Warn("security: validly signed code not in the registry (key leak or lost data?)",
+              {{"event", "not_registered"}, {"gtin", code.gtin}, {"serial", code.serial},
+               {"principal", caller}});
+  } else if (d.verdict == v1::VERDICT_SUSPECT_CLONE) {
+    log::Warn("security: suspected cloned code",
+              {{"event", "clone_suspected"}, {"gtin", code.gtin}, {"serial", code.serial},
+               {"reason", d.reasons.back()}, {"principal", caller}});
+  }
+}
+
+}  // namespace
+
+VerificationEngine::VerificationEngine(registry::Registry* registry, WorkPool* pool,
+                                       const Snapshot<CodeChecker>* checker,
+                                       VerificationOptions options)
+    : registry_(registry), pool_(pool), checker_(checker), options_(options) {}
+
+void VerificationEngine::Verify(const auth::Principal& caller, const v1::VerifyRequest& request,
+                                absl::Time call_deadline, v1::VerifyResponse* out,
+                                absl::AnyInvocable<void(absl::Status)> done) {
+  if (absl::Status s = CheckCodeSize(request.code(), "code"); !s.ok()) return done(s);
+  if (absl::Status s = ValidateScanContext(request.context(), "context"); !s.ok()) {
+    return done(s);
+  }
+  VerifyOne(caller, request, call_deadline, out, std::move(done));
+}
+
+void VerificationEngine::VerifyOne(const auth::Principal& caller,
+                                   const v1::VerifyRequest& request, absl::Time call_deadline,
+                                   v1::VerifyResponse* out,
+                                   absl::AnyInvocable<void(absl::Status)> done) {
+  absl::StatusOr<crypto::UnitCode> code = crypto::ParseScannedCode(request.code());
+  if (!code.ok()) {
+    Fill({v1::VERDICT_COUNTERFEIT, {"code_unparseable"}}, out);
+    return done(absl::OkStatus());
+  }
+  SetUnit(*code, out);
+  const crypto::CodeVerification signature = checker_->Get()->Check(*code);
+  if (!signature.ok()) {
+    Fill(CounterfeitDecision(signature), out);
+    return done(absl::OkStatus());
+  }
+  const absl::Time now = absl::Now();
+  registry::ScanInput scan{code->gtin, code->serial, absl::ToUnixSeconds(now),
+                           LocationFingerprint(request.context()),
+                           absl::ToUnixSeconds(now - options_.clone.window)};
+  const bool may_see_case = MaySeeCase(caller, code->gtin);
+  registry_->VerifyUnit(
+      std::move(scan), std::min(call_deadline, now + options_.redis_timeout),
+      [this, code = *std::move(code), may_see_case, caller_name = caller.name(), out,
+       done = std::move(done)](absl::StatusOr<registry::VerifyRecord> record) mutable {
+        if (!record.ok()) return done(record.status());
+        const Decision d = RegistryDecision(code, *record, options_.clone);
+        Fill(d, out);
+        if (record->registered) {
+          out->set_lot(record->unit.lot);
+          out->set_sku(record->unit.sku);
+          *out->mutable_issued_at() =
+              google::protobuf::util::TimeUtil::SecondsToTimestamp(record->unit.issued_at);
+          out->set_scan_count(record->scan_count);
+          if (record->stolen && may_see_case) out->set_stolen_case_id(record->stolen->case_id);
+        }
+        LogSecurityEvent(code, d, caller_name);
+        done(absl::OkStatus());
+      });
+}
+
+void VerificationEngine::VerifyBatch(const auth::Principal& caller,
+                                     const v1::VerifyBatchRequest& request,
+                                     absl::Time call_deadline, v1::VerifyBatchResponse* out,
+                                     absl::AnyInvocable<void(absl::Status)> done) {
+  const size_t n = request.requests_size();
+  if (n == 0 || n > kMaxBatch) {
+    return done(absl::InvalidArgumentError(
+        absl::StrCat("requests: must have 1..", kMaxBatch, " entries, got ", n)));
+  }
+  for (size_t i = 0; i < n; ++i) {
+    if (absl::Status s = ValidateScanContext(request.requests(i).context(),
+                                             absl::StrCat("requests[", i, "].context"));
+        !s.ok()) {
+      return done(s);
+    }
+  }
+  for (size_t i = 0; i < n; ++i) out->add_responses();
+  auto join = FanIn::Create(n, std::move(done));
+  auto finish_one = [join](absl::Status s) { join->Done(s); };
+  // Signature checks are CPU work: spread them over the pool; registry calls pipeline.
+  pool_->ParallelFor(
+      n, 32,
+      [this, caller, &request, call_deadline, out, finish_one](size_t begin, size_t end) {
+        for (size_t i = begin; i < end; ++i) {
+          const v1::VerifyRequest& r = request.requests(static_cast<int>(i));
+          v1::VerifyResponse* resp = out->mutable_responses(static_cast<int>(i));
+          if (!CheckCodeSize(r.code(), "code").ok()) {
+            Fill({v1::VERDICT_COUNTERFEIT, {r.code().empty() ? "code_empty" : "code_too_long"}},
+                 resp);
+            finish_one(absl::OkStatus());
+            continue;
+          }
+          VerifyOne(caller, r, call_deadline, resp, finish_one);
+        }
+      },
+      [] {});
+}
+
+}  // namespace hallmark::verification

@@ -1,0 +1,65 @@
+// File: server/verification/verification_engine.h
+//
+// VerificationEngine: Verify and VerifyBatch, free of gRPC. Each code is parsed, its
+// signature checked (CodeChecker: cached per key ring) and, when genuine, looked up in the
+// registry with its stolen flag and its scan recorded, in one Redis round trip; then the
+// verdict is decided (verdict.h).
+//
+// A malformed code is a verdict (COUNTERFEIT, reason code_unparseable), not an error; only an
+// empty or over-long code (> 512 bytes) of a single Verify, or a bad scan context, is
+// INVALID_ARGUMENT. In a batch, an empty or over-long code gets COUNTERFEIT with code_empty /
+// code_too_long and the rest of the batch goes on. The stolen case id is shown only to law
+// enforcement and to the issuer that owns the GTIN. Thread-safe; callbacks run on a Redis or
+// work-pool thread.
+#ifndef HALLMARK_SERVER_VERIFICATION_VERIFICATION_ENGINE_H_
+#define HALLMARK_SERVER_VERIFICATION_VERIFICATION_ENGINE_H_
+
+#include "absl/functional/any_invocable.h"
+#include "absl/status/status.h"
+#include "absl/time/time.h"
+#include "hallmark/v1/verification.pb.h"
+#include "server/auth/principals.h"
+#include "server/common/snapshot.h"
+#include "server/common/work_pool.h"
+#include "server/registry/registry.h"
+#include "server/verification/code_checker.h"
+#include "server/verification/verdict.h"
+
+namespace hallmark::verification {
+
+inline constexpr size_t kMaxBatch = 1000;
+
+struct VerificationOptions {
+  ClonePolicy clone;
+  absl::Duration redis_timeout = absl::Seconds(2);
+};
+
+class VerificationEngine {
+ public:
+  VerificationEngine(registry::Registry* registry, WorkPool* pool,
+                     const Snapshot<CodeChecker>* checker, VerificationOptions options);
+
+  void Verify(const auth::Principal& caller, const v1::VerifyRequest& request,
+              absl::Time call_deadline, v1::VerifyResponse* out,
+              absl::AnyInvocable<void(absl::Status)> done);
+
+  void VerifyBatch(const auth::Principal& caller, const v1::VerifyBatchRequest& request,
+                   absl::Time call_deadline, v1::VerifyBatchResponse* out,
+                   absl::AnyInvocable<void(absl::Status)> done);
+
+ private:
+  // Verifies one code whose size was checked; `done` gets a non-OK status only when the
+  // registry could not answer.
+  void VerifyOne(const auth::Principal& caller, const v1::VerifyRequest& request,
+                 absl::Time call_deadline, v1::VerifyResponse* out,
+                 absl::AnyInvocable<void(absl::Status)> done);
+
+  registry::Registry* const registry_;
+  WorkPool* const pool_;
+  const Snapshot<CodeChecker>* const checker_;
+  const VerificationOptions options_;
+};
+
+}  // namespace hallmark::verification
+
+#endif  // HALLMARK_SERVER_VERIFICATION_VERIFICATION_ENGINE_H_

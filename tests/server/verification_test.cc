@@ -1,0 +1,243 @@
+// Verify and VerifyBatch end to end: the verdict table row by row, through a real server and
+// a real Redis.
+#include <grpcpp/grpcpp.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/strings/escaping.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
+#include "crypto/code_signing.h"
+#include "crypto/digital_link.h"
+#include "crypto/element_string.h"
+#include "crypto/key_directory.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "hallmark/v1/issuance.grpc.pb.h"
+#include "hallmark/v1/verification.grpc.pb.h"
+#include "tests/common/server_harness.h"
+#include "tests/common/status_matchers.h"
+
+namespace hallmark {
+namespace {
+
+using ::hallmark::testing::IsOk;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+namespace t = ::hallmark::testing;
+
+class VerificationTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto h = t::ServerHarness::Start();
+    ASSERT_THAT(h, IsOk());
+    h_ = *std::move(h);
+    verify_ = v1::Verification::NewStub(h_->channel());
+    v1::IssueSerialsRequest r;
+    r.set_gtin(t::kBrandGtin);
+    r.set_lot("L42");
+    r.set_sku("SKU-9");
+    r.set_count(5);
+    r.set_request_id("verify-setup");
+    v1::IssueSerialsResponse resp;
+    ASSERT_TRUE(v1::Issuance::NewStub(h_->channel())
+                    ->IssueSerials(h_->Context(t::kIssuer).get(), r, &resp)
+                    .ok());
+    units_.assign(resp.units().begin(), resp.units().end());
+  }
+
+  v1::VerifyResponse Verify(const std::string& code, const std::string& who = t::kVerifier,
+                            const std::string& country = "", const std::string& location = "") {
+    v1::VerifyRequest r;
+    r.set_code(code);
+    r.mutable_context()->set_country(country);
+    r.mutable_context()->set_location(location);
+    v1::VerifyResponse resp;
+    last_ = verify_->Verify(h_->Context(who).get(), r, &resp);
+    EXPECT_TRUE(last_.ok()) << last_.error_message();
+    return resp;
+  }
+
+  // A code for `unit` with one field changed and the original DIGSIG kept.
+  std::string Tampered(const v1::IssuedUnit& u, std::string gtin, std::string serial,
+                       std::string lot) {
+    return crypto::FormatBracketedElementString({gtin, serial, lot, u.digsig()});
+  }
+
+  // A code signed with the server's own ACTIVE key, for any unit.
+  std::string SignedByServerKey(const std::string& serial, const std::string& lot) {
+    auto ring = crypto::KeyRing::LoadDirectory(h_->keys_dir(), true);
+    crypto::UnitCode code{t::kBrandGtin, serial, lot, ""};
+    code.digsig = *crypto::SignUnit(**ring, code.gtin, code.serial, code.lot);
+    return crypto::FormatBracketedElementString(code);
+  }
+
+  std::unique_ptr<t::ServerHarness> h_;
+  std::unique_ptr<v1::Verification::Stub> verify_;
+  std::vector<v1::IssuedUnit> units_;
+  grpc::Status last_;
+};
+
+TEST_F(VerificationTest, AuthenticInEveryPrintedForm) {
+  const v1::IssuedUnit& u = units_[0];
+  const crypto::UnitCode code{u.unit().gtin(), u.unit().serial(), u.lot(), u.digsig()};
+  const std::string raw = crypto::FormatRawElementString(code, "");
+  for (const std::string& form :
+       {u.digital_link(), u.element_string(), raw, "]d2" + raw, "]Q3" + raw, raw + "\r\n"}) {
+    const v1::VerifyResponse r = Verify(form);
+    EXPECT_EQ(r.verdict(), v1::VERDICT_AUTHENTIC) << form;
+    EXPECT_EQ(r.unit().gtin(), t::kBrandGtin);
+    EXPECT_EQ(r.unit().serial(), u.unit().serial());
+    EXPECT_EQ(r.lot(), "L42");
+    EXPECT_EQ(r.sku(), "SKU-9");
+    EXPECT_GT(r.issued_at().seconds(), 0);
+    EXPECT_TRUE(r.reasons().empty());
+  }
+  EXPECT_EQ(Verify(u.digital_link()).scan_count(), 7u);  // every scan counted
+}
+
+TEST_F(VerificationTest, TamperedCodesAreCounterfeit) {
+  const v1::IssuedUnit& u = units_[1];
+  std::string bytes;
+  ASSERT_TRUE(absl::WebSafeBase64Unescape(u.digsig(), &bytes));
+  bytes[10] = static_cast<char>(bytes[10] ^ 1);
+  const std::string bad_sig = absl::WebSafeBase64Escape(bytes);
+  const struct {
+    std::string code;
+    const char* reason;
+  } kCases[] = {
+      {Tampered(u, t::kBrandGtin, units_[2].unit().serial(), "L42"), "signature_invalid"},
+      {Tampered(u, t::kBrandGtin, u.unit().serial(), "L43"), "signature_invalid"},
+      {Tampered(u, "19506000134359", u.unit().serial(), "L42"), "signature_invalid"},
+      {Tampered(u, t::kBrandGtin, u.unit().serial(), ""), "signature_invalid"},
+      {absl::StrReplaceAll(u.element_string(), {{u.digsig(), bad_sig}}), "signature_invalid"},
+      {absl::StrCat("(01)", t::kBrandGtin, "(21)", u.unit().serial(), "(10)L42"), "digsig_missing"},
+      {"(01)09506000134352(21)X(8030)not-base64!", "code_unparseable"},
+      {"https://id.brand.example/01/09506000134353/21/X", "code_unparseable"},
+  };
+  for (const auto& c : kCases) {
+    const v1::VerifyResponse r = Verify(c.code);
+    EXPECT_EQ(r.verdict(), v1::VERDICT_COUNTERFEIT) << c.code;
+    EXPECT_THAT(r.reasons(), ElementsAre(c.reason)) << c.code;
+    EXPECT_EQ(r.scan_count(), 0u);
+  }
+}
+
+TEST_F(VerificationTest, KeysOutsideTheRingRevokedAndRetired) {
+  // A key the server does not trust.
+  auto stranger = crypto::KeyMaterial::Generate(crypto::Algorithm::kEs256);
+  std::vector<std::pair<crypto::KeyInfo, std::unique_ptr<crypto::KeyMaterial>>> keys;
+  keys.emplace_back(crypto::KeyInfo{0x5555, crypto::Algorithm::kEs256, crypto::KeyState::kActive,
+                                    absl::UnixEpoch()},
+                    *std::move(stranger));
+  auto ring = *crypto::KeyRing::New(std::move(keys));
+  crypto::UnitCode forged{t::kBrandGtin, units_[0].unit().serial(), "L42", ""};
+  forged.digsig = *crypto::SignUnit(*ring, forged.gtin, forged.serial, forged.lot);
+  EXPECT_THAT(Verify(crypto::FormatBracketedElementString(forged)).reasons(),
+              ElementsAre("unknown_key"));
+
+  // Rotation: the old key becomes RETIRED and its units still verify.
+  const std::string old_link = units_[0].digital_link();
+  EXPECT_EQ(Verify(old_link).verdict(), v1::VERDICT_AUTHENTIC);  // now in the signature cache
+  auto dir = *crypto::KeyDirectory::Open(h_->keys_dir(), false);
+  const crypto::KeyId old_id = dir.keys()[0].id;
+  ASSERT_THAT(dir.Generate(crypto::Algorithm::kEd25519, absl::Now()), IsOk());
+  ASSERT_THAT(h_->server().Reload(), IsOk());
+  EXPECT_EQ(Verify(old_link).verdict(), v1::VERDICT_AUTHENTIC);
+
+  // Revocation: the same code is now counterfeit, cache or not.
+  ASSERT_THAT(dir.Revoke(old_id, absl::Now()), IsOk());
+  ASSERT_THAT(h_->server().Reload(), IsOk());
+  const v1::VerifyResponse r = Verify(old_link);
+  EXPECT_EQ(r.verdict(), v1::VERDICT_COUNTERFEIT);
+  EXPECT_THAT(r.reasons(), ElementsAre("key_revoked"));
+}
+
+TEST_F(VerificationTest, ValidlySignedButUnregisteredIsNotRegistered) {
+  const v1::VerifyResponse r = Verify(SignedByServerKey("NEVERISSUED1", "L42"));
+  EXPECT_EQ(r.verdict(), v1::VERDICT_NOT_REGISTERED);
+  EXPECT_THAT(r.reasons(), ElementsAre("not_registered"));
+}
+
+TEST_F(VerificationTest, ValidlySignedWithAnotherLotIsMismatch) {
+  const v1::VerifyResponse r = Verify(SignedByServerKey(units_[3].unit().serial(), "L99"));
+  EXPECT_EQ(r.verdict(), v1::VERDICT_MISMATCH);
+  EXPECT_THAT(r.reasons(), ElementsAre("lot_mismatch"));
+  EXPECT_EQ(r.lot(), "L42");  // the registry's lot
+}
+
+TEST_F(VerificationTest, CloneRuleTriggersExactlyAboveThreshold) {
+  const std::string link = units_[4].digital_link();
+  // Default policy: more than 3 distinct locations within 24 h.
+  EXPECT_EQ(Verify(link, t::kVerifier, "DE", "Berlin").verdict(), v1::VERDICT_AUTHENTIC);
+  EXPECT_EQ(Verify(link, t::kVerifier, "DE", "Berlin").verdict(), v1::VERDICT_AUTHENTIC);
+  EXPECT_EQ(Verify(link, t::kVerifier, "", "").verdict(), v1::VERDICT_AUTHENTIC);  // no location
+  EXPECT_EQ(Verify(link, t::kVerifier, "FR", "").verdict(), v1::VERDICT_AUTHENTIC);
+  EXPECT_EQ(Verify(link, t::kVerifier, "de", "Munich").verdict(), v1::VERDICT_AUTHENTIC);  // 3rd
+  const v1::VerifyResponse r = Verify(link, t::kVerifier, "BR", "Sao Paulo");  // 4th distinct
+  EXPECT_EQ(r.verdict(), v1::VERDICT_SUSPECT_CLONE);
+  EXPECT_THAT(r.reasons(), ElementsAre("clone_distinct_locations"));
+  EXPECT_EQ(r.scan_count(), 6u);
+}
+
+TEST_F(VerificationTest, EmptyOrOverlongCodeAndBadContextAreInvalidArgument) {
+  v1::VerifyResponse resp;
+  v1::VerifyRequest r;
+  EXPECT_EQ(verify_->Verify(h_->Context(t::kVerifier).get(), r, &resp).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+  r.set_code(std::string(513, 'x'));
+  grpc::Status s = verify_->Verify(h_->Context(t::kVerifier).get(), r, &resp);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(s.error_message(), HasSubstr("512"));
+  r.set_code(units_[0].digital_link());
+  r.mutable_context()->set_country("Germany");
+  s = verify_->Verify(h_->Context(t::kVerifier).get(), r, &resp);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(s.error_message(), HasSubstr("context.country"));
+}
+
+TEST_F(VerificationTest, BatchAnswersInOrderAndOneBadCodeDoesNotFailIt) {
+  v1::VerifyBatchRequest batch;
+  batch.add_requests()->set_code(units_[0].digital_link());
+  batch.add_requests()->set_code("");
+  batch.add_requests()->set_code("garbage");
+  batch.add_requests()->set_code(SignedByServerKey("NOPE", "L42"));
+  batch.add_requests()->set_code(units_[1].element_string());
+  v1::VerifyBatchResponse resp;
+  grpc::Status s = verify_->VerifyBatch(h_->Context(t::kRetailer).get(), batch, &resp);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  ASSERT_EQ(resp.responses_size(), 5);
+  EXPECT_EQ(resp.responses(0).verdict(), v1::VERDICT_AUTHENTIC);
+  EXPECT_EQ(resp.responses(0).unit().serial(), units_[0].unit().serial());
+  EXPECT_THAT(resp.responses(1).reasons(), ElementsAre("code_empty"));
+  EXPECT_THAT(resp.responses(2).reasons(), ElementsAre("code_unparseable"));
+  EXPECT_EQ(resp.responses(3).verdict(), v1::VERDICT_NOT_REGISTERED);
+  EXPECT_EQ(resp.responses(4).verdict(), v1::VERDICT_AUTHENTIC);
+  EXPECT_EQ(resp.responses(4).unit().serial(), units_[1].unit().serial());
+
+  v1::VerifyBatchRequest too_big;
+  for (int i = 0; i < 1001; ++i) too_big.add_requests()->set_code("x");
+  EXPECT_EQ(verify_->VerifyBatch(h_->Context(t::kRetailer).get(), too_big, &resp).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+}
+
+TEST_F(VerificationTest, VerifierOverItsBudgetIsThrottledOthersAreNot) {
+  int throttled = 0;
+  for (int i = 0; i < 8; ++i) {  // a bucket of 5 that (practically) never refills
+    v1::VerifyRequest r;
+    r.set_code(units_[0].digital_link());
+    v1::VerifyResponse resp;
+    grpc::Status s = verify_->Verify(h_->Context(t::kLimitedVerifier).get(), r, &resp);
+    if (s.error_code() == grpc::StatusCode::RESOURCE_EXHAUSTED) {
+      ++throttled;
+      EXPECT_THAT(s.error_message(), HasSubstr("retry after"));
+    }
+  }
+  EXPECT_EQ(throttled, 3);
+  EXPECT_EQ(Verify(units_[0].digital_link(), t::kVerifier).verdict(), v1::VERDICT_AUTHENTIC);
+}
+
+}  // namespace
+}  // namespace hallmark
