@@ -1,5 +1,5 @@
 // Who may call what, through a real server: every role, no token and a wrong token, against
-// every Issuance and Keys RPC.
+// every RPC of every service.
 #include <grpcpp/grpcpp.h>
 
 #include <functional>
@@ -10,6 +10,8 @@
 #include "gtest/gtest.h"
 #include "hallmark/v1/issuance.grpc.pb.h"
 #include "hallmark/v1/keys.grpc.pb.h"
+#include "hallmark/v1/stolen_registry.grpc.pb.h"
+#include "hallmark/v1/verification.grpc.pb.h"
 #include "tests/common/server_harness.h"
 #include "tests/common/status_matchers.h"
 
@@ -25,17 +27,80 @@ class AccessMatrixTest : public ::testing::Test {
     auto h = t::ServerHarness::Start();
     ASSERT_THAT(h, IsOk());
     h_ = h->release();
+    v1::IssueSerialsRequest r;
+    r.set_gtin(t::kBrandGtin);
+    r.set_count(1);
+    r.set_request_id("matrix-setup");
+    v1::IssueSerialsResponse resp;
+    ASSERT_TRUE(v1::Issuance::NewStub(h_->channel())
+                    ->IssueSerials(h_->Context(t::kIssuer).get(), r, &resp)
+                    .ok());
+    unit_ = new v1::IssuedUnit(resp.units(0));
+    v1::ReportStolenResponse reported;
+    ASSERT_EQ(CallStolen("REPORT", t::kPolice, &reported), grpc::StatusCode::OK);
   }
-  static void TearDownTestSuite() { delete h_; }
+
+  static grpc::StatusCode CallStolen(const std::string& rpc, const std::string& who,
+                                     v1::ReportStolenResponse* reported = nullptr) {
+    std::unique_ptr<grpc::ClientContext> ctx = ContextFor(who);
+    auto stub = v1::StolenRegistry::NewStub(h_->channel());
+    if (rpc == "REPORT") {
+      v1::ReportStolenRequest r;
+      r.set_case_id("MATRIX");
+      r.set_agency("Agency");
+      *r.add_units() = unit_->unit();
+      v1::ReportStolenResponse out;
+      return stub->ReportStolen(ctx.get(), r, reported ? reported : &out).error_code();
+    }
+    if (rpc == "ClearStolen") {
+      v1::ClearStolenRequest r;
+      r.set_case_id("OTHER-CASE");  // nothing to clear: the call still has to be admitted
+      *r.add_units() = unit_->unit();
+      v1::ClearStolenResponse out;
+      return stub->ClearStolen(ctx.get(), r, &out).error_code();
+    }
+    if (rpc == "CheckStolen") {
+      v1::CheckStolenRequest r;
+      *r.add_units() = unit_->unit();
+      v1::CheckStolenResponse out;
+      return stub->CheckStolen(ctx.get(), r, &out).error_code();
+    }
+    v1::GetCaseRequest r;
+    r.set_case_id("MATRIX");
+    v1::StolenCase out;
+    return stub->GetCase(ctx.get(), r, &out).error_code();
+  }
+
+  static std::unique_ptr<grpc::ClientContext> ContextFor(const std::string& who) {
+    if (who != "?") return h_->Context(who);
+    auto ctx = h_->Context("");
+    ctx->AddMetadata("authorization", "Bearer hm_not-a-real-token");
+    return ctx;
+  }
+  static void TearDownTestSuite() {
+    delete unit_;
+    delete h_;
+  }
 
   // Calls `rpc` as `who` ("" = no token, "?" = a wrong token).
   static grpc::StatusCode Call(const std::string& who, const std::string& rpc) {
-    std::unique_ptr<grpc::ClientContext> ctx;
-    if (who == "?") {
-      ctx = h_->Context("");
-      ctx->AddMetadata("authorization", "Bearer hm_not-a-real-token");
-    } else {
-      ctx = h_->Context(who);
+    if (rpc == "ReportStolen") return CallStolen("REPORT", who);
+    if (rpc == "ClearStolen" || rpc == "CheckStolen" || rpc == "GetCase") {
+      return CallStolen(rpc, who);
+    }
+    std::unique_ptr<grpc::ClientContext> ctx = ContextFor(who);
+    if (rpc == "Verify" || rpc == "VerifyBatch") {
+      auto stub = v1::Verification::NewStub(h_->channel());
+      v1::VerifyRequest r;
+      r.set_code(unit_->digital_link());
+      if (rpc == "Verify") {
+        v1::VerifyResponse out;
+        return stub->Verify(ctx.get(), r, &out).error_code();
+      }
+      v1::VerifyBatchRequest b;
+      *b.add_requests() = r;
+      v1::VerifyBatchResponse out;
+      return stub->VerifyBatch(ctx.get(), b, &out).error_code();
     }
     auto issuance = v1::Issuance::NewStub(h_->channel());
     v1::IssueSerialsRequest issue;
@@ -66,9 +131,11 @@ class AccessMatrixTest : public ::testing::Test {
   }
 
   static t::ServerHarness* h_;
+  static v1::IssuedUnit* unit_;
 };
 
 t::ServerHarness* AccessMatrixTest::h_ = nullptr;
+v1::IssuedUnit* AccessMatrixTest::unit_ = nullptr;
 
 TEST_F(AccessMatrixTest, EveryRoleAgainstEveryIssuanceAndKeysRpc) {
   using C = grpc::StatusCode;
@@ -87,6 +154,28 @@ TEST_F(AccessMatrixTest, EveryRoleAgainstEveryIssuanceAndKeysRpc) {
   }
   for (const auto& [who, ignored] : issuer_only) {
     EXPECT_EQ(Call(who, "ListPublicKeys"), C::OK) << "the trust list is public: " << who;
+  }
+}
+
+TEST_F(AccessMatrixTest, EveryRoleAgainstEveryVerificationAndStolenRegistryRpc) {
+  using C = grpc::StatusCode;
+  const C ok = C::OK, no = C::PERMISSION_DENIED, anon = C::UNAUTHENTICATED;
+  // issuer (own GTIN), foreign issuer, retailer, verifier, law enforcement, no token, bad token
+  const std::vector<std::string> who = {t::kIssuer,   t::kForeignIssuer, t::kRetailer,
+                                        t::kVerifier, t::kPolice,        "",
+                                        "?"};
+  const std::map<std::string, std::vector<C>> matrix = {
+      {"Verify", {ok, ok, ok, ok, ok, anon, anon}},
+      {"VerifyBatch", {ok, ok, ok, ok, ok, anon, anon}},
+      {"ReportStolen", {ok, no, no, no, ok, anon, anon}},
+      {"ClearStolen", {ok, no, no, no, ok, anon, anon}},
+      {"CheckStolen", {ok, no, ok, no, ok, anon, anon}},
+      {"GetCase", {no, no, no, no, ok, anon, anon}},
+  };
+  for (const auto& [rpc, want] : matrix) {
+    for (size_t i = 0; i < who.size(); ++i) {
+      EXPECT_EQ(Call(who[i], rpc), want[i]) << rpc << " as '" << who[i] << "'";
+    }
   }
 }
 
