@@ -82,8 +82,8 @@ if ! pid_alive "$var/hallmark-server.pid"; then
     --principals "$var/principals.textpb" --resolver_host id.example.com \
     >>"$var/hallmark-server.log" 2>&1 &
   echo $! >"$var/hallmark-server.pid"
-  for _ in $(seq 100); do
-    grep -qs '"msg":"listening"' "$var/hallmark-server.log" && break
+  for _ in $(seq 150); do
+    (exec 3<>/dev/tcp/127.0.0.1/50051) 2>/dev/null && break
     pid_alive "$var/hallmark-server.pid" || { tail -n 5 "$var/hallmark-server.log"; exit 1; }
     sleep 0.1
   done

@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "client/ctl/connection.h"
 #include "client/ctl/ctl_common.h"
 #include "crypto/key_directory.h"
 #include "crypto/key_ring.h"
@@ -21,6 +22,8 @@ struct KeysOptions {
   std::string keys_dir = "keys";
   std::string algorithm = "ES256";
   std::string key_id;
+  bool from_server = true;  // `list` without --keys_dir asks the server
+  ClientSettings connection;
 };
 
 std::string Rfc3339(absl::Time t) {
@@ -45,7 +48,29 @@ int Generate(const KeysOptions& o) {
   return kExitOk;
 }
 
+// The server's trust list (Keys.ListPublicKeys).
+int ListFromServer(const KeysOptions& o) {
+  absl::StatusOr<std::unique_ptr<Client>> client = Connect(o.connection);
+  if (!client.ok()) return ReportError(client.status());
+  absl::StatusOr<v1::ListPublicKeysResponse> keys = (*client)->ListPublicKeys();
+  if (!keys.ok()) return ReportCallError(keys.status(), (*client)->options().address);
+  std::cout << "KEY_ID  ALGORITHM  STATE    CREATED_AT            REVOKED_AT\n";
+  for (const v1::PublicKey& k : keys->keys()) {
+    std::string line = absl::StrCat(k.key_id(), "    ", k.algorithm());
+    line.resize(19, ' ');
+    absl::StrAppend(&line, v1::KeyState_Name(k.state()).substr(10));
+    line.resize(28, ' ');
+    absl::StrAppend(&line, Rfc3339(absl::FromUnixSeconds(k.created_at().seconds())), "  ",
+                    k.state() == v1::KEY_STATE_REVOKED
+                        ? Rfc3339(absl::FromUnixSeconds(k.revoked_at().seconds()))
+                        : "-");
+    std::cout << line << "\n";
+  }
+  return kExitOk;
+}
+
 int List(const KeysOptions& o) {
+  if (o.from_server) return ListFromServer(o);
   absl::StatusOr<KeyDirectory> dir = KeyDirectory::Open(o.keys_dir, /*create=*/false);
   if (!dir.ok()) return ReportError(dir.status());
   std::cout << "KEY_ID  ALGORITHM  STATE    CREATED_AT            REVOKED_AT\n";
@@ -107,8 +132,16 @@ void AddKeysCommands(CLI::App& app, int* exit_code) {
       ->capture_default_str();
   gen->callback([opts, exit_code] { *exit_code = Generate(*opts); });
 
-  CLI::App* list = keys->add_subcommand("list", "List the keys of a keys directory");
-  add_dir(list);
+  CLI::App* list = keys->add_subcommand(
+      "list", "List keys: the server's trust list, or with --keys_dir a local keys directory");
+  list->add_option_function<std::string>(
+      "--keys_dir",
+      [opts](const std::string& dir) {
+        opts->keys_dir = dir;
+        opts->from_server = false;
+      },
+      "Keys directory (offline)");
+  AddConnectionFlags(list, &opts->connection);
   list->callback([opts, exit_code] { *exit_code = List(*opts); });
 
   CLI::App* exp = keys->add_subcommand("export", "Print public keys as PEM (the trust list)");

@@ -9,7 +9,10 @@
 #include "client/ctl/ctl_common.h"
 #include "client/ctl/issue_command.h"
 #include "client/ctl/keys_command.h"
+#include "client/ctl/labels_command.h"
 #include "client/ctl/principals_command.h"
+#include "client/ctl/stolen_command.h"
+#include "client/ctl/verify_command.h"
 
 int main(int argc, char** argv) {
   CLI::App app{"hallmarkctl: keys, signed unit codes and the Hallmark service from the shell",
@@ -23,6 +26,10 @@ int main(int argc, char** argv) {
   hallmark::ctl::AddCodeCommands(app, &exit_code);
   hallmark::ctl::AddPrincipalsCommands(app, &exit_code);
   hallmark::ctl::AddIssueCommand(app, &exit_code);
+  hallmark::ctl::AddImportCommand(app, &exit_code);
+  hallmark::ctl::AddVerifyCommand(app, &exit_code);
+  hallmark::ctl::AddStolenCommands(app, &exit_code);
+  hallmark::ctl::AddLabelsCommand(app, &exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -8,6 +8,7 @@ HALLMARK_BUILD_PACKAGES=(
   libssl-dev libabsl-dev libcli11-dev
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   libhiredis-dev libevent-dev
+  libqrencode-dev libdmtx-dev libpng-dev zbar-tools dmtx-utils
   libgtest-dev libgmock-dev libbenchmark-dev
   redis-server
 )

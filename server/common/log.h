@@ -20,9 +20,6 @@ void Info(absl::string_view msg, std::initializer_list<Field> fields = {});
 void Warn(absl::string_view msg, std::initializer_list<Field> fields = {});
 void Error(absl::string_view msg, std::initializer_list<Field> fields = {});
 
-// JSON string literal for `s` (quotes included), escaping as RFC 8259 requires.
-std::string JsonQuote(absl::string_view s);
-
 }  // namespace hallmark::log
 
 #endif  // HALLMARK_SERVER_COMMON_LOG_H_

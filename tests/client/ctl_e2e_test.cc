@@ -1,0 +1,215 @@
+// hallmarkctl against a real hallmark-server and redis-server: what brands, retailers and
+// police run, including labels decoded back with stock tools (zbarimg, dmtxread).
+#include <signal.h>
+#include <sys/wait.h>
+
+#include <array>
+#include <cstdio>
+#include <fstream>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
+#include "absl/time/clock.h"
+#include "common/files.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "tests/common/server_harness.h"
+#include "tests/common/status_matchers.h"
+#include "tests/common/subprocess.h"
+
+namespace hallmark {
+namespace {
+
+using ::hallmark::testing::IsOk;
+using ::testing::HasSubstr;
+namespace t = ::hallmark::testing;
+
+struct Result {
+  int exit_code;
+  std::string out;  // stdout
+  std::string err;  // stderr
+};
+
+class CtlTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto h = t::ServerHarness::Start();
+    ASSERT_THAT(h, IsOk());
+    h_ = *std::move(h);
+  }
+
+  std::string Path(const std::string& name) const { return JoinPath(h_->dir(), name); }
+  std::string Addr() const { return "unix:" + Path("grpc.sock"); }
+
+  // Runs hallmarkctl with `args` (shell words) as `who`, feeding `input` on stdin.
+  Result Ctl(const std::string& args, const std::string& who = "", const std::string& input = "") {
+    const std::string in = Path("stdin.txt"), out = Path("stdout.txt"), err = Path("stderr.txt");
+    EXPECT_THAT(WriteFileAtomically(in, input), IsOk());
+    const std::string auth = who.empty() ? "" : " --token " + h_->token(who);
+    const std::string cmd =
+        absl::StrCat(HALLMARK_BINARY_DIR "/client/hallmarkctl ", args, auth, " <", in, " >", out,
+                     " 2>", err);
+    const int status = std::system(cmd.c_str());
+    return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, *ReadFile(out), *ReadFile(err)};
+  }
+
+  std::string Run(const std::string& cmd) {
+    std::string out;
+    FILE* p = ::popen(cmd.c_str(), "r");
+    std::array<char, 4096> buf;
+    size_t n;
+    while ((n = std::fread(buf.data(), 1, buf.size(), p)) > 0) out.append(buf.data(), n);
+    ::pclose(p);
+    return out;
+  }
+
+  std::vector<std::string> DataLines(const std::string& csv) {
+    std::vector<std::string> lines;
+    for (absl::string_view l : absl::StrSplit(csv, '\n', absl::SkipEmpty())) {
+      if (!absl::StartsWith(l, "gtin,")) lines.emplace_back(l);
+    }
+    return lines;
+  }
+
+  static std::string Slurp(const std::string& path) {
+    absl::StatusOr<std::string> s = ReadFile(path, size_t{1} << 30);
+    return s.ok() ? *s : "";
+  }
+
+  std::unique_ptr<t::ServerHarness> h_;
+};
+
+TEST_F(CtlTest, IssueLabelsDecodeVerify) {
+  Result issued = Ctl(absl::StrCat("issue --addr ", Addr(), " --gtin 9506000134352 --lot L7 "
+                                   "--count 3 --request-id labels --out ", Path("units.csv")),
+                      t::kIssuer);
+  ASSERT_EQ(issued.exit_code, 0) << issued.err;
+  Result labels = Ctl(absl::StrCat("labels --in ", Path("units.csv"), " --out ", Path("labels"),
+                                   " --format png --datamatrix"));
+  ASSERT_EQ(labels.exit_code, 0) << labels.err;
+  Result svg = Ctl(absl::StrCat("labels --in ", Path("units.csv"), " --out ", Path("svg"),
+                                " --format svg"));
+  ASSERT_EQ(svg.exit_code, 0) << svg.err;
+  const std::vector<std::string> units = DataLines(*ReadFile(Path("units.csv")));
+  ASSERT_EQ(units.size(), 3u);
+  for (const std::string& line : units) {
+    const std::vector<std::string> f = absl::StrSplit(line, ',');
+    const std::string png = Path(absl::StrCat("labels/", f[0], "_", f[1], ".png"));
+    const std::string qr = std::string(absl::StripAsciiWhitespace(Run("zbarimg -q --raw " + png)));
+    EXPECT_EQ(qr, f[5]);  // the Digital Link, exactly
+    const std::string dm = Run("dmtxread -n -G 29 " + png + " 2>/dev/null");
+    ASSERT_FALSE(dm.empty()) << "no DataMatrix decoded from " << png;
+    ASSERT_THAT(WriteFileAtomically(Path("decoded.txt"), qr + "\n" + dm), IsOk());
+    Result verified = Ctl(absl::StrCat("verify --addr ", Addr()), t::kRetailer,
+                          *ReadFile(Path("decoded.txt")));
+    EXPECT_EQ(verified.exit_code, 0) << verified.out << verified.err;
+    EXPECT_EQ(std::count(verified.out.begin(), verified.out.end(), '\n'), 2);
+    EXPECT_THAT(verified.out, HasSubstr("AUTHENTIC"));
+    EXPECT_THAT(*ReadFile(Path(absl::StrCat("svg/", f[0], "_", f[1], ".svg"))),
+                HasSubstr(absl::StrCat("(21) ", f[1])));
+  }
+}
+
+TEST_F(CtlTest, ImportWithDuplicatesExitsThree) {
+  ASSERT_THAT(WriteFileAtomically(Path("serials.csv"), "serial\nS-1\nS-2\nS-1\nbad serial\n"),
+              IsOk());
+  Result first = Ctl(absl::StrCat("import --addr ", Addr(), " --gtin 09506000134352 --csv ",
+                                  Path("serials.csv")),
+                     t::kIssuer);
+  EXPECT_EQ(first.exit_code, 3) << first.err;
+  EXPECT_EQ(DataLines(first.out).size(), 2u);
+  EXPECT_THAT(first.err, HasSubstr("rejected S-1: DUPLICATE (repeats serials[0]"));
+  EXPECT_THAT(first.err, HasSubstr("rejected bad serial: INVALID"));
+  ASSERT_THAT(WriteFileAtomically(Path("next.csv"), "S-2\nS-3\n"), IsOk());
+  Result next = Ctl(absl::StrCat("import --addr ", Addr(), " --gtin 09506000134352 --csv ",
+                                 Path("next.csv")),
+                    t::kIssuer);
+  EXPECT_EQ(next.exit_code, 3);
+  EXPECT_THAT(next.err, HasSubstr("rejected S-2: DUPLICATE (already registered"));
+  EXPECT_EQ(*h_->RegisteredCount(t::kBrandGtin), 3u);
+}
+
+TEST_F(CtlTest, StolenReportMakesVerifyExitSayStolen) {
+  Result issued = Ctl(absl::StrCat("issue --addr ", Addr(), " --gtin 09506000134352 --count 2 "
+                                   "--request-id s --out ", Path("u.csv")),
+                      t::kIssuer);
+  ASSERT_EQ(issued.exit_code, 0) << issued.err;
+  const std::vector<std::string> units = DataLines(*ReadFile(Path("u.csv")));
+  const std::string link = std::vector<std::string>(absl::StrSplit(units[0], ','))[5];
+  EXPECT_EQ(Ctl(absl::StrCat("verify --addr ", Addr(), " '", link, "'"), t::kVerifier).exit_code, 0);
+  Result reported = Ctl(absl::StrCat("stolen report --addr ", Addr(), " --case LE-9 --agency "
+                                     "Police --file ", Path("u.csv")),
+                        t::kPolice);
+  EXPECT_EQ(reported.exit_code, 0) << reported.out << reported.err;
+  Result v = Ctl(absl::StrCat("verify --addr ", Addr(), " --json '", link, "'"), t::kVerifier);
+  EXPECT_EQ(v.exit_code, 16);
+  EXPECT_THAT(v.out, HasSubstr("\"verdict\":\"STOLEN\""));
+  Result check = Ctl(absl::StrCat("stolen check --addr ", Addr(), " --file -"), t::kRetailer,
+                     units[1] + "\n");
+  EXPECT_EQ(check.exit_code, 3);
+  EXPECT_THAT(check.out, HasSubstr("STOLEN"));
+  Result cleared = Ctl(absl::StrCat("stolen clear --addr ", Addr(), " --case LE-9 --all"), t::kPolice);
+  EXPECT_EQ(cleared.exit_code, 0) << cleared.err;
+  EXPECT_EQ(Ctl(absl::StrCat("verify --addr ", Addr(), " '", link, "'"), t::kVerifier).exit_code, 0);
+}
+
+TEST_F(CtlTest, InterruptedIssueRunResumesWithoutDuplicateOrGap) {
+  const std::string out = Path("big.csv");
+  const std::vector<std::string> argv = {
+      HALLMARK_BINARY_DIR "/client/hallmarkctl", "issue", "--addr", Addr(), "--token",
+      h_->token(t::kIssuer), "--gtin", "09506000134352", "--count", "40000", "--request-id",
+      "big-run", "--out", out};
+  {
+    auto run = t::Subprocess::Start(argv, Path("issue.log"));
+    ASSERT_THAT(run, IsOk());
+    // Kill it once part of the run is on disk (progress decides, not time).
+    while (!FileExists(out)) absl::SleepFor(absl::Milliseconds(5));
+    while (Slurp(out).size() < 200'000) absl::SleepFor(absl::Milliseconds(5));
+    run->Signal(SIGKILL);
+    run->Wait(absl::Seconds(10));
+  }
+  const size_t partial = DataLines(Slurp(out)).size();
+  ASSERT_LT(partial, 40000u);
+  auto rerun = t::Subprocess::Start(argv, Path("issue2.log"));
+  ASSERT_THAT(rerun, IsOk());
+  ASSERT_EQ(rerun->Wait(absl::Seconds(120)), 0) << rerun->Log();
+  EXPECT_THAT(rerun->Log(), HasSubstr("resuming after the"));
+  const std::vector<std::string> lines = DataLines(Slurp(out));
+  std::set<std::string> serials;
+  for (const std::string& l : lines) {
+    serials.insert(std::vector<std::string>(absl::StrSplit(l, ','))[1]);
+  }
+  EXPECT_EQ(lines.size(), 40000u);
+  EXPECT_EQ(serials.size(), 40000u);
+  EXPECT_EQ(*h_->RegisteredCount(t::kBrandGtin), 40000u);
+}
+
+TEST_F(CtlTest, BadFlagsAndUnreachableServerHaveDocumentedExitCodes) {
+  Result missing = Ctl("issue --gtin 09506000134352 --count 5");
+  EXPECT_EQ(missing.exit_code, 2);
+  EXPECT_THAT(missing.err, HasSubstr("--request-id"));
+  Result bad_value = Ctl(absl::StrCat("issue --addr ", Addr(), " --gtin 123 --count 5 --request-id x"),
+                         t::kIssuer);
+  EXPECT_EQ(bad_value.exit_code, 2);
+  EXPECT_THAT(bad_value.err, HasSubstr("gtin:"));
+  Result wrong_role = Ctl(absl::StrCat("issue --addr ", Addr(),
+                                       " --gtin 09506000134352 --count 5 --request-id x"),
+                          t::kRetailer);
+  EXPECT_EQ(wrong_role.exit_code, 2);
+  EXPECT_THAT(wrong_role.err, HasSubstr("role retailer may not call Issuance.IssueSerials"));
+  Result unreachable = Ctl("verify --addr unix:" + Path("nothing.sock") +
+                               " --timeout 2s '(01)09506000134352(21)X'",
+                           t::kVerifier);
+  EXPECT_EQ(unreachable.exit_code, 1);
+  EXPECT_THAT(unreachable.err, HasSubstr("cannot reach hallmark-server"));
+  for (const Result& r : {missing, bad_value, wrong_role, unreachable}) {
+    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+  }
+}
+
+}  // namespace
+}  // namespace hallmark
