@@ -12,6 +12,9 @@
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
+#include "absl/flags/reflection.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/flags/usage.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
@@ -40,6 +43,16 @@ ABSL_FLAG(uint32_t, clone_max_locations, 3,
 ABSL_FLAG(absl::Duration, clone_window, absl::Hours(24), "...within this window");
 ABSL_FLAG(uint64_t, signature_cache_entries, 1 << 20,
           "Verified codes remembered (per key ring) so repeat scans skip the signature check");
+ABSL_FLAG(std::string, metrics_listen, "",
+          "host:port to serve Prometheus /metrics on (empty: not served)");
+ABSL_FLAG(bool, log_rpcs, true, "One JSON log line per RPC");
+ABSL_FLAG(std::string, tls_cert, "", "Server certificate chain (PEM); with --tls_key enables TLS");
+ABSL_FLAG(std::string, tls_key, "", "Server private key (PEM)");
+ABSL_FLAG(std::string, client_ca, "", "CA bundle (PEM) for client certificates (mutual TLS)");
+ABSL_FLAG(bool, require_client_cert, false, "Refuse clients without a certificate from --client_ca");
+ABSL_FLAG(bool, allow_insecure, false, "Allow plaintext gRPC on a non-loopback address");
+ABSL_FLAG(absl::Duration, tls_refresh, absl::Seconds(10),
+          "How often the TLS certificate files are re-read (rotation without restart)");
 
 namespace {
 
@@ -59,7 +72,31 @@ hallmark::api::ServerConfig ConfigFromFlags() {
   c.clone_max_locations = absl::GetFlag(FLAGS_clone_max_locations);
   c.clone_window = absl::GetFlag(FLAGS_clone_window);
   c.signature_cache_entries = absl::GetFlag(FLAGS_signature_cache_entries);
+  c.metrics_listen = absl::GetFlag(FLAGS_metrics_listen);
+  c.log_rpcs = absl::GetFlag(FLAGS_log_rpcs);
+  c.tls_cert = absl::GetFlag(FLAGS_tls_cert);
+  c.tls_key = absl::GetFlag(FLAGS_tls_key);
+  c.client_ca = absl::GetFlag(FLAGS_client_ca);
+  c.require_client_cert = absl::GetFlag(FLAGS_require_client_cert);
+  c.allow_insecure = absl::GetFlag(FLAGS_allow_insecure);
+  c.tls_refresh = absl::GetFlag(FLAGS_tls_refresh);
   return c;
+}
+
+// Every flag of this binary can also be set as HALLMARK_<FLAG> (HALLMARK_LISTEN, ...); the
+// command line wins. A bad value stops startup with a message naming the variable.
+absl::Status ApplyEnvironment() {
+  for (const auto& [name, flag] : absl::GetAllFlags()) {
+    if (!absl::EndsWith(flag->Filename(), "server/main.cc")) continue;
+    const std::string var = "HALLMARK_" + absl::AsciiStrToUpper(name);
+    const char* value = std::getenv(var.c_str());
+    if (value == nullptr) continue;
+    std::string error;
+    if (!flag->ParseFrom(value, &error)) {
+      return absl::InvalidArgumentError(absl::StrCat(var, ": ", error));
+    }
+  }
+  return absl::OkStatus();
 }
 
 }  // namespace
@@ -68,6 +105,10 @@ int main(int argc, char** argv) {
   absl::SetProgramUsageMessage(
       "Hallmark: unit registry, issuance and verification over gRPC.\n"
       "  hallmark-server --redis unix:///run/redis.sock --keys_dir keys --principals p.textpb");
+  if (absl::Status env = ApplyEnvironment(); !env.ok()) {
+    std::cerr << "hallmark-server: " << env.message() << "\n";
+    return 2;
+  }
   absl::ParseCommandLine(argc, argv);
 
   // Signals are taken synchronously by this thread only; every other thread inherits the mask.

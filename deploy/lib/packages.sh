@@ -7,7 +7,7 @@ HALLMARK_BUILD_PACKAGES=(
   build-essential cmake pkg-config openssl
   libssl-dev libabsl-dev libcli11-dev
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
-  libhiredis-dev libevent-dev
+  libhiredis-dev libevent-dev prometheus-cpp-dev
   libqrencode-dev libdmtx-dev libpng-dev zbar-tools dmtx-utils
   libgtest-dev libgmock-dev libbenchmark-dev
   redis-server

@@ -3,27 +3,92 @@
 #include <algorithm>
 #include <chrono>
 
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
+#include "server/common/grpc_status.h"
+#include "server/common/log.h"
 
 namespace hallmark::api {
+namespace {
 
-absl::StatusOr<auth::Principal> CallGuard::Admit(const grpc::CallbackServerContext* context,
-                                                 std::initializer_list<auth::Role> roles,
-                                                 absl::string_view method, double cost) const {
+std::string CodeName(absl::StatusCode code) {
+  return absl::StatusCodeToString(code);
+}
+
+}  // namespace
+
+void Call::Note(absl::string_view key, std::string value) {
+  absl::MutexLock lock(&mu_);
+  notes_.emplace_back(key, std::move(value));
+}
+
+grpc::Status Call::Finish(const absl::Status& status) {
+  std::vector<std::pair<absl::string_view, std::string>> notes;
+  {
+    absl::MutexLock lock(&mu_);
+    if (finished_) return ToGrpcStatus(status);
+    finished_ = true;
+    notes.swap(notes_);
+  }
+  const absl::Duration latency = absl::Now() - start_;
+  const std::string code = CodeName(status.code());
+  if (metrics_ != nullptr) metrics_->Rpc(method_, code, latency);
+  if (log_rpcs_) {
+    std::vector<log::Field> fields = {
+        {"method", method_},
+        {"principal", admitted() ? principal_.name() : "-"},
+        {"code", code},
+        {"latency_ms", absl::StrFormat("%.3f", absl::ToDoubleMilliseconds(latency))}};
+    for (auto& n : notes) fields.emplace_back(n.first, std::move(n.second));
+    if (!status.ok()) fields.emplace_back("error", std::string(status.message()));
+    log::Write("info", "rpc", fields);
+  }
+  return ToGrpcStatus(status);
+}
+
+absl::StatusOr<const auth::Principal*> CallGuard::Identify(
+    const grpc::CallbackServerContext* context, const auth::PrincipalStore& store) const {
   const auto& metadata = context->client_metadata();
   auto it = metadata.find("authorization");
-  const absl::string_view header =
-      it == metadata.end() ? absl::string_view()
-                           : absl::string_view(it->second.data(), it->second.size());
+  if (it != metadata.end()) {
+    return auth::Authenticate(store, absl::string_view(it->second.data(), it->second.size()));
+  }
+  // Mutual TLS: the client certificate's URI SAN names the principal.
+  std::shared_ptr<const grpc::AuthContext> auth = context->auth_context();
+  if (auth != nullptr && auth->IsPeerAuthenticated()) {
+    for (const grpc::string_ref& uri : auth->FindPropertyValues(GRPC_PEER_URI_PROPERTY_NAME)) {
+      const auth::Principal* p = store.FindByCertUri(absl::string_view(uri.data(), uri.size()));
+      if (p != nullptr) return p;
+    }
+  }
+  return auth::Authenticate(store, "");
+}
+
+std::shared_ptr<Call> CallGuard::Admit(const grpc::CallbackServerContext* context,
+                                       std::initializer_list<auth::Role> roles,
+                                       absl::string_view method, double cost) const {
+  auto call = std::make_shared<Call>(std::string(method), metrics_, log_rpcs_);
   std::shared_ptr<const auth::PrincipalStore> store = principals_->Get();
-  absl::StatusOr<const auth::Principal*> who = auth::Authenticate(*store, header);
-  if (!who.ok()) return who.status();
-  absl::Status allowed = auth::RequireRole(**who, roles, method);
-  if (!allowed.ok()) return allowed;
-  absl::Status within =
-      limiter_->Acquire((*who)->name(), store->RateLimitFor(**who), cost, absl::Now());
-  if (!within.ok()) return within;
-  return **who;
+  absl::StatusOr<const auth::Principal*> who = Identify(context, *store);
+  absl::Status admitted = who.status();
+  if (admitted.ok()) admitted = auth::RequireRole(**who, roles, method);
+  if (!admitted.ok()) {
+    if (metrics_ != nullptr) metrics_->SecurityEvent("auth_failure");
+    log::Warn("security: call refused",
+              {{"event", "auth_failure"}, {"method", std::string(method)},
+               {"principal", who.ok() ? (*who)->name() : "-"},
+               {"peer", context->peer()}, {"why", std::string(admitted.message())}});
+    call->admission_ = admitted;
+    return call;
+  }
+  admitted = limiter_->Acquire((*who)->name(), store->RateLimitFor(**who), cost, absl::Now());
+  if (!admitted.ok() && metrics_ != nullptr) {
+    metrics_->RateLimited(auth::RoleName((*who)->role()));
+  }
+  call->admission_ = admitted;
+  call->principal_ = **who;
+  return call;
 }
 
 absl::Time CallDeadline(const grpc::CallbackServerContext* context, absl::Duration max) {

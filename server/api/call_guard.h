@@ -1,37 +1,88 @@
 // File: server/api/call_guard.h
 //
-// CallGuard: the checks every RPC runs first, in one line per handler: authenticate the
-// bearer token (per call, never cached on the connection), check the role for the method, and
-// take a token from the caller's rate-limit bucket. Returns a copy of the principal, so a
-// principals reload during the call is harmless.
+// CallGuard admits every RPC in one line per handler, and Call follows it to its end.
+//
+// Admission: authenticate the caller — a bearer token, or (under mutual TLS) the URI SAN of its
+// client certificate mapped to a principal — per call, never cached on the connection; check
+// the role for the method; take `cost` tokens from the caller's rate-limit bucket. Refusals
+// are logged and counted as security events (auth_failure) or rate-limit rejections.
+//
+// Call::Finish() ends the RPC exactly once: one JSON log line (time, method, principal,
+// status, latency, plus notes such as the verdict) and the RPC metrics. Tokens and codes are
+// never logged.
 #ifndef HALLMARK_SERVER_API_CALL_GUARD_H_
 #define HALLMARK_SERVER_API_CALL_GUARD_H_
 
 #include <initializer_list>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
 
+#include <grpc/grpc_security_constants.h>
+#include <grpcpp/security/auth_context.h>
 #include <grpcpp/server_context.h>
 
-#include "absl/status/statusor.h"
+#include "absl/status/status.h"
 #include "absl/strings/string_view.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "server/auth/access.h"
 #include "server/auth/principals.h"
+#include "server/common/metrics.h"
 #include "server/common/snapshot.h"
 
 namespace hallmark::api {
 
-class CallGuard {
+class Call {
  public:
-  CallGuard(const Snapshot<auth::PrincipalStore>* principals, auth::RateLimiter* limiter)
-      : principals_(principals), limiter_(limiter) {}
+  Call(std::string method, Metrics* metrics, bool log_rpcs)
+      : method_(std::move(method)), metrics_(metrics), log_rpcs_(log_rpcs) {}
 
-  absl::StatusOr<auth::Principal> Admit(const grpc::CallbackServerContext* context,
-                                        std::initializer_list<auth::Role> roles,
-                                        absl::string_view method, double cost = 1) const;
+  bool admitted() const { return admission_.ok(); }
+  const absl::Status& admission() const { return admission_; }
+  // Valid when admitted().
+  const auth::Principal& principal() const { return principal_; }
+  Metrics* metrics() const { return metrics_; }
+
+  // Adds a field to the RPC's log line (e.g. "verdict").
+  void Note(absl::string_view key, std::string value);
+  // Logs and counts the RPC; returns the status to send. Later calls only convert.
+  grpc::Status Finish(const absl::Status& status);
 
  private:
+  friend class CallGuard;
+  const std::string method_;
+  Metrics* const metrics_;
+  const bool log_rpcs_;
+  const absl::Time start_ = absl::Now();
+  absl::Status admission_;
+  auth::Principal principal_;
+  absl::Mutex mu_;
+  std::vector<std::pair<absl::string_view, std::string>> notes_ ABSL_GUARDED_BY(mu_);
+  bool finished_ ABSL_GUARDED_BY(mu_) = false;
+};
+
+class CallGuard {
+ public:
+  CallGuard(const Snapshot<auth::PrincipalStore>* principals, auth::RateLimiter* limiter,
+            Metrics* metrics, bool log_rpcs)
+      : principals_(principals), limiter_(limiter), metrics_(metrics), log_rpcs_(log_rpcs) {}
+
+  std::shared_ptr<Call> Admit(const grpc::CallbackServerContext* context,
+                              std::initializer_list<auth::Role> roles, absl::string_view method,
+                              double cost = 1) const;
+
+  Metrics* metrics() const { return metrics_; }
+
+ private:
+  absl::StatusOr<const auth::Principal*> Identify(const grpc::CallbackServerContext* context,
+                                                  const auth::PrincipalStore& store) const;
+
   const Snapshot<auth::PrincipalStore>* const principals_;
   auth::RateLimiter* const limiter_;
+  Metrics* const metrics_;
+  const bool log_rpcs_;
 };
 
 // The call's deadline as absl::Time, capped at now + `max`.

@@ -3,12 +3,17 @@
 #include <grpcpp/ext/proto_server_reflection_plugin.h>
 #include <grpcpp/grpcpp.h>
 #include <grpcpp/health_check_service_interface.h>
+#include <grpcpp/security/server_credentials.h>
+#include <grpcpp/security/tls_certificate_provider.h>
+#include <grpcpp/security/tls_credentials_options.h>
 
 #include <atomic>
 #include <thread>
 #include <utility>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "common/files.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "common/status_macros.h"
@@ -55,6 +60,8 @@ class HealthReporter {
 struct HallmarkServer::State {
   ServerConfig config;
   HealthReporter health;
+  std::unique_ptr<Metrics> metrics = Metrics::Create();
+  int metrics_port = 0;
   std::unique_ptr<Snapshot<crypto::KeyRing>> keys;
   std::unique_ptr<Snapshot<verification::CodeChecker>> checker;
   std::unique_ptr<Snapshot<auth::PrincipalStore>> principals;
@@ -91,7 +98,8 @@ absl::StatusOr<std::shared_ptr<const auth::PrincipalStore>> LoadPrincipals(
 }
 
 absl::StatusOr<std::unique_ptr<redis::AsyncRedisClient>> ConnectRedis(const ServerConfig& config,
-                                                                      HealthReporter* health) {
+                                                                      HealthReporter* health,
+                                                                      Metrics* metrics) {
   redis::AsyncRedisClient::Options o;
   o.address = config.redis;
   o.init_commands = registry::InitCommands();
@@ -99,8 +107,12 @@ absl::StatusOr<std::unique_ptr<redis::AsyncRedisClient>> ConnectRedis(const Serv
   o.check_init = [allow_volatile](const std::vector<redis::RedisReply>& replies) {
     return registry::CheckInit(replies, allow_volatile);
   };
-  o.on_state_change = [health](bool ready, const absl::Status& why) {
+  o.on_command_done = [metrics](absl::Duration latency, bool ok) {
+    metrics->RedisCall(latency, ok);
+  };
+  o.on_state_change = [health, metrics](bool ready, const absl::Status& why) {
     health->SetRedisReady(ready);
+    metrics->RedisReady(ready);
     if (ready) {
       log::Info("redis ready");
     } else {
@@ -113,7 +125,63 @@ absl::StatusOr<std::unique_ptr<redis::AsyncRedisClient>> ConnectRedis(const Serv
   return client;
 }
 
+// TLS from files that are re-read every config.tls_refresh (rotation without a restart), or
+// plaintext where that is safe (loopback) or explicitly allowed.
+absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> ServerCredentials(const ServerConfig& c) {
+  if (c.tls_cert.empty() != c.tls_key.empty()) {
+    return absl::InvalidArgumentError("--tls_cert and --tls_key go together");
+  }
+  if (c.tls_cert.empty()) {
+    if (!c.client_ca.empty() || c.require_client_cert) {
+      return absl::InvalidArgumentError("--client_ca/--require_client_cert need --tls_cert and --tls_key");
+    }
+    if (!IsLoopbackListen(c.listen) && !c.allow_insecure) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "refusing plaintext on ", c.listen,
+          ": give --tls_cert/--tls_key, listen on loopback or a unix socket, or pass "
+          "--allow_insecure"));
+    }
+    log::Warn("serving PLAINTEXT gRPC (no TLS)",
+              {{"listen", c.listen},
+               {"why", IsLoopbackListen(c.listen) ? "loopback only" : "--allow_insecure"}});
+    return grpc::InsecureServerCredentials();
+  }
+  if (c.require_client_cert && c.client_ca.empty()) {
+    return absl::InvalidArgumentError("--require_client_cert needs --client_ca");
+  }
+  for (const std::string* f : {&c.tls_cert, &c.tls_key, &c.client_ca}) {
+    if (!f->empty()) HALLMARK_RETURN_IF_ERROR(ReadFile(*f).status());
+  }
+  const unsigned refresh = static_cast<unsigned>(std::max<int64_t>(1, absl::ToInt64Seconds(c.tls_refresh)));
+  std::shared_ptr<grpc::experimental::CertificateProviderInterface> provider =
+      c.client_ca.empty()
+          ? std::make_shared<grpc::experimental::FileWatcherCertificateProvider>(c.tls_key, c.tls_cert,
+                                                                                 refresh)
+          : std::make_shared<grpc::experimental::FileWatcherCertificateProvider>(
+                c.tls_key, c.tls_cert, c.client_ca, refresh);
+  grpc::experimental::TlsServerCredentialsOptions options(provider);
+  options.watch_identity_key_cert_pairs();
+  if (c.client_ca.empty()) {
+    options.set_cert_request_type(GRPC_SSL_DONT_REQUEST_CLIENT_CERTIFICATE);
+  } else {
+    options.watch_root_certs();
+    options.set_cert_request_type(c.require_client_cert
+                                      ? GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY
+                                      : GRPC_SSL_REQUEST_CLIENT_CERTIFICATE_AND_VERIFY);
+  }
+  log::Info("serving TLS", {{"listen", c.listen},
+                            {"client_certs", c.client_ca.empty() ? "no"
+                                             : c.require_client_cert ? "required"
+                                                                     : "optional"}});
+  return grpc::experimental::TlsServerCredentials(options);
+}
+
 }  // namespace
+
+bool IsLoopbackListen(absl::string_view listen) {
+  return absl::StartsWith(listen, "unix:") || absl::StartsWith(listen, "127.") ||
+         absl::StartsWith(listen, "localhost:") || absl::StartsWith(listen, "[::1]:");
+}
 
 HallmarkServer::HallmarkServer(std::unique_ptr<State> state) : state_(std::move(state)) {}
 
@@ -129,6 +197,8 @@ HallmarkServer::~HallmarkServer() {
 }
 
 absl::StatusOr<std::unique_ptr<HallmarkServer>> HallmarkServer::Start(const ServerConfig& config) {
+  HALLMARK_ASSIGN_OR_RETURN(std::shared_ptr<grpc::ServerCredentials> credentials,
+                            ServerCredentials(config));
   auto s = std::make_unique<State>();
   s->config = config;
   HALLMARK_ASSIGN_OR_RETURN(std::shared_ptr<const crypto::KeyRing> ring, LoadKeys(config.keys_dir));
@@ -143,7 +213,10 @@ absl::StatusOr<std::unique_ptr<HallmarkServer>> HallmarkServer::Start(const Serv
                           ? config.worker_threads
                           : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
   s->pool = std::make_unique<WorkPool>(threads);
-  HALLMARK_ASSIGN_OR_RETURN(s->redis, ConnectRedis(config, &s->health));
+  if (!config.metrics_listen.empty()) {
+    HALLMARK_ASSIGN_OR_RETURN(s->metrics_port, s->metrics->Serve(config.metrics_listen));
+  }
+  HALLMARK_ASSIGN_OR_RETURN(s->redis, ConnectRedis(config, &s->health, s->metrics.get()));
   s->registry = std::make_unique<registry::RedisRegistry>(s->redis.get());
   s->stolen_store = std::make_unique<registry::RedisStolenStore>(s->redis.get());
 
@@ -155,11 +228,13 @@ absl::StatusOr<std::unique_ptr<HallmarkServer>> HallmarkServer::Start(const Serv
   verification::VerificationOptions vo;
   vo.clone = {config.clone_max_locations, config.clone_window};
   vo.redis_timeout = config.redis_timeout;
+  vo.metrics = s->metrics.get();
   s->verification = std::make_unique<verification::VerificationEngine>(
       s->registry.get(), s->pool.get(), s->checker.get(), vo);
   s->stolen = std::make_unique<stolen::StolenRegistryEngine>(s->stolen_store.get(),
                                                              config.redis_timeout);
-  s->guard = std::make_unique<CallGuard>(s->principals.get(), s->limiter.get());
+  s->guard = std::make_unique<CallGuard>(s->principals.get(), s->limiter.get(), s->metrics.get(),
+                                         config.log_rpcs);
   s->issuance_service =
       std::make_unique<IssuanceService>(s->guard.get(), s->issuance.get(), config.max_call);
   s->keys_service = std::make_unique<KeysService>(s->keys.get());
@@ -171,7 +246,7 @@ absl::StatusOr<std::unique_ptr<HallmarkServer>> HallmarkServer::Start(const Serv
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
-  builder.AddListeningPort(config.listen, grpc::InsecureServerCredentials(), &s->port);
+  builder.AddListeningPort(config.listen, credentials, &s->port);
   builder.SetMaxReceiveMessageSize(config.max_receive_message_bytes);
   builder.SetMaxSendMessageSize(config.max_send_message_bytes);
   builder.RegisterService(s->issuance_service.get());
@@ -188,6 +263,7 @@ absl::StatusOr<std::unique_ptr<HallmarkServer>> HallmarkServer::Start(const Serv
 }
 
 int HallmarkServer::port() const { return state_->port; }
+int HallmarkServer::metrics_port() const { return state_->metrics_port; }
 
 absl::Status HallmarkServer::Reload() {
   HALLMARK_ASSIGN_OR_RETURN(std::shared_ptr<const crypto::KeyRing> ring,

@@ -14,6 +14,7 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 
 namespace hallmark::api {
@@ -35,7 +36,20 @@ struct ServerConfig {
   uint32_t clone_max_locations = 3;                // SUSPECT_CLONE above this many...
   absl::Duration clone_window = absl::Hours(24);   // ...distinct locations within this window
   size_t signature_cache_entries = 1 << 20;        // verified codes remembered per key ring
+  // Observability.
+  std::string metrics_listen;  // "host:port" for Prometheus /metrics; empty: not served
+  bool log_rpcs = true;        // one JSON log line per RPC
+  // Transport security (see docs/operations.md).
+  std::string tls_cert;        // server certificate chain (PEM); with tls_key enables TLS
+  std::string tls_key;
+  std::string client_ca;       // CA for client certificates (mutual TLS)
+  bool require_client_cert = false;
+  bool allow_insecure = false;  // plaintext on a non-loopback address
+  absl::Duration tls_refresh = absl::Seconds(10);  // how often certificate files are re-read
 };
+
+// True for unix sockets and loopback host:port addresses.
+bool IsLoopbackListen(absl::string_view listen);
 
 class HallmarkServer {
  public:
@@ -46,6 +60,8 @@ class HallmarkServer {
 
   // The TCP port actually bound (for "host:0"), or 0 for unix sockets.
   int port() const;
+  // The port /metrics is served on, or 0.
+  int metrics_port() const;
   // Re-reads the keys directory and principals file; on error keeps the old ones.
   absl::Status Reload();
   // Stops accepting calls, lets in-flight ones finish for up to `grace`, then cancels them.

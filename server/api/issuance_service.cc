@@ -1,8 +1,10 @@
 #include "server/api/issuance_service.h"
 
+#include <functional>
 #include <memory>
 
 #include "absl/base/thread_annotations.h"
+#include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "server/common/grpc_status.h"
 #include "server/issuance/issue_stream.h"
@@ -18,6 +20,8 @@ constexpr std::initializer_list<auth::Role> kIssuer = {admin::ROLE_ISSUER};
 // flow control pushes back on the producer through IssueStream's bounded look-ahead).
 class StreamIssueReactor final : public grpc::ServerWriteReactor<v1::IssuedUnit> {
  public:
+  explicit StreamIssueReactor(std::shared_ptr<Call> call) : call_(std::move(call)) {}
+
   void Begin(issuance::IssuanceEngine* engine, const auth::Principal& issuer,
              const v1::IssueSerialsRequest& request, absl::Time deadline) {
     std::shared_ptr<IssueStream> stream =
@@ -29,12 +33,12 @@ class StreamIssueReactor final : public grpc::ServerWriteReactor<v1::IssuedUnit>
     TryWrite();
   }
 
-  void FinishNow(const grpc::Status& status) {
+  void FinishNow(const absl::Status& status) {
     {
       absl::MutexLock lock(&mu_);
       finished_ = true;
     }
-    Finish(status);
+    Finish(call_->Finish(status));
   }
 
   void OnWriteDone(bool ok) override {
@@ -92,11 +96,20 @@ class StreamIssueReactor final : public grpc::ServerWriteReactor<v1::IssuedUnit>
     }
     if (next == IssueStream::Next::kUnit) {
       StartWrite(&unit_);
-    } else {
-      Finish(ToGrpcStatus(end));
+      return;
     }
+    std::shared_ptr<IssueStream> stream;
+    {
+      absl::MutexLock lock(&mu_);
+      stream = stream_;
+    }
+    const uint64_t units = stream != nullptr ? stream->popped() : 0;
+    call_->Note("units", absl::StrCat(units));
+    if (call_->metrics() != nullptr) call_->metrics()->UnitsIssued(units);
+    Finish(call_->Finish(end));
   }
 
+  const std::shared_ptr<Call> call_;
   absl::Mutex mu_;
   std::shared_ptr<IssueStream> stream_ ABSL_GUARDED_BY(mu_);
   bool writing_ ABSL_GUARDED_BY(mu_) = false;
@@ -105,35 +118,46 @@ class StreamIssueReactor final : public grpc::ServerWriteReactor<v1::IssuedUnit>
   v1::IssuedUnit unit_;
 };
 
+// Finishes `reactor` through `call`, counting `units` handed out when the call succeeded.
+auto FinishWithUnits(grpc::ServerUnaryReactor* reactor, std::shared_ptr<Call> call,
+                     std::function<size_t()> units) {
+  return [reactor, call = std::move(call), units = std::move(units)](absl::Status s) {
+    if (s.ok()) {
+      const size_t n = units();
+      call->Note("units", absl::StrCat(n));
+      if (call->metrics() != nullptr) call->metrics()->UnitsIssued(n);
+    }
+    reactor->Finish(call->Finish(s));
+  };
+}
+
 }  // namespace
 
 grpc::ServerUnaryReactor* IssuanceService::IssueSerials(grpc::CallbackServerContext* context,
                                                         const v1::IssueSerialsRequest* request,
                                                         v1::IssueSerialsResponse* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  absl::StatusOr<auth::Principal> issuer =
-      guard_->Admit(context, kIssuer, "Issuance.IssueSerials");
-  if (!issuer.ok()) {
-    reactor->Finish(ToGrpcStatus(issuer.status()));
+  std::shared_ptr<Call> call = guard_->Admit(context, kIssuer, "Issuance.IssueSerials");
+  if (!call->admitted()) {
+    reactor->Finish(call->Finish(call->admission()));
     return reactor;
   }
-  engine_->Issue(*issuer, *request, CallDeadline(context, max_call_), response,
-                 [reactor](absl::Status s) { reactor->Finish(ToGrpcStatus(s)); });
+  engine_->Issue(call->principal(), *request, CallDeadline(context, max_call_), response,
+                 FinishWithUnits(reactor, call, [response] { return response->units_size(); }));
   return reactor;
 }
 
 grpc::ServerWriteReactor<v1::IssuedUnit>* IssuanceService::StreamIssueSerials(
     grpc::CallbackServerContext* context, const v1::IssueSerialsRequest* request) {
-  auto* reactor = new StreamIssueReactor();
-  absl::StatusOr<auth::Principal> issuer =
-      guard_->Admit(context, kIssuer, "Issuance.StreamIssueSerials");
-  if (!issuer.ok()) {
-    reactor->FinishNow(ToGrpcStatus(issuer.status()));
+  std::shared_ptr<Call> call = guard_->Admit(context, kIssuer, "Issuance.StreamIssueSerials");
+  auto* reactor = new StreamIssueReactor(call);
+  if (!call->admitted()) {
+    reactor->FinishNow(call->admission());
     return reactor;
   }
   // A stream of millions of units outlives any unary cap: only the client's deadline applies;
   // each registry call still has its own.
-  reactor->Begin(engine_, *issuer, *request, CallDeadline(context, absl::Hours(24)));
+  reactor->Begin(engine_, call->principal(), *request, CallDeadline(context, absl::Hours(24)));
   return reactor;
 }
 
@@ -141,14 +165,13 @@ grpc::ServerUnaryReactor* IssuanceService::ImportSerials(grpc::CallbackServerCon
                                                          const v1::ImportSerialsRequest* request,
                                                          v1::ImportSerialsResponse* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  absl::StatusOr<auth::Principal> issuer =
-      guard_->Admit(context, kIssuer, "Issuance.ImportSerials");
-  if (!issuer.ok()) {
-    reactor->Finish(ToGrpcStatus(issuer.status()));
+  std::shared_ptr<Call> call = guard_->Admit(context, kIssuer, "Issuance.ImportSerials");
+  if (!call->admitted()) {
+    reactor->Finish(call->Finish(call->admission()));
     return reactor;
   }
-  engine_->Import(*issuer, *request, CallDeadline(context, max_call_), response,
-                  [reactor](absl::Status s) { reactor->Finish(ToGrpcStatus(s)); });
+  engine_->Import(call->principal(), *request, CallDeadline(context, max_call_), response,
+                  FinishWithUnits(reactor, call, [response] { return response->accepted_size(); }));
   return reactor;
 }
 

@@ -13,19 +13,19 @@ constexpr std::initializer_list<auth::Role> kPolice = {admin::ROLE_LAW_ENFORCEME
 
 }  // namespace
 
-template <typename Call>
+template <typename Body>
 grpc::ServerUnaryReactor* StolenRegistryService::Run(grpc::CallbackServerContext* context,
                                                      std::initializer_list<auth::Role> roles,
                                                      absl::string_view method, double cost,
-                                                     Call call) {
+                                                     Body body) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  absl::StatusOr<auth::Principal> caller = guard_->Admit(context, roles, method, cost);
-  if (!caller.ok()) {
-    reactor->Finish(ToGrpcStatus(caller.status()));
+  std::shared_ptr<Call> admitted = guard_->Admit(context, roles, method, cost);
+  if (!admitted->admitted()) {
+    reactor->Finish(admitted->Finish(admitted->admission()));
     return reactor;
   }
-  call(*caller, CallDeadline(context, max_call_),
-       [reactor](absl::Status s) { reactor->Finish(ToGrpcStatus(s)); });
+  body(admitted->principal(), CallDeadline(context, max_call_),
+       [reactor, admitted](absl::Status s) { reactor->Finish(admitted->Finish(s)); });
   return reactor;
 }
 

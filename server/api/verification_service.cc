@@ -1,5 +1,6 @@
 #include "server/api/verification_service.h"
 
+#include "absl/strings/str_cat.h"
 #include "server/common/grpc_status.h"
 
 namespace hallmark::api {
@@ -8,19 +9,31 @@ namespace {
 constexpr std::initializer_list<auth::Role> kAnyRole = {
     admin::ROLE_ISSUER, admin::ROLE_RETAILER, admin::ROLE_VERIFIER, admin::ROLE_LAW_ENFORCEMENT};
 
+
+std::string VerdictName(v1::Verdict v) { return v1::Verdict_Name(v).substr(8); }
+
 }  // namespace
 
 grpc::ServerUnaryReactor* VerificationService::Verify(grpc::CallbackServerContext* context,
                                                       const v1::VerifyRequest* request,
                                                       v1::VerifyResponse* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  absl::StatusOr<auth::Principal> caller = guard_->Admit(context, kAnyRole, "Verification.Verify");
-  if (!caller.ok()) {
-    reactor->Finish(ToGrpcStatus(caller.status()));
+  std::shared_ptr<Call> call = guard_->Admit(context, kAnyRole, "Verification.Verify");
+  if (!call->admitted()) {
+    reactor->Finish(call->Finish(call->admission()));
     return reactor;
   }
-  engine_->Verify(*caller, *request, CallDeadline(context, max_call_), response,
-                  [reactor](absl::Status s) { reactor->Finish(ToGrpcStatus(s)); });
+  engine_->Verify(call->principal(), *request, CallDeadline(context, max_call_), response,
+                  [reactor, call, response](absl::Status s) {
+                    if (s.ok()) {
+                      const std::string verdict = VerdictName(response->verdict());
+                      if (call->metrics() != nullptr) call->metrics()->Verdict(verdict);
+                      call->Note("verdict", verdict);
+                      call->Note("gtin", response->unit().gtin());
+                      call->Note("serial", response->unit().serial());
+                    }
+                    reactor->Finish(call->Finish(s));
+                  });
   return reactor;
 }
 
@@ -28,15 +41,24 @@ grpc::ServerUnaryReactor* VerificationService::VerifyBatch(grpc::CallbackServerC
                                                            const v1::VerifyBatchRequest* request,
                                                            v1::VerifyBatchResponse* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  absl::StatusOr<auth::Principal> caller =
-      guard_->Admit(context, kAnyRole, "Verification.VerifyBatch",
-                    std::max(1, request->requests_size()));
-  if (!caller.ok()) {
-    reactor->Finish(ToGrpcStatus(caller.status()));
+  std::shared_ptr<Call> call = guard_->Admit(context, kAnyRole, "Verification.VerifyBatch",
+                                             std::max(1, request->requests_size()));
+  if (!call->admitted()) {
+    reactor->Finish(call->Finish(call->admission()));
     return reactor;
   }
-  engine_->VerifyBatch(*caller, *request, CallDeadline(context, max_call_), response,
-                       [reactor](absl::Status s) { reactor->Finish(ToGrpcStatus(s)); });
+  engine_->VerifyBatch(call->principal(), *request, CallDeadline(context, max_call_), response,
+                       [reactor, call, response](absl::Status s) {
+                         if (s.ok()) {
+                           call->Note("codes", absl::StrCat(response->responses_size()));
+                           for (const v1::VerifyResponse& r : response->responses()) {
+                             if (call->metrics() != nullptr) {
+                               call->metrics()->Verdict(VerdictName(r.verdict()));
+                             }
+                           }
+                         }
+                         reactor->Finish(call->Finish(s));
+                       });
   return reactor;
 }
 

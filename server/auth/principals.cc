@@ -32,7 +32,10 @@ absl::Status Invalid(const Principal& p, absl::string_view what) {
 absl::Status ValidatePrincipal(const Principal& p) {
   if (p.name().empty()) return Invalid(p, "name is required");
   if (p.role() == admin::ROLE_UNSPECIFIED) return Invalid(p, "role is required");
-  if (!IsHex64(p.token_sha256())) {
+  if (p.token_sha256().empty() && p.client_cert_uri().empty()) {
+    return Invalid(p, "needs token_sha256 or client_cert_uri");
+  }
+  if (!p.token_sha256().empty() && !IsHex64(p.token_sha256())) {
     return Invalid(p, "token_sha256 must be 64 lowercase hex digits");
   }
   for (const std::string& prefix : p.gs1_company_prefixes()) {
@@ -83,7 +86,9 @@ PrincipalStore::PrincipalStore(admin::Principals principals)
     : principals_(std::move(principals)) {
   for (const Principal& p : principals_.principal()) {
     by_name_[p.name()] = &p;
-    if (!p.disabled()) by_hash_[p.token_sha256()] = &p;
+    if (p.disabled()) continue;
+    if (!p.token_sha256().empty()) by_hash_[p.token_sha256()] = &p;
+    if (!p.client_cert_uri().empty()) by_cert_uri_[p.client_cert_uri()] = &p;
   }
   role_limits_ = {{admin::ROLE_VERIFIER, {20, 40}},
                   {admin::ROLE_RETAILER, {200, 400}},
@@ -124,11 +129,16 @@ absl::StatusOr<std::unique_ptr<PrincipalStore>> PrincipalStore::FromProto(
           "principals: role_limits needs a role, per_second > 0 and burst > 0");
     }
   }
-  absl::flat_hash_map<std::string, int> names, hashes;
+  absl::flat_hash_map<std::string, int> names, hashes, uris;
   for (const Principal& p : principals.principal()) {
     HALLMARK_RETURN_IF_ERROR(ValidatePrincipal(p));
     if (++names[p.name()] > 1) return Invalid(p, "name appears twice");
-    if (++hashes[p.token_sha256()] > 1) return Invalid(p, "token hash is shared with another");
+    if (!p.token_sha256().empty() && ++hashes[p.token_sha256()] > 1) {
+      return Invalid(p, "token hash is shared with another");
+    }
+    if (!p.client_cert_uri().empty() && ++uris[p.client_cert_uri()] > 1) {
+      return Invalid(p, "client_cert_uri is shared with another");
+    }
   }
   return std::unique_ptr<PrincipalStore>(new PrincipalStore(std::move(principals)));
 }
@@ -139,6 +149,11 @@ const Principal* PrincipalStore::FindByToken(absl::string_view token) const {
   if (it == by_hash_.end()) return nullptr;
   // The map compared hashes; confirm in constant time all the same.
   return crypto::ConstantTimeEquals(it->second->token_sha256(), hash) ? it->second : nullptr;
+}
+
+const Principal* PrincipalStore::FindByCertUri(absl::string_view uri) const {
+  auto it = by_cert_uri_.find(uri);
+  return it == by_cert_uri_.end() ? nullptr : it->second;
 }
 
 const Principal* PrincipalStore::FindByName(absl::string_view name) const {

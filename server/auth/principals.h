@@ -41,13 +41,16 @@ struct RateLimitSpec {
 class PrincipalStore {
  public:
   static absl::StatusOr<std::unique_ptr<PrincipalStore>> LoadFile(const std::string& path);
-  // Validates: unique non-empty names, a role, 64-hex-digit unique token hashes, digit-only
+  // Validates: unique non-empty names, a role, a token hash (64 hex digits, unique) and/or a
+  // unique client_cert_uri, digit-only
   // prefixes (issuers need at least one), sane rate limits.
   static absl::StatusOr<std::unique_ptr<PrincipalStore>> FromProto(admin::Principals principals);
 
   // nullptr when no enabled principal has this token.
   const Principal* FindByToken(absl::string_view token) const;
   const Principal* FindByName(absl::string_view name) const;
+  // The enabled principal whose client_cert_uri is `uri`, or nullptr.
+  const Principal* FindByCertUri(absl::string_view uri) const;
   // The principal's own rate_limit, else its role's from the file, else the built-in default.
   RateLimitSpec RateLimitFor(const Principal& principal) const;
   size_t size() const { return principals_.principal_size(); }
@@ -57,6 +60,7 @@ class PrincipalStore {
   const admin::Principals principals_;
   absl::flat_hash_map<std::string, const Principal*> by_hash_;
   absl::flat_hash_map<std::string, const Principal*> by_name_;
+  absl::flat_hash_map<std::string, const Principal*> by_cert_uri_;
   absl::flat_hash_map<int, RateLimitSpec> role_limits_;
 };
 

@@ -12,7 +12,8 @@
 namespace hallmark::log {
 namespace {
 
-void Write(absl::string_view level, absl::string_view msg, std::initializer_list<Field> fields) {
+template <typename Fields>
+void WriteLine(absl::string_view level, absl::string_view msg, const Fields& fields) {
   std::string line = absl::StrCat(
       "{\"ts\":\"", absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", absl::Now(), absl::UTCTimeZone()),
       "\",\"level\":\"", level, "\",\"msg\":", JsonQuote(msg));
@@ -26,10 +27,17 @@ void Write(absl::string_view level, absl::string_view msg, std::initializer_list
 
 }  // namespace
 
-void Info(absl::string_view msg, std::initializer_list<Field> fields) { Write("info", msg, fields); }
-void Warn(absl::string_view msg, std::initializer_list<Field> fields) { Write("warn", msg, fields); }
+void Info(absl::string_view msg, std::initializer_list<Field> fields) {
+  WriteLine("info", msg, fields);
+}
+void Warn(absl::string_view msg, std::initializer_list<Field> fields) {
+  WriteLine("warn", msg, fields);
+}
 void Error(absl::string_view msg, std::initializer_list<Field> fields) {
-  Write("error", msg, fields);
+  WriteLine("error", msg, fields);
+}
+void Write(absl::string_view level, absl::string_view msg, const std::vector<Field>& fields) {
+  WriteLine(level, msg, fields);
 }
 
 }  // namespace hallmark::log

@@ -9,6 +9,7 @@
 #include <initializer_list>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "absl/strings/string_view.h"
 
@@ -19,6 +20,8 @@ using Field = std::pair<absl::string_view, std::string>;
 void Info(absl::string_view msg, std::initializer_list<Field> fields = {});
 void Warn(absl::string_view msg, std::initializer_list<Field> fields = {});
 void Error(absl::string_view msg, std::initializer_list<Field> fields = {});
+// For a field list built at run time.
+void Write(absl::string_view level, absl::string_view msg, const std::vector<Field>& fields);
 
 }  // namespace hallmark::log
 

@@ -23,6 +23,7 @@ struct AsyncRedisClient::Pending {
   absl::Time deadline;
   ReplyCallback done;
   event* timer = nullptr;
+  absl::Time sent;         // when it went to hiredis
   bool finished = false;   // `done` has run
   bool in_flight = false;  // hiredis holds this as privdata until it calls OnReply
 };
@@ -235,6 +236,7 @@ void AsyncRedisClient::Dispatch(Pending* p) {
     return;
   }
   p->in_flight = true;
+  p->sent = absl::Now();
   p->timer = evtimer_new(base_, &OnCommandTimeout, p);
   const timeval tv = TimevalIn(left);
   evtimer_add(p->timer, &tv);
@@ -249,6 +251,8 @@ void AsyncRedisClient::Complete(Pending* p, absl::StatusOr<RedisReply> result) {
     }
     ReplyCallback done = std::move(p->done);
     p->argv.clear();
+    const auto& observe = p->client->options_.on_command_done;
+    if (observe && p->sent != absl::Time()) observe(absl::Now() - p->sent, result.ok());
     done(std::move(result));
   }
   if (!p->in_flight) delete p;

@@ -60,6 +60,8 @@ class AsyncRedisClient final : public RedisClient {
     absl::Duration reconnect_max = absl::Seconds(1);
     // Told about every readiness change (logging, health). Runs on the loop thread.
     std::function<void(bool ready, const absl::Status& why)> on_state_change;
+    // Told about every completed command (metrics): its round trip and whether it got a reply.
+    std::function<void(absl::Duration latency, bool ok)> on_command_done;
   };
 
   static absl::StatusOr<std::unique_ptr<AsyncRedisClient>> Start(Options options);

@@ -24,7 +24,7 @@ absl::uint128 CacheKey(const crypto::UnitCode& code) {
 CodeChecker::CodeChecker(std::shared_ptr<const crypto::KeyRing> ring, size_t cache_capacity)
     : ring_(std::move(ring)), shard_capacity_(std::max<size_t>(1, cache_capacity / kShards)) {}
 
-crypto::CodeVerification CodeChecker::Check(const crypto::UnitCode& code) const {
+CodeChecker::Result CodeChecker::Check(const crypto::UnitCode& code) const {
   // The cheap structural and key-state checks always run, so a revoked key is never served
   // from the cache; only the public-key operation is skipped.
   crypto::DigSigFailure failure;
@@ -39,8 +39,9 @@ crypto::CodeVerification CodeChecker::Check(const crypto::UnitCode& code) const 
         absl::MutexLock lock(&shard.mu);
         if (shard.valid.contains(k)) {
           hits_.fetch_add(1, std::memory_order_relaxed);
-          return crypto::CodeVerification{crypto::DigSigFailure::kNone, true,
-                                           parsed->header.key_id};
+          return {crypto::CodeVerification{crypto::DigSigFailure::kNone, true,
+                                           parsed->header.key_id},
+                  true};
         }
       }
       crypto::CodeVerification v = crypto::VerifyUnitCode(*ring_, code);
@@ -49,10 +50,10 @@ crypto::CodeVerification CodeChecker::Check(const crypto::UnitCode& code) const 
         if (shard.valid.size() >= shard_capacity_) shard.valid.clear();
         shard.valid.insert(k);
       }
-      return v;
+      return {v, false};
     }
   }
-  return crypto::VerifyUnitCode(*ring_, code);
+  return {crypto::VerifyUnitCode(*ring_, code), false};
 }
 
 }  // namespace hallmark::verification

@@ -28,7 +28,11 @@ class CodeChecker {
  public:
   CodeChecker(std::shared_ptr<const crypto::KeyRing> ring, size_t cache_capacity);
 
-  crypto::CodeVerification Check(const crypto::UnitCode& code) const;
+  struct Result {
+    crypto::CodeVerification verification;
+    bool cache_hit = false;
+  };
+  Result Check(const crypto::UnitCode& code) const;
 
   const crypto::KeyRing& ring() const { return *ring_; }
   uint64_t cache_hits() const { return hits_.load(std::memory_order_relaxed); }

@@ -42,7 +42,13 @@ void Fill(const Decision& d, v1::VerifyResponse* out) {
 }
 
 void LogSecurityEvent(const crypto::UnitCode& code, const Decision& d,
-                      const std::string& caller) {
+                      const std::string& caller, Metrics* metrics) {
+  if (metrics != nullptr && d.verdict == v1::VERDICT_NOT_REGISTERED) {
+    metrics->SecurityEvent("not_registered");
+  }
+  if (metrics != nullptr && d.verdict == v1::VERDICT_SUSPECT_CLONE) {
+    metrics->SecurityEvent("clone_suspected");
+  }
   if (d.verdict == v1::VERDICT_NOT_REGISTERED) {
     log::Warn("security: validly signed code not in the registry (key leak or lost data?)",
               {{"event", "not_registered"}, {"gtin", code.gtin}, {"serial", code.serial},
@@ -81,8 +87,20 @@ void VerificationEngine::VerifyOne(const auth::Principal& caller,
     return done(absl::OkStatus());
   }
   SetUnit(*code, out);
-  const crypto::CodeVerification signature = checker_->Get()->Check(*code);
+  const CodeChecker::Result checked = checker_->Get()->Check(*code);
+  const crypto::CodeVerification& signature = checked.verification;
+  Metrics* metrics = options_.metrics;
+  if (metrics != nullptr) {
+    metrics->SignatureCheck(checked.cache_hit ? "cache_hit" : signature.ok() ? "verified" : "failed");
+  }
   if (!signature.ok()) {
+    if (signature.failure == crypto::DigSigFailure::kKeyRevoked) {
+      if (metrics != nullptr) metrics->SecurityEvent("revoked_key_used");
+      log::Warn("security: code signed by a revoked key",
+                {{"event", "revoked_key_used"}, {"gtin", code->gtin}, {"serial", code->serial},
+                 {"key_id", crypto::FormatKeyId(signature.key_id)},
+                 {"principal", caller.name()}});
+    }
     Fill(CounterfeitDecision(signature), out);
     return done(absl::OkStatus());
   }
@@ -106,7 +124,7 @@ void VerificationEngine::VerifyOne(const auth::Principal& caller,
           out->set_scan_count(record->scan_count);
           if (record->stolen && may_see_case) out->set_stolen_case_id(record->stolen->case_id);
         }
-        LogSecurityEvent(code, d, caller_name);
+        LogSecurityEvent(code, d, caller_name, options_.metrics);
         done(absl::OkStatus());
       });
 }

@@ -19,6 +19,7 @@
 #include "absl/time/time.h"
 #include "hallmark/v1/verification.pb.h"
 #include "server/auth/principals.h"
+#include "server/common/metrics.h"
 #include "server/common/snapshot.h"
 #include "server/common/work_pool.h"
 #include "server/registry/registry.h"
@@ -32,6 +33,7 @@ inline constexpr size_t kMaxBatch = 1000;
 struct VerificationOptions {
   ClonePolicy clone;
   absl::Duration redis_timeout = absl::Seconds(2);
+  Metrics* metrics = nullptr;  // optional
 };
 
 class VerificationEngine {

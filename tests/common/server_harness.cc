@@ -51,6 +51,10 @@ absl::StatusOr<Deployment> WriteDeployment(const std::string& dir) {
     p->mutable_rate_limit()->set_burst(limited ? 5 : 1000000);
     d.tokens[s.name] = token;
   }
+  admin::Principal* cert = principals.add_principal();
+  cert->set_name(kCertRetailer);
+  cert->set_role(admin::ROLE_RETAILER);
+  cert->set_client_cert_uri(kCertRetailerUri);
   std::string text;
   google::protobuf::TextFormat::PrintToString(principals, &text);
   d.principals = JoinPath(dir, "principals.textpb");
@@ -74,6 +78,7 @@ absl::StatusOr<std::unique_ptr<ServerHarness>> ServerHarness::Start(Options opti
   config.resolver_host = "id.brand.example";
   config.redis_timeout = options.redis_timeout;
   config.worker_threads = 2;
+  if (options.configure) options.configure(&config);
   HALLMARK_ASSIGN_OR_RETURN(h->server_, api::HallmarkServer::Start(config));
   grpc::ChannelArguments args;
   args.SetMaxReceiveMessageSize(64 << 20);

@@ -9,6 +9,7 @@
 
 #include <grpcpp/grpcpp.h>
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -29,6 +30,9 @@ inline constexpr char kRetailer[] = "shop";
 inline constexpr char kVerifier[] = "app";
 inline constexpr char kPolice[] = "police";
 inline constexpr char kLimitedVerifier[] = "app-limited";  // verifier, burst 5, ~no refill
+// A retailer known only by its client certificate (no token): see make_test_pki.sh.
+inline constexpr char kCertRetailer[] = "cert-shop";
+inline constexpr char kCertRetailerUri[] = "spiffe://hallmark.test/principal/cert-shop";
 inline constexpr char kBrandGtin[] = "09506000134352";
 inline constexpr char kForeignGtin[] = "04006381333931";
 
@@ -46,6 +50,8 @@ class ServerHarness {
   struct Options {
     absl::Duration redis_timeout = absl::Milliseconds(500);
     std::string extra_redis_config;
+    // Last changes to the server's configuration (TLS, metrics, a TCP listen address, ...).
+    std::function<void(api::ServerConfig*)> configure;
   };
   static absl::StatusOr<std::unique_ptr<ServerHarness>> Start(Options options);
   static absl::StatusOr<std::unique_ptr<ServerHarness>> Start() { return Start(Options{}); }

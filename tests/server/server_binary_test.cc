@@ -16,6 +16,9 @@
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "gtest/gtest.h"
 #include "hallmark/v1/issuance.grpc.pb.h"
+#include "hallmark/v1/verification.grpc.pb.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_split.h"
 #include "tests/common/redis_server.h"
 #include "tests/common/server_harness.h"
 #include "tests/common/status_matchers.h"
@@ -28,6 +31,7 @@ namespace {
 using ::grpc::health::v1::HealthCheckResponse;
 using ::hallmark::testing::IsOk;
 using ::testing::HasSubstr;
+using ::testing::Not;
 namespace t = ::hallmark::testing;
 
 class ServerBinaryTest : public ::testing::Test {
@@ -175,6 +179,78 @@ TEST_F(ServerBinaryTest, SigtermFinishesTheStreamInFlightThenExitsZero) {
   EXPECT_EQ(received, 30'000u);
   EXPECT_EQ(server->Wait(absl::Seconds(60)), 0) << server->Log();
   EXPECT_THAT(server->Log(), HasSubstr("\"msg\":\"stopped\""));
+}
+
+TEST_F(ServerBinaryTest, OneJsonLogLinePerRpcWithoutSecrets) {
+  StartRedis();
+  auto server = StartServer();
+  ASSERT_THAT(server, IsOk());
+  ASSERT_TRUE(HealthBecomes(HealthCheckResponse::SERVING));
+  v1::IssueSerialsRequest req;
+  req.set_gtin(t::kBrandGtin);
+  req.set_count(1);
+  req.set_request_id("log");
+  v1::IssueSerialsResponse issued;
+  ASSERT_TRUE(v1::Issuance::NewStub(Channel())->IssueSerials(As(t::kIssuer).get(), req, &issued).ok());
+  v1::VerifyRequest verify;
+  verify.set_code(issued.units(0).digital_link());
+  v1::VerifyResponse verdict;
+  ASSERT_TRUE(v1::Verification::NewStub(Channel())
+                  ->Verify(As(t::kVerifier).get(), verify, &verdict)
+                  .ok());
+  grpc::ClientContext anonymous;
+  v1::VerifyResponse refused;
+  EXPECT_FALSE(v1::Verification::NewStub(Channel())->Verify(&anonymous, verify, &refused).ok());
+  server->Signal(SIGTERM);
+  ASSERT_EQ(server->Wait(absl::Seconds(30)), 0);
+  const std::string log = server->Log();
+  EXPECT_THAT(log, HasSubstr(absl::StrCat("\"msg\":\"rpc\",\"method\":\"Verification.Verify\","
+                                          "\"principal\":\"", t::kVerifier, "\",\"code\":\"OK\"")));
+  EXPECT_THAT(log, HasSubstr("\"verdict\":\"AUTHENTIC\""));
+  EXPECT_THAT(log, HasSubstr("\"latency_ms\":"));
+  EXPECT_THAT(log, HasSubstr("\"event\":\"auth_failure\""));
+  EXPECT_THAT(log, HasSubstr("\"method\":\"Issuance.IssueSerials\""));
+  for (const auto& [name, token] : deployment_.tokens) {
+    EXPECT_THAT(log, Not(HasSubstr(token))) << "token of " << name << " logged";
+  }
+  EXPECT_THAT(log, Not(HasSubstr(issued.units(0).digsig()))) << "a full code was logged";
+  for (absl::string_view line : absl::StrSplit(log, '\n', absl::SkipEmpty())) {
+    EXPECT_TRUE(absl::StartsWith(line, "{\"ts\":") && absl::EndsWith(line, "}")) << line;
+  }
+}
+
+TEST_F(ServerBinaryTest, EveryFlagCanComeFromTheEnvironment) {
+  StartRedis();
+  ::setenv("HALLMARK_LISTEN", ("unix:" + Socket()).c_str(), 1);
+  ::setenv("HALLMARK_RESOLVER_HOST", "id.env.example", 1);
+  auto server = t::Subprocess::Start(
+      {HALLMARK_BINARY_DIR "/server/hallmark-server", "--redis=" + redis_->address(),
+       "--keys_dir=" + deployment_.keys_dir, "--principals=" + deployment_.principals},
+      JoinPath(tmp_.path(), "env.log"));
+  ::unsetenv("HALLMARK_LISTEN");
+  ::unsetenv("HALLMARK_RESOLVER_HOST");
+  ASSERT_THAT(server, IsOk());
+  ASSERT_TRUE(HealthBecomes(HealthCheckResponse::SERVING)) << server->Log();
+  v1::IssueSerialsRequest req;
+  req.set_gtin(t::kBrandGtin);
+  req.set_count(1);
+  req.set_request_id("env");
+  v1::IssueSerialsResponse issued;
+  ASSERT_TRUE(v1::Issuance::NewStub(Channel())->IssueSerials(As(t::kIssuer).get(), req, &issued).ok());
+  EXPECT_THAT(issued.units(0).digital_link(), HasSubstr("https://id.env.example/"));
+
+  ::setenv("HALLMARK_MAX_CALL", "forever", 1);
+  auto bad = t::Subprocess::Start({HALLMARK_BINARY_DIR "/server/hallmark-server"},
+                                  JoinPath(tmp_.path(), "bad.log"));
+  ::unsetenv("HALLMARK_MAX_CALL");
+  ASSERT_THAT(bad, IsOk());
+  EXPECT_EQ(bad->Wait(absl::Seconds(10)), 2);
+  EXPECT_THAT(bad->Log(), HasSubstr("HALLMARK_MAX_CALL"));
+  auto unknown = t::Subprocess::Start({HALLMARK_BINARY_DIR "/server/hallmark-server", "--colour=blue"},
+                                      JoinPath(tmp_.path(), "unknown.log"));
+  ASSERT_THAT(unknown, IsOk());
+  EXPECT_NE(unknown->Wait(absl::Seconds(10)), 0);
+  EXPECT_THAT(unknown->Log(), HasSubstr("colour"));
 }
 
 TEST_F(ServerBinaryTest, SighupReloadsPrincipals) {

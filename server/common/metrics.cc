@@ -1,0 +1,156 @@
+#include "server/common/metrics.h"
+
+#include <prometheus/counter.h>
+#include <prometheus/exposer.h>
+#include <prometheus/gauge.h>
+#include <prometheus/histogram.h>
+#include <prometheus/registry.h>
+#include <prometheus/text_serializer.h>
+
+#include <exception>
+#include <map>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
+
+namespace hallmark {
+namespace {
+
+using prometheus::Counter;
+using prometheus::Family;
+using prometheus::Histogram;
+
+// Latency buckets from 100 µs to 10 s.
+const Histogram::BucketBoundaries& LatencyBuckets() {
+  static const auto* b = new Histogram::BucketBoundaries{
+      0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10};
+  return *b;
+}
+
+// Caches the metric of each label set: Family::Add takes a lock and hashes every time.
+template <typename M>
+class Labeled {
+ public:
+  explicit Labeled(Family<M>& family) : family_(family) {}
+  template <typename... Args>
+  M& Get(const std::map<std::string, std::string>& labels, Args&&... args) {
+    absl::MutexLock lock(&mu_);
+    auto it = cache_.find(labels);
+    if (it == cache_.end()) {
+      it = cache_.emplace(labels, &family_.Add(labels, std::forward<Args>(args)...)).first;
+    }
+    return *it->second;
+  }
+
+ private:
+  Family<M>& family_;
+  absl::Mutex mu_;
+  std::map<std::map<std::string, std::string>, M*> cache_ ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace
+
+struct Metrics::Impl {
+  std::shared_ptr<prometheus::Registry> registry = std::make_shared<prometheus::Registry>();
+  std::unique_ptr<prometheus::Exposer> exposer;
+  Labeled<Counter> rpcs{prometheus::BuildCounter()
+                            .Name("hallmark_rpcs_total")
+                            .Help("RPCs by method and gRPC status code")
+                            .Register(*registry)};
+  Labeled<Histogram> latency{prometheus::BuildHistogram()
+                                 .Name("hallmark_rpc_latency_seconds")
+                                 .Help("RPC latency by method")
+                                 .Register(*registry)};
+  Labeled<Counter> verdicts{prometheus::BuildCounter()
+                                .Name("hallmark_verdicts_total")
+                                .Help("Verify verdicts")
+                                .Register(*registry)};
+  Counter& issued = prometheus::BuildCounter()
+                        .Name("hallmark_units_issued_total")
+                        .Help("Units handed out by issuance and import")
+                        .Register(*registry)
+                        .Add({});
+  Histogram& redis_latency = prometheus::BuildHistogram()
+                                 .Name("hallmark_redis_latency_seconds")
+                                 .Help("Redis round trips")
+                                 .Register(*registry)
+                                 .Add({}, LatencyBuckets());
+  Counter& redis_errors = prometheus::BuildCounter()
+                              .Name("hallmark_redis_errors_total")
+                              .Help("Redis calls that failed (not connected, lost, timed out)")
+                              .Register(*registry)
+                              .Add({});
+  Labeled<Counter> rate_limited{prometheus::BuildCounter()
+                                    .Name("hallmark_rate_limited_total")
+                                    .Help("Calls refused by rate limits, by role")
+                                    .Register(*registry)};
+  Labeled<Counter> signatures{prometheus::BuildCounter()
+                                  .Name("hallmark_signature_checks_total")
+                                  .Help("Signature checks: cache_hit, verified, failed")
+                                  .Register(*registry)};
+  Labeled<Counter> security{prometheus::BuildCounter()
+                                .Name("hallmark_security_events_total")
+                                .Help("Security events by kind")
+                                .Register(*registry)};
+  prometheus::Gauge& redis_ready = prometheus::BuildGauge()
+                                       .Name("hallmark_redis_ready")
+                                       .Help("1 while Redis is connected, loaded and durable")
+                                       .Register(*registry)
+                                       .Add({});
+};
+
+Metrics::Metrics(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Metrics::~Metrics() = default;
+
+std::unique_ptr<Metrics> Metrics::Create() {
+  return std::unique_ptr<Metrics>(new Metrics(std::make_unique<Impl>()));
+}
+
+absl::StatusOr<int> Metrics::Serve(const std::string& listen) {
+  try {
+    impl_->exposer = std::make_unique<prometheus::Exposer>(listen);
+  } catch (const std::exception& e) {
+    return absl::UnavailableError(absl::StrCat("metrics: cannot listen on ", listen, ": ", e.what()));
+  }
+  impl_->exposer->RegisterCollectable(impl_->registry);
+  const std::vector<int> ports = impl_->exposer->GetListeningPorts();
+  return ports.empty() ? 0 : ports[0];
+}
+
+void Metrics::Rpc(absl::string_view method, absl::string_view code, absl::Duration latency) {
+  impl_->rpcs.Get({{"method", std::string(method)}, {"code", std::string(code)}}).Increment();
+  impl_->latency.Get({{"method", std::string(method)}}, LatencyBuckets())
+      .Observe(absl::ToDoubleSeconds(latency));
+}
+
+void Metrics::Verdict(absl::string_view verdict) {
+  impl_->verdicts.Get({{"verdict", std::string(verdict)}}).Increment();
+}
+
+void Metrics::UnitsIssued(uint64_t n) { impl_->issued.Increment(static_cast<double>(n)); }
+
+void Metrics::RedisCall(absl::Duration latency, bool ok) {
+  impl_->redis_latency.Observe(absl::ToDoubleSeconds(latency));
+  if (!ok) impl_->redis_errors.Increment();
+}
+
+void Metrics::RateLimited(absl::string_view role) {
+  impl_->rate_limited.Get({{"role", std::string(role)}}).Increment();
+}
+
+void Metrics::SignatureCheck(absl::string_view result) {
+  impl_->signatures.Get({{"result", std::string(result)}}).Increment();
+}
+
+void Metrics::SecurityEvent(absl::string_view event) {
+  impl_->security.Get({{"event", std::string(event)}}).Increment();
+}
+
+void Metrics::RedisReady(bool ready) { impl_->redis_ready.Set(ready ? 1 : 0); }
+
+std::string Metrics::Scrape() const {
+  return prometheus::TextSerializer().Serialize(impl_->registry->Collect());
+}
+
+}  // namespace hallmark

@@ -1,0 +1,58 @@
+// File: server/common/metrics.h
+//
+// Metrics: what hallmark-server counts, as Prometheus metrics (prometheus-cpp), served over
+// HTTP at /metrics by Serve(). Every method is thread-safe and cheap (label sets are created
+// once and cached). A null Metrics* is allowed everywhere: components call through
+// metrics::Get(ptr) helpers only when one is configured.
+//
+//   hallmark_rpcs_total{method,code}                 RPCs by method and gRPC status code
+//   hallmark_rpc_latency_seconds{method}             latency histogram by method
+//   hallmark_verdicts_total{verdict}                 Verify verdicts
+//   hallmark_units_issued_total                      units handed out by issuance and import
+//   hallmark_redis_latency_seconds                   Redis round trips
+//   hallmark_redis_errors_total                      Redis calls that failed (down, timeout)
+//   hallmark_rate_limited_total{role}                calls refused by rate limits
+//   hallmark_signature_checks_total{result}          signature checks: cache_hit, verified, failed
+//   hallmark_security_events_total{event}            auth_failure, not_registered, clone_suspected, revoked_key_used
+//   hallmark_redis_ready                             1 while Redis is connected and checked
+#ifndef HALLMARK_SERVER_COMMON_METRICS_H_
+#define HALLMARK_SERVER_COMMON_METRICS_H_
+
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+
+namespace hallmark {
+
+class Metrics {
+ public:
+  static std::unique_ptr<Metrics> Create();
+  ~Metrics();
+
+  // Serves /metrics on `listen` ("host:port"; port 0 picks one). Returns the bound port.
+  absl::StatusOr<int> Serve(const std::string& listen);
+
+  void Rpc(absl::string_view method, absl::string_view code, absl::Duration latency);
+  void Verdict(absl::string_view verdict);
+  void UnitsIssued(uint64_t n);
+  void RedisCall(absl::Duration latency, bool ok);
+  void RateLimited(absl::string_view role);
+  void SignatureCheck(absl::string_view result);
+  void SecurityEvent(absl::string_view event);
+  void RedisReady(bool ready);
+
+  // The current exposition text (what /metrics serves); for tests and debugging.
+  std::string Scrape() const;
+
+ private:
+  struct Impl;
+  explicit Metrics(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace hallmark
+
+#endif  // HALLMARK_SERVER_COMMON_METRICS_H_

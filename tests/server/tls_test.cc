@@ -1,0 +1,165 @@
+// Transport security: TLS, mutual TLS with principals identified by certificate, refusals,
+// certificate rotation without a restart, and plaintext only where it is safe.
+#include <grpcpp/grpcpp.h>
+
+#include <memory>
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "client/hallmark_client.h"
+#include "common/files.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "tests/common/server_harness.h"
+#include "tests/common/status_matchers.h"
+#include "tests/common/temp_dir.h"
+
+namespace hallmark {
+namespace {
+
+using ::hallmark::testing::IsOk;
+using ::hallmark::testing::StatusIs;
+using ::testing::HasSubstr;
+namespace t = ::hallmark::testing;
+
+class TlsTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    const std::string cmd =
+        absl::StrCat(HALLMARK_SOURCE_DIR "/tests/common/make_test_pki.sh ", pki_.path());
+    ASSERT_EQ(std::system(cmd.c_str()), 0);
+  }
+
+  std::string Pki(const char* name) const { return JoinPath(pki_.path(), name); }
+
+  void Start(bool mtls, bool require) {
+    t::ServerHarness::Options o;
+    o.configure = [this, mtls, require](api::ServerConfig* c) {
+      c->listen = "127.0.0.1:0";
+      c->tls_cert = Pki("server.pem");
+      c->tls_key = Pki("server.key");
+      if (mtls) c->client_ca = Pki("ca.pem");
+      c->require_client_cert = require;
+      c->tls_refresh = absl::Seconds(1);
+    };
+    auto h = t::ServerHarness::Start(o);
+    ASSERT_THAT(h, IsOk());
+    h_ = *std::move(h);
+  }
+
+  // A client as a partner would configure it.
+  absl::StatusOr<std::unique_ptr<Client>> Connect(const std::string& token, const char* cert,
+                                                  const char* key, const char* ca = "ca.pem") {
+    ClientOptions o;
+    o.address = absl::StrCat("127.0.0.1:", h_->server().port());
+    o.token = token;
+    o.ca_file = Pki(ca);
+    if (cert != nullptr) {
+      o.cert_file = Pki(cert);
+      o.key_file = Pki(key);
+    }
+    o.max_attempts = 1;
+    o.timeout = absl::Seconds(5);
+    return Client::Connect(o);
+  }
+
+  absl::Status Verify(Client& c) {
+    v1::VerifyRequest r;
+    r.set_code("(01)09506000134352(21)TLS");
+    return c.Verify(r).status();
+  }
+
+  t::TempDir pki_;
+  std::unique_ptr<t::ServerHarness> h_;
+};
+
+TEST_F(TlsTest, TlsHandshakeWithTheProjectCa) {
+  Start(/*mtls=*/false, false);
+  auto client = Connect(h_->token(t::kVerifier), nullptr, nullptr);
+  ASSERT_THAT(client, IsOk());
+  EXPECT_THAT(Verify(**client), IsOk());
+  // A client that does not trust the server's CA cannot connect.
+  auto distrusting = Connect(h_->token(t::kVerifier), nullptr, nullptr, "foreign-ca.pem");
+  ASSERT_THAT(distrusting, IsOk());
+  EXPECT_THAT(Verify(**distrusting), StatusIs(absl::StatusCode::kUnavailable));
+  // Nor can a plaintext one.
+  ClientOptions plain;
+  plain.address = absl::StrCat("127.0.0.1:", h_->server().port());
+  plain.token = h_->token(t::kVerifier);
+  plain.max_attempts = 1;
+  auto plaintext = Client::Connect(plain);
+  ASSERT_THAT(plaintext, IsOk());
+  EXPECT_THAT(Verify(**plaintext), StatusIs(absl::StatusCode::kUnavailable));
+}
+
+TEST_F(TlsTest, MutualTlsRefusesMissingAndForeignCertificatesAndUsesTheCertRole) {
+  Start(/*mtls=*/true, /*require=*/true);
+  auto no_cert = Connect(h_->token(t::kVerifier), nullptr, nullptr);
+  ASSERT_THAT(no_cert, IsOk());
+  EXPECT_THAT(Verify(**no_cert), StatusIs(absl::StatusCode::kUnavailable));
+  auto foreign = Connect("", "foreign.pem", "foreign.key");
+  ASSERT_THAT(foreign, IsOk());
+  EXPECT_THAT(Verify(**foreign), StatusIs(absl::StatusCode::kUnavailable));
+
+  // The certificate alone identifies cert-shop, a retailer: it may verify, not issue.
+  auto by_cert = Connect("", "client.pem", "client.key");
+  ASSERT_THAT(by_cert, IsOk());
+  EXPECT_THAT(Verify(**by_cert), IsOk());
+  v1::IssueSerialsRequest issue;
+  issue.set_gtin(t::kBrandGtin);
+  issue.set_count(1);
+  issue.set_request_id("tls");
+  EXPECT_THAT((*by_cert)->IssueSerials(issue).status(),
+              StatusIs(absl::StatusCode::kPermissionDenied, HasSubstr("role retailer")));
+  // Over the same connection security, a token names its own principal.
+  auto issuer = Connect(h_->token(t::kIssuer), "client.pem", "client.key");
+  ASSERT_THAT(issuer, IsOk());
+  EXPECT_THAT((*issuer)->IssueSerials(issue).status(), IsOk());
+}
+
+TEST_F(TlsTest, RotatedCertificateIsServedWithoutRestart) {
+  Start(/*mtls=*/false, false);
+  auto served_cert = [this]() -> std::string {
+    grpc::SslCredentialsOptions ssl;
+    ssl.pem_root_certs = *ReadFile(Pki("ca.pem"));
+    auto channel = grpc::CreateChannel(absl::StrCat("127.0.0.1:", h_->server().port()),
+                                       grpc::SslCredentials(ssl));
+    auto keys = v1::Keys::NewStub(channel);
+    grpc::ClientContext ctx;
+    v1::ListPublicKeysResponse resp;
+    if (!keys->ListPublicKeys(&ctx, {}, &resp).ok()) return "";
+    auto values = ctx.auth_context()->FindPropertyValues(GRPC_X509_PEM_CERT_PROPERTY_NAME);
+    return values.empty() ? "" : std::string(values[0].data(), values[0].size());
+  };
+  const std::string before = served_cert();
+  ASSERT_FALSE(before.empty());
+  const std::string next = *ReadFile(Pki("server2.pem"));
+  ASSERT_THAT(WriteFileAtomically(Pki("server.key"), *ReadFile(Pki("server2.key"))), IsOk());
+  ASSERT_THAT(WriteFileAtomically(Pki("server.pem"), next), IsOk());
+  std::string after;
+  for (int i = 0; i < 100 && after != next; ++i) {  // re-read within --tls_refresh
+    after = served_cert();
+    if (after != next) absl::SleepFor(absl::Milliseconds(100));
+  }
+  EXPECT_EQ(after, next);
+}
+
+TEST(PlaintextTest, OnlyOnLoopbackUnlessAllowed) {
+  t::ServerHarness::Options refused;
+  refused.configure = [](api::ServerConfig* c) { c->listen = "0.0.0.0:0"; };
+  EXPECT_THAT(t::ServerHarness::Start(refused),
+              StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("--allow_insecure")));
+  t::ServerHarness::Options allowed;
+  allowed.configure = [](api::ServerConfig* c) {
+    c->listen = "0.0.0.0:0";
+    c->allow_insecure = true;
+  };
+  EXPECT_THAT(t::ServerHarness::Start(allowed), IsOk());
+  EXPECT_TRUE(api::IsLoopbackListen("127.0.0.1:50051"));
+  EXPECT_TRUE(api::IsLoopbackListen("unix:/run/h.sock"));
+  EXPECT_FALSE(api::IsLoopbackListen("0.0.0.0:50051"));
+}
+
+}  // namespace
+}  // namespace hallmark
