@@ -15,6 +15,7 @@
 #include "absl/flags/reflection.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/flags/usage.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
@@ -110,6 +111,8 @@ int main(int argc, char** argv) {
     return 2;
   }
   absl::ParseCommandLine(argc, argv);
+  // Abseil's debug-mode deadlock detection costs a graph update per lock; not in production.
+  absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
 
   // Signals are taken synchronously by this thread only; every other thread inherits the mask.
   sigset_t signals;
@@ -139,6 +142,7 @@ int main(int argc, char** argv) {
     (*server)->Wait();
     server->reset();
     hallmark::log::Info("stopped");
+    hallmark::log::Flush();
     return 0;
   }
 }

@@ -37,7 +37,7 @@ grpc::Status Call::Finish(const absl::Status& status) {
   if (log_rpcs_) {
     std::vector<log::Field> fields = {
         {"method", method_},
-        {"principal", admitted() ? principal_.name() : "-"},
+        {"principal", principal_ != nullptr ? principal_->name() : "-"},
         {"code", code},
         {"latency_ms", absl::StrFormat("%.3f", absl::ToDoubleMilliseconds(latency))}};
     for (auto& n : notes) fields.emplace_back(n.first, std::move(n.second));
@@ -87,7 +87,8 @@ std::shared_ptr<Call> CallGuard::Admit(const grpc::CallbackServerContext* contex
     metrics_->RateLimited(auth::RoleName((*who)->role()));
   }
   call->admission_ = admitted;
-  call->principal_ = **who;
+  call->store_ = std::move(store);
+  call->principal_ = *who;
   return call;
 }
 

@@ -41,8 +41,8 @@ class Call {
 
   bool admitted() const { return admission_.ok(); }
   const absl::Status& admission() const { return admission_; }
-  // Valid when admitted().
-  const auth::Principal& principal() const { return principal_; }
+  // Valid when admitted(); lives as long as the Call (it pins the principals it came from).
+  const auth::Principal& principal() const { return *principal_; }
   Metrics* metrics() const { return metrics_; }
 
   // Adds a field to the RPC's log line (e.g. "verdict").
@@ -57,7 +57,8 @@ class Call {
   const bool log_rpcs_;
   const absl::Time start_ = absl::Now();
   absl::Status admission_;
-  auth::Principal principal_;
+  std::shared_ptr<const auth::PrincipalStore> store_;
+  const auth::Principal* principal_ = nullptr;
   absl::Mutex mu_;
   std::vector<std::pair<absl::string_view, std::string>> notes_ ABSL_GUARDED_BY(mu_);
   bool finished_ ABSL_GUARDED_BY(mu_) = false;

@@ -1,9 +1,9 @@
 #include "server/common/log.h"
 
 #include <cstdio>
+#include <thread>
 
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_format.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
@@ -12,6 +12,51 @@
 namespace hallmark::log {
 namespace {
 
+// Info lines (one per RPC) are buffered and written in batches by a background thread at most
+// 200 ms later, so a busy server does not pay a write(2) per RPC. Warnings and errors, and a
+// full buffer, are written at once.
+class Sink {
+ public:
+  static Sink& Get() {
+    static Sink* sink = new Sink();  // never destroyed: lines may arrive until exit
+    return *sink;
+  }
+
+  void Append(const std::string& line, bool urgent) {
+    absl::MutexLock lock(&mu_);
+    buffer_ += line;
+    if (urgent || buffer_.size() >= kMaxBuffered) WriteLocked();
+  }
+
+  void Flush() {
+    absl::MutexLock lock(&mu_);
+    WriteLocked();
+  }
+
+ private:
+  static constexpr size_t kMaxBuffered = 64 << 10;
+
+  Sink() {
+    std::thread([this] {
+      for (;;) {
+        absl::SleepFor(absl::Milliseconds(200));
+        Flush();
+      }
+    }).detach();
+    std::atexit([] { Sink::Get().Flush(); });
+  }
+
+  void WriteLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    if (buffer_.empty()) return;
+    std::fwrite(buffer_.data(), 1, buffer_.size(), stderr);
+    std::fflush(stderr);
+    buffer_.clear();
+  }
+
+  absl::Mutex mu_;
+  std::string buffer_ ABSL_GUARDED_BY(mu_);
+};
+
 template <typename Fields>
 void WriteLine(absl::string_view level, absl::string_view msg, const Fields& fields) {
   std::string line = absl::StrCat(
@@ -19,10 +64,7 @@ void WriteLine(absl::string_view level, absl::string_view msg, const Fields& fie
       "\",\"level\":\"", level, "\",\"msg\":", JsonQuote(msg));
   for (const Field& f : fields) absl::StrAppend(&line, ",", JsonQuote(f.first), ":", JsonQuote(f.second));
   line += "}\n";
-  static absl::Mutex mu(absl::kConstInit);
-  absl::MutexLock lock(&mu);
-  std::fwrite(line.data(), 1, line.size(), stderr);
-  std::fflush(stderr);
+  Sink::Get().Append(line, level != "info");
 }
 
 }  // namespace
@@ -39,5 +81,6 @@ void Error(absl::string_view msg, std::initializer_list<Field> fields) {
 void Write(absl::string_view level, absl::string_view msg, const std::vector<Field>& fields) {
   WriteLine(level, msg, fields);
 }
+void Flush() { Sink::Get().Flush(); }
 
 }  // namespace hallmark::log

@@ -1,6 +1,7 @@
 // File: server/common/log.h
 //
-// Structured logging: one JSON object per line on stderr, e.g.
+// Structured logging: one JSON object per line on stderr (info lines batched, written within
+// 200 ms; warnings and errors at once), e.g.
 //   {"ts":"2026-11-28T22:00:00.123Z","level":"info","msg":"listening","addr":"127.0.0.1:50051"}
 // Never pass secrets (tokens, keys, full codes) as fields. Thread-safe.
 #ifndef HALLMARK_SERVER_COMMON_LOG_H_
@@ -22,6 +23,8 @@ void Warn(absl::string_view msg, std::initializer_list<Field> fields = {});
 void Error(absl::string_view msg, std::initializer_list<Field> fields = {});
 // For a field list built at run time.
 void Write(absl::string_view level, absl::string_view msg, const std::vector<Field>& fields);
+// Writes what is buffered (also done at exit).
+void Flush();
 
 }  // namespace hallmark::log
 

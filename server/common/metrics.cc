@@ -11,6 +11,7 @@
 #include <map>
 #include <utility>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 
@@ -28,25 +29,38 @@ const Histogram::BucketBoundaries& LatencyBuckets() {
   return *b;
 }
 
-// Caches the metric of each label set: Family::Add takes a lock and hashes every time.
+// Caches the metric of each label set. Family::Add builds a label map, hashes it and takes a
+// lock; on the hot path each thread finds the metric in its own small table instead (keyed by
+// the joined label values), so an RPC's metrics cost a few hash lookups and atomic adds.
 template <typename M>
 class Labeled {
  public:
   explicit Labeled(Family<M>& family) : family_(family) {}
+
+  // `values` are the values of `names`, in order.
   template <typename... Args>
-  M& Get(const std::map<std::string, std::string>& labels, Args&&... args) {
-    absl::MutexLock lock(&mu_);
-    auto it = cache_.find(labels);
-    if (it == cache_.end()) {
-      it = cache_.emplace(labels, &family_.Add(labels, std::forward<Args>(args)...)).first;
+  M& Get(std::initializer_list<absl::string_view> names,
+         std::initializer_list<absl::string_view> values, Args&&... args) {
+    thread_local absl::flat_hash_map<std::pair<const void*, std::string>, M*> local;
+    std::string key;
+    for (absl::string_view v : values) absl::StrAppend(&key, v, "\x1f");
+    auto it = local.find(std::make_pair(static_cast<const void*>(this), key));
+    if (it != local.end()) return *it->second;
+    std::map<std::string, std::string> labels;
+    auto n = names.begin();
+    for (absl::string_view v : values) labels.emplace(std::string(*n++), std::string(v));
+    M* m;
+    {
+      absl::MutexLock lock(&mu_);
+      m = &family_.Add(labels, std::forward<Args>(args)...);
     }
-    return *it->second;
+    local.emplace(std::make_pair(static_cast<const void*>(this), key), m);
+    return *m;
   }
 
  private:
   Family<M>& family_;
   absl::Mutex mu_;
-  std::map<std::map<std::string, std::string>, M*> cache_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace
@@ -119,13 +133,12 @@ absl::StatusOr<int> Metrics::Serve(const std::string& listen) {
 }
 
 void Metrics::Rpc(absl::string_view method, absl::string_view code, absl::Duration latency) {
-  impl_->rpcs.Get({{"method", std::string(method)}, {"code", std::string(code)}}).Increment();
-  impl_->latency.Get({{"method", std::string(method)}}, LatencyBuckets())
-      .Observe(absl::ToDoubleSeconds(latency));
+  impl_->rpcs.Get({"method", "code"}, {method, code}).Increment();
+  impl_->latency.Get({"method"}, {method}, LatencyBuckets()).Observe(absl::ToDoubleSeconds(latency));
 }
 
 void Metrics::Verdict(absl::string_view verdict) {
-  impl_->verdicts.Get({{"verdict", std::string(verdict)}}).Increment();
+  impl_->verdicts.Get({"verdict"}, {verdict}).Increment();
 }
 
 void Metrics::UnitsIssued(uint64_t n) { impl_->issued.Increment(static_cast<double>(n)); }
@@ -136,15 +149,15 @@ void Metrics::RedisCall(absl::Duration latency, bool ok) {
 }
 
 void Metrics::RateLimited(absl::string_view role) {
-  impl_->rate_limited.Get({{"role", std::string(role)}}).Increment();
+  impl_->rate_limited.Get({"role"}, {role}).Increment();
 }
 
 void Metrics::SignatureCheck(absl::string_view result) {
-  impl_->signatures.Get({{"result", std::string(result)}}).Increment();
+  impl_->signatures.Get({"result"}, {result}).Increment();
 }
 
 void Metrics::SecurityEvent(absl::string_view event) {
-  impl_->security.Get({{"event", std::string(event)}}).Increment();
+  impl_->security.Get({"event"}, {event}).Increment();
 }
 
 void Metrics::RedisReady(bool ready) { impl_->redis_ready.Set(ready ? 1 : 0); }

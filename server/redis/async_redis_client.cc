@@ -156,8 +156,10 @@ void AsyncRedisClient::Execute(std::vector<std::string> argv, absl::Time deadlin
   {
     absl::MutexLock lock(&mu_);
     if (!stopped_) {
+      // Only the first command of a batch wakes the loop; it drains the whole queue.
+      const bool wake = queue_.empty();
       queue_.push_back(new Pending{this, std::move(argv), deadline, std::move(done)});
-      Wake();
+      if (wake) Wake();
       return;
     }
   }

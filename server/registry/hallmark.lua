@@ -270,7 +270,12 @@ local function verify(keys, args)
   local stolen = redis.call('HGET', meta .. ':x', serial) or ''
   local scan = unpack_scan(redis.call('HGET', bucket, '\1' .. serial))
   local distinct = record_scan(scan, now, location, since, status)
+  -- Scan records are statistics, not acknowledged state: they go to replicas but not to the
+  -- AOF, so a Verify never waits for an fsync. They persist through RDB snapshots and AOF
+  -- rewrites (which write the whole dataset); a crash can lose the scans since the last one.
+  redis.set_repl(redis.REPL_REPLICA)
   redis.call('HSET', bucket, '\1' .. serial, pack_scan(scan))
+  redis.set_repl(redis.REPL_ALL)
   return {1, status, b[1] or '', b[2] or '', b[3] or '', b[4] or '', stolen, scan.count,
           scan.first, scan.last, distinct, scan.after_decommission}
 end
