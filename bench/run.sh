@@ -64,7 +64,7 @@ echo "workloads..." >&2
   bench verify-unique --concurrency 32 --channels 2 --prepare 400000
   bench verify-repeat --concurrency 32 --channels 2
   bench verify-batch --concurrency 4 --channels 2 --batch 100 --prepare 100000
-  bench check-stolen --concurrency 4 --channels 2 --prepare 10000
+  bench check-stolen --concurrency 1 --channels 1 --prepare 10000
   bench issue --concurrency 4 --channels 2
   bench issue-stream --stream_units "$stream_units"
 } >"$dir/results.jsonl"
