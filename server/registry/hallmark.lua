@@ -155,29 +155,34 @@ local function register(keys, args)
   local batch = tonumber(args[1])
   local all_or_nothing = args[2] == '1'
   local L, p = meta_state(meta)
-  local out, seen, pending, conflict = {}, {}, {}, false
+  local value = string.format('%d', batch * 16)
+  local out, seen, written, conflict = {}, {}, {}, false
   for i = 3, #args do
     local serial = args[i]
-    local bucket = unit_bucket(meta, serial, L, p)
-    local v = redis.call('HGET', bucket, serial)
     if seen[serial] then
       out[#out + 1] = 'c'
       conflict = true
-    elseif v == false then
-      out[#out + 1] = 'n'
-      pending[#pending + 1] = {bucket, serial}
-    elseif math.floor(tonumber(v) / 16) == batch then
-      out[#out + 1] = 'o'
     else
-      out[#out + 1] = 'c'
-      conflict = true
+      seen[serial] = true
+      local bucket = unit_bucket(meta, serial, L, p)
+      -- Optimistic: a fresh serial is one HSETNX; only a taken one is read back.
+      if redis.call('HSETNX', bucket, serial, value) == 1 then
+        out[#out + 1] = 'n'
+        written[#written + 1] = {bucket, serial}
+      elseif math.floor(tonumber(redis.call('HGET', bucket, serial)) / 16) == batch then
+        out[#out + 1] = 'o'
+      else
+        out[#out + 1] = 'c'
+        conflict = true
+      end
     end
-    seen[serial] = true
   end
-  if conflict and all_or_nothing then return 'X' .. table.concat(out) end
-  local value = string.format('%d', batch * 16)
-  for _, e in ipairs(pending) do redis.call('HSET', e[1], e[2], value) end
-  if #pending > 0 then grow(meta, #pending) end
+  if conflict and all_or_nothing then
+    -- Undo inside the same atomic call: nobody ever sees the partial write.
+    for _, e in ipairs(written) do redis.call('HDEL', e[1], e[2]) end
+    return 'X' .. table.concat(out)
+  end
+  if #written > 0 then grow(meta, #written) end
   return 'W' .. table.concat(out)
 end
 
