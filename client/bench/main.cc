@@ -31,7 +31,10 @@ ABSL_FLAG(absl::Duration, duration, absl::Seconds(10), "Measured window");
 ABSL_FLAG(absl::Duration, warmup, absl::Seconds(2), "Unmeasured warm-up");
 ABSL_FLAG(int64_t, requests, 0, "Stop after this many calls (0: --duration decides)");
 ABSL_FLAG(int64_t, prepare, 0, "Codes to issue first for verify/check workloads (0: enough)");
+ABSL_FLAG(std::string, codes, "",
+          "Use the units of this CSV (written by `hallmarkctl issue`) instead of issuing codes");
 ABSL_FLAG(int, batch, 100, "Codes per VerifyBatch");
+ABSL_FLAG(int, repeat_set, 100, "Distinct codes of verify-repeat");
 ABSL_FLAG(int64_t, stream_units, 1000000, "Units of the issue-stream workload");
 ABSL_FLAG(int, server_pid, 0, "hallmark-server pid, for CPU per operation");
 ABSL_FLAG(int, redis_pid, 0, "redis-server pid, for CPU per operation");
@@ -119,6 +122,7 @@ int Run() {
   t.token = absl::GetFlag(FLAGS_token);
   t.gtin = absl::GetFlag(FLAGS_gtin);
   t.batch = absl::GetFlag(FLAGS_batch);
+  t.repeat_set = absl::GetFlag(FLAGS_repeat_set);
   const std::string workload = absl::GetFlag(FLAGS_workload);
   if (workload == "issue-stream") return IssueStream(t);
   StartCall start = MakeWorkload(workload, t);
@@ -126,7 +130,14 @@ int Run() {
     std::cerr << "hallmark-bench: unknown --workload " << workload << "\n";
     return 2;
   }
-  if (workload != "health" && workload != "issue") {
+  if (!absl::GetFlag(FLAGS_codes).empty()) {
+    auto units = ReadUnitsCsv(absl::GetFlag(FLAGS_codes));
+    if (!units.ok()) {
+      std::cerr << "hallmark-bench: " << units.status().message() << "\n";
+      return 1;
+    }
+    t.units = *std::move(units);
+  } else if (workload != "health" && workload != "issue") {
     int64_t n = absl::GetFlag(FLAGS_prepare);
     if (n == 0) n = workload == "verify-repeat" ? 100 : 200000;
     auto units = PrepareUnits(t, n, absl::StrCat("bench-prepare-", absl::ToUnixNanos(absl::Now())));

@@ -1,8 +1,11 @@
 #include "client/bench/workloads.h"
 
 #include <chrono>
+#include <fstream>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "hallmark/v1/issuance.grpc.pb.h"
 #include "hallmark/v1/stolen_registry.grpc.pb.h"
@@ -83,6 +86,25 @@ absl::StatusOr<std::vector<v1::IssuedUnit>> PrepareUnits(const Target& t, int64_
   while (reader->Read(&u)) units.push_back(u);
   grpc::Status s = reader->Finish();
   if (!s.ok()) return absl::UnavailableError(absl::StrCat("preparing codes: ", s.error_message()));
+  return units;
+}
+
+absl::StatusOr<std::vector<v1::IssuedUnit>> ReadUnitsCsv(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return absl::NotFoundError(absl::StrCat("cannot open ", path));
+  std::vector<v1::IssuedUnit> units;
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.empty() || absl::StartsWith(line, "gtin,")) continue;
+    std::vector<std::string> f = absl::StrSplit(line, ',');
+    if (f.size() < 6) return absl::InvalidArgumentError(absl::StrCat(path, ": not a units CSV"));
+    v1::IssuedUnit u;
+    u.mutable_unit()->set_gtin(f[0]);
+    u.mutable_unit()->set_serial(f[1]);
+    u.set_lot(f[2]);
+    u.set_digital_link(f[5]);
+    units.push_back(std::move(u));
+  }
   return units;
 }
 

@@ -39,6 +39,9 @@ std::vector<std::shared_ptr<grpc::Channel>> OpenChannels(const std::string& addr
 absl::StatusOr<std::vector<v1::IssuedUnit>> PrepareUnits(const Target& target, int64_t count,
                                                          const std::string& request_id);
 
+// The units of a CSV written by `hallmarkctl issue` (gtin,serial,lot,key_id,digsig,link,...).
+absl::StatusOr<std::vector<v1::IssuedUnit>> ReadUnitsCsv(const std::string& path);
+
 // The StartCall of a workload; nullptr for an unknown name.
 StartCall MakeWorkload(const std::string& name, const Target& target);
 
