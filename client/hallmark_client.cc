@@ -65,7 +65,8 @@ Client::Client(ClientOptions options, std::shared_ptr<grpc::Channel> channel)
     : options_(std::move(options)), channel_(std::move(channel)),
       issuance_(v1::Issuance::NewStub(channel_)),
       verification_(v1::Verification::NewStub(channel_)),
-      stolen_(v1::StolenRegistry::NewStub(channel_)), keys_(v1::Keys::NewStub(channel_)) {}
+      stolen_(v1::StolenRegistry::NewStub(channel_)), keys_(v1::Keys::NewStub(channel_)),
+      lifecycle_(v1::Lifecycle::NewStub(channel_)) {}
 
 std::unique_ptr<grpc::ClientContext> Client::NewContext() const {
   auto ctx = std::make_unique<grpc::ClientContext>();
@@ -138,6 +139,31 @@ absl::StatusOr<v1::StolenCase> Client::GetCase(const v1::GetCaseRequest& r) {
 absl::StatusOr<v1::ListPublicKeysResponse> Client::ListPublicKeys() {
   const v1::ListPublicKeysRequest r;
   return HALLMARK_UNARY(v1::ListPublicKeysResponse, keys_, ListPublicKeys, true, r);
+}
+
+absl::StatusOr<v1::UnitRecord> Client::RecordEvent(const v1::RecordEventRequest& r) {
+  return HALLMARK_UNARY(v1::UnitRecord, lifecycle_, RecordEvent, true, r);
+}
+
+absl::StatusOr<v1::UnitHistory> Client::GetHistory(const v1::GetHistoryRequest& r) {
+  return HALLMARK_UNARY(v1::UnitHistory, lifecycle_, GetHistory, true, r);
+}
+
+absl::StatusOr<v1::RecallResponse> Client::Recall(const v1::RecallRequest& r) {
+  return HALLMARK_UNARY(v1::RecallResponse, lifecycle_, Recall, true, r);
+}
+
+absl::StatusOr<v1::Warranty> Client::GetWarranty(const v1::GetWarrantyRequest& r) {
+  return HALLMARK_UNARY(v1::Warranty, lifecycle_, GetWarranty, true, r);
+}
+
+absl::StatusOr<v1::WarrantyTerms> Client::SetWarrantyTerms(const v1::SetWarrantyTermsRequest& r) {
+  return HALLMARK_UNARY(v1::WarrantyTerms, lifecycle_, SetWarrantyTerms, true, r);
+}
+
+absl::StatusOr<v1::VerifyRegistrationResponse> Client::VerifyRegistration(
+    const v1::VerifyRegistrationRequest& r) {
+  return HALLMARK_UNARY(v1::VerifyRegistrationResponse, lifecycle_, VerifyRegistration, true, r);
 }
 
 #undef HALLMARK_UNARY

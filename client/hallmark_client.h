@@ -5,8 +5,9 @@
 // sockets, attaches the bearer token, gives every call a deadline, and retries UNAVAILABLE with
 // exponential backoff and jitter where a retry is safe: issuance and import (their request_id
 // makes them idempotent), verification, stolen checks, reports (re-reporting is idempotent),
-// case and key reads. ClearStolen is not retried (a second attempt would answer CONFLICT for
-// what the first cleared). Errors come back as absl::Status with the server's code and message.
+// case and key reads, lifecycle calls. ClearStolen is not retried (a second attempt would
+// answer CONFLICT for what the first cleared). Errors come back as absl::Status with the
+// server's code and message.
 // Thread-safe: share one Client.
 //
 // Example:
@@ -27,6 +28,7 @@
 #include "client/client_options.h"
 #include "hallmark/v1/issuance.grpc.pb.h"
 #include "hallmark/v1/keys.grpc.pb.h"
+#include "hallmark/v1/lifecycle.grpc.pb.h"
 #include "hallmark/v1/stolen_registry.grpc.pb.h"
 #include "hallmark/v1/verification.grpc.pb.h"
 
@@ -56,6 +58,16 @@ class Client {
 
   absl::StatusOr<v1::ListPublicKeysResponse> ListPublicKeys();
 
+  // Lifecycle: RecordEvent and Recall are retried (their request_id makes a retry return the
+  // first answer); SetWarrantyTerms sets a value, so repeating it is harmless.
+  absl::StatusOr<v1::UnitRecord> RecordEvent(const v1::RecordEventRequest& r);
+  absl::StatusOr<v1::UnitHistory> GetHistory(const v1::GetHistoryRequest& r);
+  absl::StatusOr<v1::RecallResponse> Recall(const v1::RecallRequest& r);
+  absl::StatusOr<v1::Warranty> GetWarranty(const v1::GetWarrantyRequest& r);
+  absl::StatusOr<v1::WarrantyTerms> SetWarrantyTerms(const v1::SetWarrantyTermsRequest& r);
+  absl::StatusOr<v1::VerifyRegistrationResponse> VerifyRegistration(
+      const v1::VerifyRegistrationRequest& r);
+
   const ClientOptions& options() const { return options_; }
 
  private:
@@ -73,6 +85,7 @@ class Client {
   std::unique_ptr<v1::Verification::Stub> verification_;
   std::unique_ptr<v1::StolenRegistry::Stub> stolen_;
   std::unique_ptr<v1::Keys::Stub> keys_;
+  std::unique_ptr<v1::Lifecycle::Stub> lifecycle_;
 };
 
 // grpc::Status as absl::Status (same code numbers).

@@ -9,10 +9,13 @@
 #include <cerrno>
 #include <cstring>
 
+#include "absl/strings/ascii.h"
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "common/files.h"
 #include "common/status_macros.h"
 #include "crypto/key_material.h"
+#include "crypto/prf.h"
 
 namespace hallmark::crypto {
 namespace {
@@ -119,7 +122,29 @@ absl::StatusOr<KeyInfo> KeyDirectory::Generate(Algorithm algorithm, absl::Time n
   keys.push_back(info);
   HALLMARK_RETURN_IF_ERROR(Commit(keys));
   for (KeyId id : retired) RemovePrivateKey(path_, id);
+  HALLMARK_RETURN_IF_ERROR(EnsureRegistrationKey());
   return info;
+}
+
+absl::Status KeyDirectory::EnsureRegistrationKey() {
+  const std::string path = JoinPath(path_, kRegistrationKeyFile);
+  if (FileExists(path)) return absl::OkStatus();
+  HALLMARK_ASSIGN_OR_RETURN(std::string key, RandomBytes(32));
+  return WriteFileAtomically(path, absl::StrCat(absl::BytesToHexString(key), "\n"), 0600);
+}
+
+absl::StatusOr<std::string> ReadRegistrationKeyFile(const std::string& path) {
+  if (!FileExists(path)) {
+    return absl::NotFoundError(absl::StrCat(path, ": no registration key"));
+  }
+  HALLMARK_ASSIGN_OR_RETURN(std::string text, ReadFile(path, 1024));
+  absl::string_view hex = absl::StripAsciiWhitespace(text);
+  bool ok = hex.size() == 64;
+  for (char c : hex) ok = ok && absl::ascii_isxdigit(static_cast<unsigned char>(c));
+  if (!ok) {
+    return absl::InvalidArgumentError(absl::StrCat(path, ": must hold 64 hex digits"));
+  }
+  return absl::HexStringToBytes(hex);
 }
 
 absl::Status KeyDirectory::Retire(KeyId id) {

@@ -24,6 +24,14 @@
 
 namespace hallmark::crypto {
 
+// The keyed-hash key of customer registrations (server/lifecycle/registration.h), kept with
+// the signing keys because it is as secret and every server replica needs the same one.
+inline constexpr char kRegistrationKeyFile[] = "registration.key";
+
+// The 32-byte registration key in `path` (e.g. <keys_dir>/registration.key); NOT_FOUND when the
+// file does not exist.
+absl::StatusOr<std::string> ReadRegistrationKeyFile(const std::string& path);
+
 class KeyDirectory {
  public:
   // Reads the manifest; with `create`, makes the directory (mode 0700) and an empty manifest
@@ -34,6 +42,9 @@ class KeyDirectory {
   const std::string& path() const { return path_; }
 
   absl::StatusOr<KeyInfo> Generate(Algorithm algorithm, absl::Time now);
+  // Creates the registration key (kRegistrationKeyFile: 32 random bytes as hex, mode 0600)
+  // unless it exists. Generate() calls it, so every keys directory with a key has one.
+  absl::Status EnsureRegistrationKey();
   // ACTIVE -> RETIRED. Refused for a REVOKED key.
   absl::Status Retire(KeyId id);
   // ACTIVE or RETIRED -> REVOKED at `now`. Idempotent for a REVOKED key.

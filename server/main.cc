@@ -44,6 +44,12 @@ ABSL_FLAG(uint32_t, clone_max_locations, 3,
 ABSL_FLAG(absl::Duration, clone_window, absl::Hours(24), "...within this window");
 ABSL_FLAG(uint64_t, signature_cache_entries, 1 << 20,
           "Verified codes remembered (per key ring) so repeat scans skip the signature check");
+ABSL_FLAG(std::string, registration_key, "",
+          "Customer registration hash key file (empty: <keys_dir>/registration.key)");
+ABSL_FLAG(absl::Duration, reactivation_window, absl::Hours(24 * 10),
+          "How long after decommissioning a unit may be REACTIVATED");
+ABSL_FLAG(uint32_t, default_warranty_months, 12,
+          "Warranty length for SKUs without terms (SetWarrantyTerms)");
 ABSL_FLAG(std::string, metrics_listen, "",
           "host:port to serve Prometheus /metrics on (empty: not served)");
 ABSL_FLAG(bool, log_rpcs, true, "One JSON log line per RPC");
@@ -73,6 +79,9 @@ hallmark::api::ServerConfig ConfigFromFlags() {
   c.clone_max_locations = absl::GetFlag(FLAGS_clone_max_locations);
   c.clone_window = absl::GetFlag(FLAGS_clone_window);
   c.signature_cache_entries = absl::GetFlag(FLAGS_signature_cache_entries);
+  c.registration_key = absl::GetFlag(FLAGS_registration_key);
+  c.reactivation_window = absl::GetFlag(FLAGS_reactivation_window);
+  c.default_warranty_months = absl::GetFlag(FLAGS_default_warranty_months);
   c.metrics_listen = absl::GetFlag(FLAGS_metrics_listen);
   c.log_rpcs = absl::GetFlag(FLAGS_log_rpcs);
   c.tls_cert = absl::GetFlag(FLAGS_tls_cert);

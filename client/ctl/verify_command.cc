@@ -39,6 +39,9 @@ void Print(const v1::VerifyResponse& r, bool json) {
                                                     }),
                                                   "]"))
                      .Add("stolen_case_id", r.stolen_case_id())
+                     .Add("status", r.status() == v1::UNIT_STATUS_UNSPECIFIED
+                                        ? std::string()
+                                        : v1::UnitStatus_Name(r.status()).substr(12))
                      .Build()
               << "\n";
     return;

@@ -89,6 +89,24 @@ class CallGuard {
 // The call's deadline as absl::Time, capped at now + `max`.
 absl::Time CallDeadline(const grpc::CallbackServerContext* context, absl::Duration max);
 
+// The body of a plain unary handler: admits the caller, then runs
+// `body(principal, deadline, done)`; `done(status)` finishes the RPC.
+template <typename Body>
+grpc::ServerUnaryReactor* RunUnary(const CallGuard& guard, grpc::CallbackServerContext* context,
+                                   std::initializer_list<auth::Role> roles,
+                                   absl::string_view method, double cost,
+                                   absl::Duration max_call, Body body) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  std::shared_ptr<Call> admitted = guard.Admit(context, roles, method, cost);
+  if (!admitted->admitted()) {
+    reactor->Finish(admitted->Finish(admitted->admission()));
+    return reactor;
+  }
+  body(admitted->principal(), CallDeadline(context, max_call),
+       [reactor, admitted](absl::Status s) { reactor->Finish(admitted->Finish(s)); });
+  return reactor;
+}
+
 }  // namespace hallmark::api
 
 #endif  // HALLMARK_SERVER_API_CALL_GUARD_H_

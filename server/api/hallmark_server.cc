@@ -17,14 +17,17 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "common/status_macros.h"
+#include "crypto/key_directory.h"
 #include "server/api/call_guard.h"
 #include "server/api/issuance_service.h"
 #include "server/api/keys_service.h"
+#include "server/api/lifecycle_service.h"
 #include "server/api/stolen_registry_service.h"
 #include "server/api/verification_service.h"
 #include "server/common/log.h"
 #include "server/redis/async_redis_client.h"
 #include "server/registry/redis_registry.h"
+#include "server/registry/redis_lifecycle_store.h"
 #include "server/registry/redis_stolen_store.h"
 
 namespace hallmark::api {
@@ -70,14 +73,17 @@ struct HallmarkServer::State {
   std::unique_ptr<redis::AsyncRedisClient> redis;
   std::unique_ptr<registry::RedisRegistry> registry;
   std::unique_ptr<registry::RedisStolenStore> stolen_store;
+  std::unique_ptr<registry::RedisLifecycleStore> lifecycle_store;
   std::unique_ptr<issuance::IssuanceEngine> issuance;
   std::unique_ptr<verification::VerificationEngine> verification;
   std::unique_ptr<stolen::StolenRegistryEngine> stolen;
+  std::unique_ptr<lifecycle::LifecycleEngine> lifecycle;
   std::unique_ptr<CallGuard> guard;
   std::unique_ptr<IssuanceService> issuance_service;
   std::unique_ptr<KeysService> keys_service;
   std::unique_ptr<VerificationService> verification_service;
   std::unique_ptr<StolenRegistryService> stolen_service;
+  std::unique_ptr<LifecycleService> lifecycle_service;
   std::unique_ptr<grpc::Server> server;
   int port = 0;
 };
@@ -95,6 +101,22 @@ absl::StatusOr<std::shared_ptr<const auth::PrincipalStore>> LoadPrincipals(
   HALLMARK_ASSIGN_OR_RETURN(std::unique_ptr<auth::PrincipalStore> store,
                             auth::PrincipalStore::LoadFile(path));
   return std::shared_ptr<const auth::PrincipalStore>(std::move(store));
+}
+
+// The customer registration key; none (with a warning) when the file does not exist.
+absl::StatusOr<std::optional<lifecycle::RegistrationHasher>> LoadRegistrationHasher(
+    const ServerConfig& config) {
+  const std::string path = config.registration_key.empty()
+                               ? JoinPath(config.keys_dir, crypto::kRegistrationKeyFile)
+                               : config.registration_key;
+  absl::StatusOr<std::string> key = crypto::ReadRegistrationKeyFile(path);
+  if (absl::IsNotFound(key.status())) {
+    log::Warn("no registration key: customer registrations are refused",
+              {{"why", std::string(key.status().message())}});
+    return std::optional<lifecycle::RegistrationHasher>();
+  }
+  if (!key.ok()) return key.status();
+  return std::optional<lifecycle::RegistrationHasher>(*std::move(key));
 }
 
 absl::StatusOr<std::unique_ptr<redis::AsyncRedisClient>> ConnectRedis(const ServerConfig& config,
@@ -219,6 +241,7 @@ absl::StatusOr<std::unique_ptr<HallmarkServer>> HallmarkServer::Start(const Serv
   HALLMARK_ASSIGN_OR_RETURN(s->redis, ConnectRedis(config, &s->health, s->metrics.get()));
   s->registry = std::make_unique<registry::RedisRegistry>(s->redis.get());
   s->stolen_store = std::make_unique<registry::RedisStolenStore>(s->redis.get());
+  s->lifecycle_store = std::make_unique<registry::RedisLifecycleStore>(s->redis.get());
 
   issuance::EngineOptions eo;
   eo.resolver_host = config.resolver_host;
@@ -233,6 +256,15 @@ absl::StatusOr<std::unique_ptr<HallmarkServer>> HallmarkServer::Start(const Serv
       s->registry.get(), s->pool.get(), s->checker.get(), vo);
   s->stolen = std::make_unique<stolen::StolenRegistryEngine>(s->stolen_store.get(),
                                                              config.redis_timeout);
+  HALLMARK_ASSIGN_OR_RETURN(std::optional<lifecycle::RegistrationHasher> hasher,
+                            LoadRegistrationHasher(config));
+  lifecycle::LifecycleOptions lo;
+  lo.policy = {config.reactivation_window, config.default_warranty_months};
+  lo.redis_timeout = config.redis_timeout;
+  lo.metrics = s->metrics.get();
+  if (config.lifecycle_clock) lo.clock = config.lifecycle_clock;
+  s->lifecycle = std::make_unique<lifecycle::LifecycleEngine>(s->lifecycle_store.get(),
+                                                              std::move(hasher), lo);
   s->guard = std::make_unique<CallGuard>(s->principals.get(), s->limiter.get(), s->metrics.get(),
                                          config.log_rpcs);
   s->issuance_service =
@@ -242,6 +274,8 @@ absl::StatusOr<std::unique_ptr<HallmarkServer>> HallmarkServer::Start(const Serv
       s->guard.get(), s->verification.get(), config.max_call);
   s->stolen_service =
       std::make_unique<StolenRegistryService>(s->guard.get(), s->stolen.get(), config.max_call);
+  s->lifecycle_service =
+      std::make_unique<LifecycleService>(s->guard.get(), s->lifecycle.get(), config.max_call);
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
@@ -253,6 +287,7 @@ absl::StatusOr<std::unique_ptr<HallmarkServer>> HallmarkServer::Start(const Serv
   builder.RegisterService(s->keys_service.get());
   builder.RegisterService(s->verification_service.get());
   builder.RegisterService(s->stolen_service.get());
+  builder.RegisterService(s->lifecycle_service.get());
   s->server = builder.BuildAndStart();
   if (s->server == nullptr) {
     return absl::UnavailableError(absl::StrCat("cannot listen on ", config.listen));

@@ -10,6 +10,7 @@
 #ifndef HALLMARK_SERVER_API_HALLMARK_SERVER_H_
 #define HALLMARK_SERVER_API_HALLMARK_SERVER_H_
 
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -36,6 +37,11 @@ struct ServerConfig {
   uint32_t clone_max_locations = 3;                // SUSPECT_CLONE above this many...
   absl::Duration clone_window = absl::Hours(24);   // ...distinct locations within this window
   size_t signature_cache_entries = 1 << 20;        // verified codes remembered per key ring
+  // Lifecycle.
+  std::string registration_key;  // customer registration hash key; "": <keys_dir>/registration.key
+  absl::Duration reactivation_window = absl::Hours(24 * 10);
+  uint32_t default_warranty_months = 12;
+  std::function<absl::Time()> lifecycle_clock;  // tests only; default absl::Now
   // Observability.
   std::string metrics_listen;  // "host:port" for Prometheus /metrics; empty: not served
   bool log_rpcs = true;        // one JSON log line per RPC

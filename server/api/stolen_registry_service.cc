@@ -7,63 +7,47 @@ namespace {
 
 constexpr std::initializer_list<auth::Role> kReporters = {admin::ROLE_LAW_ENFORCEMENT,
                                                           admin::ROLE_ISSUER};
-constexpr std::initializer_list<auth::Role> kCheckers = {
-    admin::ROLE_LAW_ENFORCEMENT, admin::ROLE_ISSUER, admin::ROLE_RETAILER};
+constexpr std::initializer_list<auth::Role> kCheckers = {admin::ROLE_LAW_ENFORCEMENT,
+                                                         admin::ROLE_ISSUER, admin::ROLE_RETAILER};
 constexpr std::initializer_list<auth::Role> kPolice = {admin::ROLE_LAW_ENFORCEMENT};
 
 }  // namespace
 
-template <typename Body>
-grpc::ServerUnaryReactor* StolenRegistryService::Run(grpc::CallbackServerContext* context,
-                                                     std::initializer_list<auth::Role> roles,
-                                                     absl::string_view method, double cost,
-                                                     Body body) {
-  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  std::shared_ptr<Call> admitted = guard_->Admit(context, roles, method, cost);
-  if (!admitted->admitted()) {
-    reactor->Finish(admitted->Finish(admitted->admission()));
-    return reactor;
-  }
-  body(admitted->principal(), CallDeadline(context, max_call_),
-       [reactor, admitted](absl::Status s) { reactor->Finish(admitted->Finish(s)); });
-  return reactor;
-}
-
 grpc::ServerUnaryReactor* StolenRegistryService::ReportStolen(
     grpc::CallbackServerContext* context, const v1::ReportStolenRequest* request,
     v1::ReportStolenResponse* response) {
-  return Run(context, kReporters, "StolenRegistry.ReportStolen", 1,
-             [&](const auth::Principal& p, absl::Time deadline, auto done) {
-               engine_->Report(p, *request, deadline, response, std::move(done));
-             });
+  return RunUnary(*guard_, context, kReporters, "StolenRegistry.ReportStolen", 1, max_call_,
+                  [&](const auth::Principal& p, absl::Time deadline, auto done) {
+                    engine_->Report(p, *request, deadline, response, std::move(done));
+                  });
 }
 
-grpc::ServerUnaryReactor* StolenRegistryService::ClearStolen(
-    grpc::CallbackServerContext* context, const v1::ClearStolenRequest* request,
-    v1::ClearStolenResponse* response) {
-  return Run(context, kReporters, "StolenRegistry.ClearStolen", 1,
-             [&](const auth::Principal& p, absl::Time deadline, auto done) {
-               engine_->Clear(p, *request, deadline, response, std::move(done));
-             });
+grpc::ServerUnaryReactor* StolenRegistryService::ClearStolen(grpc::CallbackServerContext* context,
+                                                             const v1::ClearStolenRequest* request,
+                                                             v1::ClearStolenResponse* response) {
+  return RunUnary(*guard_, context, kReporters, "StolenRegistry.ClearStolen", 1, max_call_,
+                  [&](const auth::Principal& p, absl::Time deadline, auto done) {
+                    engine_->Clear(p, *request, deadline, response, std::move(done));
+                  });
 }
 
-grpc::ServerUnaryReactor* StolenRegistryService::CheckStolen(
-    grpc::CallbackServerContext* context, const v1::CheckStolenRequest* request,
-    v1::CheckStolenResponse* response) {
-  return Run(context, kCheckers, "StolenRegistry.CheckStolen",
-             std::max(1, request->units_size()),
-             [&](const auth::Principal& p, absl::Time deadline, auto done) {
-               engine_->Check(p, *request, deadline, response, std::move(done));
-             });
+grpc::ServerUnaryReactor* StolenRegistryService::CheckStolen(grpc::CallbackServerContext* context,
+                                                             const v1::CheckStolenRequest* request,
+                                                             v1::CheckStolenResponse* response) {
+  return RunUnary(*guard_, context, kCheckers, "StolenRegistry.CheckStolen",
+                  std::max(1, request->units_size()), max_call_,
+                  [&](const auth::Principal& p, absl::Time deadline, auto done) {
+                    engine_->Check(p, *request, deadline, response, std::move(done));
+                  });
 }
 
 grpc::ServerUnaryReactor* StolenRegistryService::GetCase(grpc::CallbackServerContext* context,
                                                          const v1::GetCaseRequest* request,
                                                          v1::StolenCase* response) {
-  return Run(context, kPolice, "StolenRegistry.GetCase", 1,
-             [&](const auth::Principal& p, absl::Time deadline, auto done) {
-               engine_->GetCase(p, *request, deadline, response, std::move(done));
-             });
+  return RunUnary(*guard_, context, kPolice, "StolenRegistry.GetCase", 1, max_call_,
+                  [&](const auth::Principal& p, absl::Time deadline, auto done) {
+                    engine_->GetCase(p, *request, deadline, response, std::move(done));
+                  });
 }
 
 }  // namespace hallmark::api

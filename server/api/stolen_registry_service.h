@@ -33,12 +33,6 @@ class StolenRegistryService final : public v1::StolenRegistry::CallbackService {
                                     v1::StolenCase* response) override;
 
  private:
-  // Admits the caller, then runs `body(principal, deadline, done)`.
-  template <typename Body>
-  grpc::ServerUnaryReactor* Run(grpc::CallbackServerContext* context,
-                                std::initializer_list<auth::Role> roles, absl::string_view method,
-                                double cost, Body body);
-
   const CallGuard* const guard_;
   stolen::StolenRegistryEngine* const engine_;
   const absl::Duration max_call_;

@@ -107,6 +107,10 @@ struct Metrics::Impl {
                                 .Name("hallmark_security_events_total")
                                 .Help("Security events by kind")
                                 .Register(*registry)};
+  Labeled<Counter> lifecycle{prometheus::BuildCounter()
+                                 .Name("hallmark_lifecycle_events_total")
+                                 .Help("Lifecycle events recorded, by action and flag")
+                                 .Register(*registry)};
   prometheus::Gauge& redis_ready = prometheus::BuildGauge()
                                        .Name("hallmark_redis_ready")
                                        .Help("1 while Redis is connected, loaded and durable")
@@ -154,6 +158,10 @@ void Metrics::RateLimited(absl::string_view role) {
 
 void Metrics::SignatureCheck(absl::string_view result) {
   impl_->signatures.Get({"result"}, {result}).Increment();
+}
+
+void Metrics::LifecycleEvent(absl::string_view action, absl::string_view flag) {
+  impl_->lifecycle.Get({"action", "flag"}, {action, flag}).Increment();
 }
 
 void Metrics::SecurityEvent(absl::string_view event) {

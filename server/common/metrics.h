@@ -13,7 +13,10 @@
 //   hallmark_redis_errors_total                      Redis calls that failed (down, timeout)
 //   hallmark_rate_limited_total{role}                calls refused by rate limits
 //   hallmark_signature_checks_total{result}          signature checks: cache_hit, verified, failed
-//   hallmark_security_events_total{event}            auth_failure, not_registered, clone_suspected, revoked_key_used
+//   hallmark_security_events_total{event}            auth_failure, not_registered, clone_suspected,
+//                                                    revoked_key_used, return_other_retailer,
+//                                                    return_without_sale
+//   hallmark_lifecycle_events_total{action,flag}     lifecycle events ("" flag: none)
 //   hallmark_redis_ready                             1 while Redis is connected and checked
 #ifndef HALLMARK_SERVER_COMMON_METRICS_H_
 #define HALLMARK_SERVER_COMMON_METRICS_H_
@@ -42,6 +45,7 @@ class Metrics {
   void RateLimited(absl::string_view role);
   void SignatureCheck(absl::string_view result);
   void SecurityEvent(absl::string_view event);
+  void LifecycleEvent(absl::string_view action, absl::string_view flag);
   void RedisReady(bool ready);
 
   // The current exposition text (what /metrics serves); for tests and debugging.

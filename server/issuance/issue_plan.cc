@@ -9,6 +9,7 @@
 #include "crypto/gs1.h"
 #include "crypto/prf.h"
 #include "server/auth/access.h"
+#include "server/common/text_fields.h"
 
 namespace hallmark::issuance {
 namespace {
@@ -18,23 +19,6 @@ using crypto::SerialFormat;
 constexpr size_t kMaxRequestIdLength = 128;
 constexpr size_t kMaxSkuLength = 64;
 constexpr size_t kMaxSupplierLength = 64;
-
-absl::Status ValidatePrintable(absl::string_view value, size_t min, size_t max,
-                               absl::string_view field, bool allow_space) {
-  if (value.size() < min || value.size() > max) {
-    return absl::InvalidArgumentError(absl::StrCat(field, ": must have ", min, "..", max,
-                                                   " characters, got ", value.size()));
-  }
-  for (size_t i = 0; i < value.size(); ++i) {
-    const auto c = static_cast<unsigned char>(value[i]);
-    if (c > 0x7e || c < 0x20 || (c == ' ' && !allow_space)) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          field, ": character at position ", i + 1, " is not printable ASCII",
-          allow_space ? "" : " (no spaces)"));
-    }
-  }
-  return absl::OkStatus();
-}
 
 absl::StatusOr<SerialFormat> FromProto(v1::SerialFormat f) {
   switch (f) {

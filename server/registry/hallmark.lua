@@ -29,8 +29,22 @@
 -- hc:{<case>}:g (set of GTINs with units in the case). The index is written before the flags,
 -- so a crash between the two leaves an index entry with nothing under it, never a hidden flag.
 --
--- Unit status (low 4 bits of the unit value): 0 = ACTIVE. Reserved for the lifecycle:
--- 6 = RECALLED, 7 = DECOMMISSIONED (the Verdict numbers); others to come.
+--   hm:{G}:lots         hash  lot -> units registered in it (recall by lot answers its size)
+--   hm:{G}:recall       hash  recalled lots: lot -> "at\nprincipal\norganisation\nreason".
+--                             Verify reads it, so a lot recall is one write however many
+--                             units the lot has
+--   hm:{G}:w            hash  warranty terms: SKU ("" = the GTIN's default) -> months
+--   hm:{G}:rq           hash  "<principal>\n<request_id>" -> reply of a Recall (idempotency)
+--   hm:{G}:l:<serial>   hash  the unit's lifecycle state (only once it has events): open sale,
+--                             warranty, customer registration hash, decommissioning, and
+--                             "r:<principal>\n<request_id>" -> event number (idempotency)
+--   hm:{G}:e:<serial>   list  the unit's events, oldest first, each a string of fields joined
+--                             by "\n": action, at, recorded_at, principal, organisation,
+--                             reference, location, status after, flags (comma-separated),
+--                             detail. Lifecycle events, unit recalls and stolen reports/clears.
+--
+-- Unit value: batch * 16 + flags. Low 3 bits: the physical status (0 ACTIVE, 1 IN_TRANSIT,
+-- 2 SOLD, 3 RETURNED, 4 IN_REPAIR, 7 DECOMMISSIONED); bit 3 (8): recalled as a unit.
 
 local LOAD = 64  -- average units per bucket before the next split
 
@@ -182,7 +196,11 @@ local function register(keys, args)
     for _, e in ipairs(written) do redis.call('HDEL', e[1], e[2]) end
     return 'X' .. table.concat(out)
   end
-  if #written > 0 then grow(meta, #written) end
+  if #written > 0 then
+    grow(meta, #written)
+    local lot = redis.call('HGET', meta .. ':b:' .. args[1], 'lot') or ''
+    redis.call('HINCRBY', meta .. ':lots', lot, #written)
+  end
   return 'W' .. table.concat(out)
 end
 
@@ -208,6 +226,10 @@ end
 -- Scan records ------------------------------------------------------------------------------
 
 local STATUS_DECOMMISSIONED = 7
+local RECALLED_BIT = 8
+
+local function physical_status(value) return value % 8 end
+local function unit_recalled(value) return value % 16 >= RECALLED_BIT end
 local MAX_LOCATIONS = 6
 
 local function unpack_scan(blob)
@@ -236,7 +258,9 @@ local function record_scan(scan, now, location, since, status)
   scan.count = scan.count + 1
   if scan.first == 0 then scan.first = now end
   scan.last = now
-  if status == STATUS_DECOMMISSIONED then scan.after_decommission = scan.after_decommission + 1 end
+  if physical_status(status) == STATUS_DECOMMISSIONED then
+    scan.after_decommission = scan.after_decommission + 1
+  end
   if location then
     local found = false
     for _, l in ipairs(scan.locations) do
@@ -260,7 +284,8 @@ end
 -- The registry side of a Verify, in one call: the unit, its batch data, its stolen flag, and
 -- the scan recorded. Reply: {0} for an unknown unit, else
 --   {1, status, lot, sku, key, issued_at, stolen ("case\nagency\nat\nprincipal" or ''),
---    count, first, last, distinct_locations_since, scans_after_decommission}
+--    count, first, last, distinct_locations_since, scans_after_decommission,
+--    recalled (0|1: the unit or its lot)}
 local function verify(keys, args)
   local meta, serial = keys[1], args[1]
   local now, since = tonumber(args[2]), tonumber(args[4])
@@ -273,6 +298,8 @@ local function verify(keys, args)
   local status = n % 16
   local b = redis.call('HMGET', meta .. ':b:' .. math.floor(n / 16), 'lot', 'sku', 'key', 'at')
   local stolen = redis.call('HGET', meta .. ':x', serial) or ''
+  local recalled = unit_recalled(n) or
+                   (b[1] and redis.call('HEXISTS', meta .. ':recall', b[1]) == 1)
   local scan = unpack_scan(redis.call('HGET', bucket, '\1' .. serial))
   local distinct = record_scan(scan, now, location, since, status)
   -- Scan records are statistics, not acknowledged state: they go to replicas but not to the
@@ -281,8 +308,9 @@ local function verify(keys, args)
   redis.set_repl(redis.REPL_REPLICA)
   redis.call('HSET', bucket, '\1' .. serial, pack_scan(scan))
   redis.set_repl(redis.REPL_ALL)
-  return {1, status, b[1] or '', b[2] or '', b[3] or '', b[4] or '', stolen, scan.count,
-          scan.first, scan.last, distinct, scan.after_decommission}
+  return {1, physical_status(status), b[1] or '', b[2] or '', b[3] or '', b[4] or '', stolen,
+          scan.count, scan.first, scan.last, distinct, scan.after_decommission,
+          recalled and 1 or 0}
 end
 
 -- Stolen registry ---------------------------------------------------------------------------
@@ -294,6 +322,22 @@ end
 local function audit(meta, case, action, serial, principal, note, now)
   redis.call('XADD', meta .. ':a:' .. case, '*', 'action', action, 'serial', serial,
              'principal', principal, 'note', note, 'at', now)
+end
+
+-- Appends an event to the unit's history (see the key layout for the fields).
+local function unit_event(meta, serial, fields)
+  return redis.call('RPUSH', meta .. ':e:' .. serial, table.concat(fields, '\n'))
+end
+
+local function unit_value(meta, serial, L, p)
+  return tonumber(redis.call('HGET', unit_bucket(meta, serial, L, p), serial))
+end
+
+-- A stolen report or clear, as the unit's history shows it.
+local function stolen_event(meta, serial, action, now, principal, agency, case, note, L, p)
+  local status = physical_status(unit_value(meta, serial, L, p))
+  unit_event(meta, serial, {action, now, now, principal, agency, case, '',
+                            string.format('%d', status), '', note})
 end
 
 -- hm_report_stolen KEYS[1]=meta  ARGV: case agency principal note now serial...
@@ -316,6 +360,7 @@ local function report_stolen(keys, args)
                  table.concat({case, agency, now, principal}, '\n'))
       redis.call('SADD', meta .. ':c:' .. case, serial)
       audit(meta, case, 'report_stolen', serial, principal, note, now)
+      stolen_event(meta, serial, 'report_stolen', now, principal, agency, case, note, L, p)
       out[#out + 1] = 'k'
     end
   end
@@ -345,6 +390,8 @@ local function clear_stolen(keys, args)
       redis.call('HDEL', meta .. ':x', serial)
       redis.call('SREM', meta .. ':c:' .. case, serial)
       audit(meta, case, 'clear_stolen', serial, principal, note, now)
+      local agency = string.match(flag, '^[^\n]*\n([^\n]*)') or ''
+      stolen_event(meta, serial, 'clear_stolen', now, principal, agency, case, note, L, p)
       out[#out + 1] = 'k'
     else
       out[#out + 1] = 'c'
@@ -402,6 +449,156 @@ local function case_info(keys, args)
   return {agency, gtins}
 end
 
+-- Lifecycle ---------------------------------------------------------------------------------
+--
+-- The transition rules live in hallmark-server (server/lifecycle/rules.h); Redis keeps the
+-- state and applies a decided change only if nothing changed since it was read (the unit
+-- value, the number of events and the lot's recall: a compare-and-set), atomically with the
+-- event that records it.
+
+local MAX_EVENTS = 1000
+
+-- The unit's lifecycle state, or {0} when it is not registered:
+--   {1, value, lot, sku, issued_at, issuer, lot_recall, stolen, sku_months, default_months,
+--    {lifecycle hash field, value...}, event_count, request_hit, events}
+-- request_hit is the event an already applied ARGV[2] (request key) recorded.
+-- sku_months/default_months/lot_recall/stolen/request_hit are '' when absent; `events` is the
+-- whole history when ARGV[3] is '1', else only the last event.
+local function life_read(keys, args)
+  local meta, serial, request_key = keys[1], args[1], args[2]
+  local L, p = meta_state(meta)
+  local v = redis.call('HGET', unit_bucket(meta, serial, L, p), serial)
+  if v == false then return {0} end
+  local n = tonumber(v)
+  local b = redis.call('HMGET', meta .. ':b:' .. math.floor(n / 16), 'lot', 'sku', 'at', 'issuer')
+  local lot, sku = b[1] or '', b[2] or ''
+  local terms = redis.call('HMGET', meta .. ':w', sku, '')
+  local life = meta .. ':l:' .. serial
+  local events_key = meta .. ':e:' .. serial
+  local hit = ''
+  if request_key ~= '' then
+    local number = redis.call('HGET', life, 'r:' .. request_key)
+    if number then hit = redis.call('LINDEX', events_key, tonumber(number) - 1) or '' end
+  end
+  local fields = {}
+  local all = redis.call('HGETALL', life)
+  for i = 1, #all, 2 do
+    if string.sub(all[i], 1, 2) ~= 'r:' then
+      fields[#fields + 1] = all[i]
+      fields[#fields + 1] = all[i + 1]
+    end
+  end
+  local count = redis.call('LLEN', events_key)
+  local events
+  if args[3] == '1' then
+    events = redis.call('LRANGE', events_key, 0, -1)
+  else
+    events = redis.call('LRANGE', events_key, -1, -1)
+  end
+  return {1, v, lot, sku, b[3] or '', b[4] or '',
+          redis.call('HGET', meta .. ':recall', lot) or '',
+          redis.call('HGET', meta .. ':x', serial) or '',
+          terms[1] or '', terms[2] or '', fields, count, hit, events}
+end
+
+-- hm_life_apply KEYS[1]=meta
+--   ARGV: serial expected_value expected_events expected_lot_recalled(0|1) request_key
+--         new_value event nset (field value)*nset field_to_delete...
+-- Reply: {'OK', event number} when applied; {'DUP', event number} when request_key was
+-- already applied (nothing changed); {'RETRY'} when the unit changed since it was read.
+local function life_apply(keys, args)
+  local meta, serial = keys[1], args[1]
+  local life = meta .. ':l:' .. serial
+  local events_key = meta .. ':e:' .. serial
+  local request_field = 'r:' .. args[5]
+  local hit = redis.call('HGET', life, request_field)
+  if hit then return {'DUP', tonumber(hit)} end
+  local L, p = meta_state(meta)
+  local bucket = unit_bucket(meta, serial, L, p)
+  local v = redis.call('HGET', bucket, serial)
+  if v ~= args[2] or redis.call('LLEN', events_key) ~= tonumber(args[3]) then
+    return {'RETRY'}
+  end
+  local lot = redis.call('HGET', meta .. ':b:' .. math.floor(tonumber(v) / 16), 'lot') or ''
+  local lot_recalled = redis.call('HEXISTS', meta .. ':recall', lot)
+  if lot_recalled ~= tonumber(args[4]) then return {'RETRY'} end
+  if tonumber(args[3]) >= MAX_EVENTS then
+    return redis.error_reply('HM_FULL unit history holds ' .. MAX_EVENTS .. ' events')
+  end
+  if args[6] ~= v then redis.call('HSET', bucket, serial, args[6]) end
+  local nset = tonumber(args[8])
+  local i = 9
+  if nset > 0 then
+    local pairs_ = {}
+    for k = 0, 2 * nset - 1 do pairs_[#pairs_ + 1] = args[i + k] end
+    redis.call('HSET', life, unpack(pairs_))
+  end
+  i = i + 2 * nset
+  if i <= #args then
+    local dels = {}
+    for k = i, #args do dels[#dels + 1] = args[k] end
+    redis.call('HDEL', life, unpack(dels))
+  end
+  local number = redis.call('RPUSH', events_key, args[7])
+  redis.call('HSET', life, request_field, number)
+  return {'OK', number}
+end
+
+-- hm_recall_lot KEYS[1]=meta  ARGV: lot record request_key
+-- Recalls a whole lot with one write. Reply: units newly recalled (the lot's size, or 0 when it
+-- was already recalled); a repeated request_key gets its first reply. HM_NOT_FOUND for a lot
+-- without units.
+local function recall_lot(keys, args)
+  local meta, lot, record, request_key = keys[1], args[1], args[2], args[3]
+  local done = redis.call('HGET', meta .. ':rq', request_key)
+  if done then return tonumber(done) end
+  local size = tonumber(redis.call('HGET', meta .. ':lots', lot)) or 0
+  if size == 0 then return redis.error_reply('HM_NOT_FOUND lot: no registered units') end
+  local affected = 0
+  if redis.call('HSETNX', meta .. ':recall', lot, record) == 1 then affected = size end
+  redis.call('HSET', meta .. ':rq', request_key, affected)
+  return affected
+end
+
+-- hm_recall_units KEYS[1]=meta  ARGV: at principal organisation reason request_key serial...
+-- Recalls units one by one (each gets the recall bit and a history event), all or nothing:
+-- HM_NOT_FOUND naming the first unknown unit's position, before anything is written.
+-- Reply: units newly recalled; a repeated request_key gets its first reply.
+local function recall_units(keys, args)
+  local meta = keys[1]
+  local at, principal, org, reason, request_key = args[1], args[2], args[3], args[4], args[5]
+  local done = redis.call('HGET', meta .. ':rq', request_key)
+  if done then return tonumber(done) end
+  local L, p = meta_state(meta)
+  local values = {}
+  for i = 6, #args do
+    local v = redis.call('HGET', unit_bucket(meta, args[i], L, p), args[i])
+    if v == false then
+      return redis.error_reply('HM_NOT_FOUND units[' .. (i - 6) .. ']: no such registered unit')
+    end
+    values[i] = tonumber(v)
+  end
+  local affected = 0
+  for i = 6, #args do
+    local v = values[i]
+    if not unit_recalled(v) then
+      redis.call('HSET', unit_bucket(meta, args[i], L, p), args[i],
+                 string.format('%d', v + RECALLED_BIT))
+      unit_event(meta, args[i], {'recalled', at, at, principal, org, '', '',
+                                 string.format('%d', physical_status(v)), '', reason})
+      affected = affected + 1
+    end
+  end
+  redis.call('HSET', meta .. ':rq', request_key, affected)
+  return affected
+end
+
+-- hm_set_terms KEYS[1]=meta  ARGV: sku months
+local function set_terms(keys, args)
+  redis.call('HSET', keys[1] .. ':w', args[1], args[2])
+  return 'OK'
+end
+
 redis.register_function('hm_begin_batch', begin_batch)
 redis.register_function('hm_register', register)
 redis.register_function{function_name = 'hm_lookup', callback = lookup, flags = {'no-writes'}}
@@ -415,3 +612,9 @@ redis.register_function{function_name = 'hm_case_gtin', callback = case_gtin,
                         flags = {'no-writes'}}
 redis.register_function('hm_case_open', case_open)
 redis.register_function{function_name = 'hm_case', callback = case_info, flags = {'no-writes'}}
+redis.register_function{function_name = 'hm_life_read', callback = life_read,
+                        flags = {'no-writes'}}
+redis.register_function('hm_life_apply', life_apply)
+redis.register_function('hm_recall_lot', recall_lot)
+redis.register_function('hm_recall_units', recall_units)
+redis.register_function('hm_set_terms', set_terms)

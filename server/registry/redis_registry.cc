@@ -86,7 +86,7 @@ absl::StatusOr<VerifyRecord> ParseVerify(const RedisReply& r) {
   VerifyRecord v;
   v.registered = ToUint(r.elements[0]) == 1;
   if (!v.registered) return v;
-  if (r.elements.size() != 12) return absl::InternalError("registry: short reply to hm_verify");
+  if (r.elements.size() != 13) return absl::InternalError("registry: short reply to hm_verify");
   const std::vector<RedisReply>& e = r.elements;
   v.unit.status = static_cast<int>(ToInt(e[1]));
   v.unit.lot = e[2].str;
@@ -99,6 +99,7 @@ absl::StatusOr<VerifyRecord> ParseVerify(const RedisReply& r) {
   v.last_seen = ToInt(e[9]);
   v.distinct_locations = static_cast<uint32_t>(ToUint(e[10]));
   v.scans_after_decommission = static_cast<uint32_t>(ToUint(e[11]));
+  v.recalled = ToUint(e[12]) == 1;
   return v;
 }
 
@@ -141,6 +142,12 @@ absl::Status CheckInit(const std::vector<RedisReply>& replies, bool allow_volati
 }
 
 absl::Status RedisErrorToStatus(absl::string_view error) {
+  if (absl::StartsWith(error, "HM_NOT_FOUND")) {
+    return absl::NotFoundError(std::string(error.substr(13)));
+  }
+  if (absl::StartsWith(error, "HM_FULL")) {
+    return absl::ResourceExhaustedError(absl::StrCat("unit: ", error.substr(8)));
+  }
   if (absl::StartsWith(error, "HM_CASE_AGENCY")) {
     return absl::FailedPreconditionError(absl::StrCat("case_id: ", error.substr(15)));
   }

@@ -69,13 +69,18 @@ struct RegisterResult {
   std::vector<RegisterOutcome> outcomes;  // one per serial, in order
 };
 
-// Unit status values stored with each unit (the lifecycle issue adds more).
+// Physical status values stored with each unit (low 3 bits of its value; see hallmark.lua).
 inline constexpr int kStatusActive = 0;
-inline constexpr int kStatusRecalled = 6;
+inline constexpr int kStatusInTransit = 1;
+inline constexpr int kStatusSold = 2;
+inline constexpr int kStatusReturned = 3;
+inline constexpr int kStatusInRepair = 4;
 inline constexpr int kStatusDecommissioned = 7;
+// Set in the unit value when the unit itself (not its lot) is recalled.
+inline constexpr int kRecalledBit = 8;
 
 struct UnitRecord {
-  int status = kStatusActive;
+  int status = kStatusActive;  // the physical status (Lookup: plus kRecalledBit)
   uint64_t batch = 0;
   std::string lot;
   std::string sku;
@@ -111,6 +116,7 @@ struct VerifyRecord {
   int64_t last_seen = 0;
   uint32_t distinct_locations = 0;       // since ScanInput::since
   uint32_t scans_after_decommission = 0;
+  bool recalled = false;  // the unit or its lot
 };
 
 class Registry {

@@ -13,6 +13,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "server/auth/access.h"
+#include "server/common/text_fields.h"
 #include "server/common/fan_in.h"
 #include "server/stolen/unit_groups.h"
 
@@ -21,20 +22,6 @@ namespace {
 
 using google::protobuf::util::TimeUtil;
 using registry::FlagOutcome;
-
-absl::Status ValidateText(absl::string_view value, size_t min, size_t max,
-                          absl::string_view field) {
-  if (value.size() < min || value.size() > max) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(field, ": must have ", min, "..", max, " characters, got ", value.size()));
-  }
-  for (char c : value) {
-    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) {
-      return absl::InvalidArgumentError(absl::StrCat(field, ": no control characters"));
-    }
-  }
-  return absl::OkStatus();
-}
 
 void SetUnit(const std::string& gtin, const std::string& serial, v1::UnitId* unit) {
   unit->set_gtin(gtin);

@@ -5,23 +5,9 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "crypto/prf.h"
+#include "server/common/text_fields.h"
 
 namespace hallmark::verification {
-namespace {
-
-absl::Status CheckPrintable(absl::string_view value, size_t max, absl::string_view field) {
-  if (value.size() > max) {
-    return absl::InvalidArgumentError(absl::StrCat(field, ": at most ", max, " characters"));
-  }
-  for (char c : value) {
-    if (static_cast<unsigned char>(c) < 0x20 || static_cast<unsigned char>(c) > 0x7e) {
-      return absl::InvalidArgumentError(absl::StrCat(field, ": printable ASCII only"));
-    }
-  }
-  return absl::OkStatus();
-}
-
-}  // namespace
 
 absl::Status ValidateScanContext(const v1::ScanContext& c, absl::string_view field) {
   if (!c.country().empty()) {
@@ -32,11 +18,11 @@ absl::Status ValidateScanContext(const v1::ScanContext& c, absl::string_view fie
           absl::StrCat(field, ".country: an ISO 3166-1 alpha-2 code, e.g. DE"));
     }
   }
-  if (absl::Status s = CheckPrintable(c.location(), 64, absl::StrCat(field, ".location"));
+  if (absl::Status s = ValidatePrintable(c.location(), 0, 64, absl::StrCat(field, ".location"));
       !s.ok()) {
     return s;
   }
-  return CheckPrintable(c.channel(), 32, absl::StrCat(field, ".channel"));
+  return ValidatePrintable(c.channel(), 0, 32, absl::StrCat(field, ".channel"));
 }
 
 std::optional<uint32_t> LocationFingerprint(const v1::ScanContext& c) {

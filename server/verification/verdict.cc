@@ -25,7 +25,7 @@ Decision RegistryDecision(const crypto::UnitCode& code, const registry::VerifyRe
     first(v1::VERDICT_STOLEN);
     d.reasons.push_back("stolen");
   }
-  if (record.unit.status == registry::kStatusRecalled) {
+  if (record.recalled) {
     first(v1::VERDICT_RECALLED);
     d.reasons.push_back("recalled");
   }

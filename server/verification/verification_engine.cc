@@ -11,6 +11,7 @@
 #include "server/auth/access.h"
 #include "server/common/fan_in.h"
 #include "server/common/log.h"
+#include "server/lifecycle/rules.h"
 #include "server/verification/scan_context.h"
 
 namespace hallmark::verification {
@@ -122,6 +123,10 @@ void VerificationEngine::VerifyOne(const auth::Principal& caller,
           *out->mutable_issued_at() =
               google::protobuf::util::TimeUtil::SecondsToTimestamp(record->unit.issued_at);
           out->set_scan_count(record->scan_count);
+          out->set_status(record->recalled &&
+                                  record->unit.status != registry::kStatusDecommissioned
+                              ? v1::UNIT_STATUS_RECALLED
+                              : lifecycle::PublicStatus(record->unit.status));
           if (record->stolen && may_see_case) out->set_stolen_case_id(record->stolen->case_id);
         }
         LogSecurityEvent(code, d, caller_name, options_.metrics);

@@ -17,16 +17,19 @@ struct Spec {
   const char* name;
   admin::Role role;
   const char* prefix;
+  const char* organisation;
 };
 
 constexpr Spec kPrincipals[] = {
-    {kIssuer, admin::ROLE_ISSUER, "950600"},
-    {kIssuer2, admin::ROLE_ISSUER, "950600"},
-    {kForeignIssuer, admin::ROLE_ISSUER, "400638"},
-    {kRetailer, admin::ROLE_RETAILER, ""},
-    {kVerifier, admin::ROLE_VERIFIER, ""},
-    {kPolice, admin::ROLE_LAW_ENFORCEMENT, ""},
-    {kLimitedVerifier, admin::ROLE_VERIFIER, ""},
+    {kIssuer, admin::ROLE_ISSUER, "950600", "ACME"},
+    {kIssuer2, admin::ROLE_ISSUER, "950600", "ACME"},
+    {kForeignIssuer, admin::ROLE_ISSUER, "400638", "Globex"},
+    {kRetailer, admin::ROLE_RETAILER, "", "Shop One"},
+    {kRetailer2, admin::ROLE_RETAILER, "", "Shop Two"},
+    {kBrandRetailer, admin::ROLE_RETAILER, "400638", "Globex Store"},
+    {kVerifier, admin::ROLE_VERIFIER, "", ""},
+    {kPolice, admin::ROLE_LAW_ENFORCEMENT, "", "Police"},
+    {kLimitedVerifier, admin::ROLE_VERIFIER, "", ""},
 };
 
 }  // namespace
@@ -44,6 +47,7 @@ absl::StatusOr<Deployment> WriteDeployment(const std::string& dir) {
     p->set_name(s.name);
     p->set_role(s.role);
     if (*s.prefix) p->add_gs1_company_prefixes(s.prefix);
+    p->set_organisation(s.organisation);
     p->set_token_sha256(auth::TokenHash(token));
     // Tests drive far more calls than a real verifier app would; one keeps a real limit.
     const bool limited = std::string(s.name) == kLimitedVerifier;

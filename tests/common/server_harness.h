@@ -1,8 +1,9 @@
 // File: tests/common/server_harness.h
 //
 // ServerHarness: a complete Hallmark deployment inside a test: a real durable redis-server on
-// a unix socket, a keys directory with an ACTIVE ES256 key, a principals file with one
-// principal per role (plus a second issuer of the same brand and a foreign issuer), and
+// a unix socket, a keys directory with an ACTIVE ES256 key (and a registration key), a
+// principals file with one principal per role (plus a second issuer of the same brand, a
+// foreign issuer, a second retailer and a single-brand retailer), and
 // HallmarkServer listening on a unix socket, all in a private temp dir.
 #ifndef HALLMARK_TESTS_COMMON_SERVER_HARNESS_H_
 #define HALLMARK_TESTS_COMMON_SERVER_HARNESS_H_
@@ -26,7 +27,11 @@ namespace hallmark::testing {
 inline constexpr char kIssuer[] = "acme";             // issuer, prefixes 950600
 inline constexpr char kIssuer2[] = "acme-plant2";     // issuer, prefixes 950600
 inline constexpr char kForeignIssuer[] = "globex";    // issuer, prefixes 400638
-inline constexpr char kRetailer[] = "shop";
+inline constexpr char kRetailer[] = "shop";            // organisation "Shop One"
+inline constexpr char kRetailer2[] = "shop2";          // organisation "Shop Two"
+// A retailer carrying one brand only (prefixes 400638): lifecycle events for other GTINs are
+// refused.
+inline constexpr char kBrandRetailer[] = "globex-store";
 inline constexpr char kVerifier[] = "app";
 inline constexpr char kPolice[] = "police";
 inline constexpr char kLimitedVerifier[] = "app-limited";  // verifier, burst 5, ~no refill

@@ -10,6 +10,7 @@
 #include "gtest/gtest.h"
 #include "hallmark/v1/issuance.grpc.pb.h"
 #include "hallmark/v1/keys.grpc.pb.h"
+#include "hallmark/v1/lifecycle.grpc.pb.h"
 #include "hallmark/v1/stolen_registry.grpc.pb.h"
 #include "hallmark/v1/verification.grpc.pb.h"
 #include "tests/common/server_harness.h"
@@ -29,13 +30,15 @@ class AccessMatrixTest : public ::testing::Test {
     h_ = h->release();
     v1::IssueSerialsRequest r;
     r.set_gtin(t::kBrandGtin);
-    r.set_count(1);
+    r.set_count(8);
     r.set_request_id("matrix-setup");
     v1::IssueSerialsResponse resp;
     ASSERT_TRUE(v1::Issuance::NewStub(h_->channel())
                     ->IssueSerials(h_->Context(t::kIssuer).get(), r, &resp)
                     .ok());
     unit_ = new v1::IssuedUnit(resp.units(0));
+    fresh_ = new std::vector<v1::UnitId>();
+    for (int i = 1; i < resp.units_size(); ++i) fresh_->push_back(resp.units(i).unit());
     v1::ReportStolenResponse reported;
     ASSERT_EQ(CallStolen("REPORT", t::kPolice, &reported), grpc::StatusCode::OK);
   }
@@ -78,6 +81,7 @@ class AccessMatrixTest : public ::testing::Test {
     return ctx;
   }
   static void TearDownTestSuite() {
+    delete fresh_;
     delete unit_;
     delete h_;
   }
@@ -130,12 +134,61 @@ class AccessMatrixTest : public ::testing::Test {
     return v1::Keys::NewStub(h_->channel())->ListPublicKeys(ctx.get(), {}, &r).error_code();
   }
 
+  // Calls a Lifecycle `rpc` as `who`; `fresh` is an untouched unit for RecordEvent.
+  static grpc::StatusCode CallLifecycle(const std::string& who, const std::string& rpc,
+                                        const v1::UnitId& fresh) {
+    std::unique_ptr<grpc::ClientContext> ctx = ContextFor(who);
+    auto stub = v1::Lifecycle::NewStub(h_->channel());
+    if (rpc == "RecordEvent") {
+      v1::RecordEventRequest r;
+      *r.mutable_unit() = fresh;
+      r.set_action(v1::LIFECYCLE_ACTION_SHIPPED);
+      r.set_request_id("matrix-" + who);
+      v1::UnitRecord out;
+      return stub->RecordEvent(ctx.get(), r, &out).error_code();
+    }
+    if (rpc == "GetHistory") {
+      v1::GetHistoryRequest r;
+      *r.mutable_unit() = unit_->unit();
+      v1::UnitHistory out;
+      return stub->GetHistory(ctx.get(), r, &out).error_code();
+    }
+    if (rpc == "Recall") {
+      v1::RecallRequest r;
+      *r.add_units() = unit_->unit();
+      r.set_reason("matrix");
+      r.set_request_id("matrix-recall-" + who);
+      v1::RecallResponse out;
+      return stub->Recall(ctx.get(), r, &out).error_code();
+    }
+    if (rpc == "GetWarranty") {
+      v1::GetWarrantyRequest r;
+      *r.mutable_unit() = unit_->unit();
+      v1::Warranty out;
+      return stub->GetWarranty(ctx.get(), r, &out).error_code();
+    }
+    if (rpc == "SetWarrantyTerms") {
+      v1::SetWarrantyTermsRequest r;
+      r.set_gtin(t::kBrandGtin);
+      r.set_months(24);
+      v1::WarrantyTerms out;
+      return stub->SetWarrantyTerms(ctx.get(), r, &out).error_code();
+    }
+    v1::VerifyRegistrationRequest r;
+    *r.mutable_unit() = unit_->unit();
+    r.set_customer_registration("loyalty-1");
+    v1::VerifyRegistrationResponse out;
+    return stub->VerifyRegistration(ctx.get(), r, &out).error_code();
+  }
+
   static t::ServerHarness* h_;
   static v1::IssuedUnit* unit_;
+  static std::vector<v1::UnitId>* fresh_;
 };
 
 t::ServerHarness* AccessMatrixTest::h_ = nullptr;
 v1::IssuedUnit* AccessMatrixTest::unit_ = nullptr;
+std::vector<v1::UnitId>* AccessMatrixTest::fresh_ = nullptr;
 
 TEST_F(AccessMatrixTest, EveryRoleAgainstEveryIssuanceAndKeysRpc) {
   using C = grpc::StatusCode;
@@ -175,6 +228,29 @@ TEST_F(AccessMatrixTest, EveryRoleAgainstEveryVerificationAndStolenRegistryRpc) 
   for (const auto& [rpc, want] : matrix) {
     for (size_t i = 0; i < who.size(); ++i) {
       EXPECT_EQ(Call(who[i], rpc), want[i]) << rpc << " as '" << who[i] << "'";
+    }
+  }
+}
+
+TEST_F(AccessMatrixTest, EveryRoleAgainstEveryLifecycleRpc) {
+  using C = grpc::StatusCode;
+  const C ok = C::OK, no = C::PERMISSION_DENIED, anon = C::UNAUTHENTICATED;
+  const std::vector<std::string> who = {t::kIssuer,   t::kForeignIssuer, t::kRetailer,
+                                        t::kVerifier, t::kPolice,        "",
+                                        "?"};
+  const std::map<std::string, std::vector<C>> matrix = {
+      {"RecordEvent", {ok, no, ok, no, no, anon, anon}},
+      {"GetHistory", {ok, no, no, no, ok, anon, anon}},
+      {"Recall", {ok, no, no, no, no, anon, anon}},
+      {"GetWarranty", {ok, no, ok, ok, ok, anon, anon}},
+      {"SetWarrantyTerms", {ok, no, no, no, no, anon, anon}},
+      {"VerifyRegistration", {ok, no, no, no, no, anon, anon}},
+  };
+  ASSERT_GE(fresh_->size(), who.size());
+  for (const auto& [rpc, want] : matrix) {
+    for (size_t i = 0; i < who.size(); ++i) {
+      EXPECT_EQ(CallLifecycle(who[i], rpc, (*fresh_)[i]), want[i])
+          << rpc << " as '" << who[i] << "'";
     }
   }
 }

@@ -1,9 +1,4 @@
 // Prometheus metrics, scraped over HTTP from a running server.
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
 #include <memory>
 #include <string>
 
@@ -12,6 +7,7 @@
 #include "gtest/gtest.h"
 #include "hallmark/v1/issuance.grpc.pb.h"
 #include "hallmark/v1/verification.grpc.pb.h"
+#include "tests/common/metrics_scrape.h"
 #include "tests/common/server_harness.h"
 #include "tests/common/status_matchers.h"
 
@@ -21,25 +17,6 @@ namespace {
 using ::hallmark::testing::IsOk;
 using ::testing::HasSubstr;
 namespace t = ::hallmark::testing;
-
-// GET /metrics on 127.0.0.1:port, the whole response.
-std::string Scrape(int port) {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(static_cast<uint16_t>(port));
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  std::string response;
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0) {
-    const std::string req = "GET /metrics HTTP/1.0\r\nHost: localhost\r\n\r\n";
-    ::send(fd, req.data(), req.size(), 0);
-    char buf[8192];
-    ssize_t n;
-    while ((n = ::recv(fd, buf, sizeof(buf), 0)) > 0) response.append(buf, static_cast<size_t>(n));
-  }
-  ::close(fd);
-  return response;
-}
 
 TEST(ObservabilityTest, MetricsEndpointCountsWhatHappened) {
   t::ServerHarness::Options o;
@@ -67,7 +44,7 @@ TEST(ObservabilityTest, MetricsEndpointCountsWhatHappened) {
   EXPECT_FALSE(verify->Verify((*h)->Context("").get(), r, &resp).ok());  // no token
   for (int i = 0; i < 6; ++i) verify->Verify((*h)->Context(t::kLimitedVerifier).get(), r, &resp);
 
-  const std::string text = Scrape(port);
+  const std::string text = t::ScrapeMetrics(port);
   EXPECT_THAT(text, HasSubstr("200 OK"));
   for (const char* want : {
            "hallmark_rpcs_total{code=\"OK\",method=\"Issuance.IssueSerials\"} 1",

@@ -51,8 +51,19 @@ TEST(VerdictTest, RegistryOutcomes) {
   EXPECT_THAT(d.reasons, ElementsAre("stolen"));
 
   registry::VerifyRecord recalled = Registered();
-  recalled.unit.status = registry::kStatusRecalled;
+  recalled.recalled = true;
+  recalled.unit.status = registry::kStatusSold;
   EXPECT_EQ(RegistryDecision(kCode, recalled, policy).verdict, v1::VERDICT_RECALLED);
+  // A recalled unit that was decommissioned is still RECALLED first, with both reasons.
+  recalled.unit.status = registry::kStatusDecommissioned;
+  recalled.scans_after_decommission = 1;
+  d = RegistryDecision(kCode, recalled, policy);
+  EXPECT_EQ(d.verdict, v1::VERDICT_RECALLED);
+  EXPECT_THAT(d.reasons, ElementsAre("recalled", "decommissioned"));
+  // Other physical statuses verify as AUTHENTIC: a sold unit is genuine.
+  registry::VerifyRecord sold = Registered();
+  sold.unit.status = registry::kStatusSold;
+  EXPECT_EQ(RegistryDecision(kCode, sold, policy).verdict, v1::VERDICT_AUTHENTIC);
 }
 
 TEST(VerdictTest, DecommissionedOnceThenSuspectClone) {

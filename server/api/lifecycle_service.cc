@@ -1,0 +1,70 @@
+#include "server/api/lifecycle_service.h"
+
+namespace hallmark::api {
+namespace {
+
+constexpr std::initializer_list<auth::Role> kRecorders = {admin::ROLE_ISSUER, admin::ROLE_RETAILER};
+constexpr std::initializer_list<auth::Role> kHistoryReaders = {admin::ROLE_ISSUER,
+                                                               admin::ROLE_LAW_ENFORCEMENT};
+constexpr std::initializer_list<auth::Role> kIssuers = {admin::ROLE_ISSUER};
+constexpr std::initializer_list<auth::Role> kAnyRole = {
+    admin::ROLE_ISSUER, admin::ROLE_RETAILER, admin::ROLE_VERIFIER, admin::ROLE_LAW_ENFORCEMENT};
+
+}  // namespace
+
+grpc::ServerUnaryReactor* LifecycleService::RecordEvent(grpc::CallbackServerContext* context,
+                                                        const v1::RecordEventRequest* request,
+                                                        v1::UnitRecord* response) {
+  return RunUnary(*guard_, context, kRecorders, "Lifecycle.RecordEvent", 1, max_call_,
+                  [&](const auth::Principal& p, absl::Time deadline, auto done) {
+                    engine_->RecordEvent(p, *request, deadline, response, std::move(done));
+                  });
+}
+
+grpc::ServerUnaryReactor* LifecycleService::GetHistory(grpc::CallbackServerContext* context,
+                                                       const v1::GetHistoryRequest* request,
+                                                       v1::UnitHistory* response) {
+  return RunUnary(*guard_, context, kHistoryReaders, "Lifecycle.GetHistory", 1, max_call_,
+                  [&](const auth::Principal& p, absl::Time deadline, auto done) {
+                    engine_->GetHistory(p, *request, deadline, response, std::move(done));
+                  });
+}
+
+grpc::ServerUnaryReactor* LifecycleService::Recall(grpc::CallbackServerContext* context,
+                                                   const v1::RecallRequest* request,
+                                                   v1::RecallResponse* response) {
+  return RunUnary(*guard_, context, kIssuers, "Lifecycle.Recall",
+                  std::max(1, request->units_size()), max_call_,
+                  [&](const auth::Principal& p, absl::Time deadline, auto done) {
+                    engine_->Recall(p, *request, deadline, response, std::move(done));
+                  });
+}
+
+grpc::ServerUnaryReactor* LifecycleService::GetWarranty(grpc::CallbackServerContext* context,
+                                                        const v1::GetWarrantyRequest* request,
+                                                        v1::Warranty* response) {
+  return RunUnary(*guard_, context, kAnyRole, "Lifecycle.GetWarranty", 1, max_call_,
+                  [&](const auth::Principal& p, absl::Time deadline, auto done) {
+                    engine_->GetWarranty(p, *request, deadline, response, std::move(done));
+                  });
+}
+
+grpc::ServerUnaryReactor* LifecycleService::SetWarrantyTerms(
+    grpc::CallbackServerContext* context, const v1::SetWarrantyTermsRequest* request,
+    v1::WarrantyTerms* response) {
+  return RunUnary(*guard_, context, kIssuers, "Lifecycle.SetWarrantyTerms", 1, max_call_,
+                  [&](const auth::Principal& p, absl::Time deadline, auto done) {
+                    engine_->SetWarrantyTerms(p, *request, deadline, response, std::move(done));
+                  });
+}
+
+grpc::ServerUnaryReactor* LifecycleService::VerifyRegistration(
+    grpc::CallbackServerContext* context, const v1::VerifyRegistrationRequest* request,
+    v1::VerifyRegistrationResponse* response) {
+  return RunUnary(*guard_, context, kIssuers, "Lifecycle.VerifyRegistration", 1, max_call_,
+                  [&](const auth::Principal& p, absl::Time deadline, auto done) {
+                    engine_->VerifyRegistration(p, *request, deadline, response, std::move(done));
+                  });
+}
+
+}  // namespace hallmark::api
