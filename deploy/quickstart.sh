@@ -57,6 +57,7 @@ fi
 if ! grep -qs ACTIVE "$var/keys/keys.manifest"; then
   "$ctl" keys generate --keys_dir "$var/keys"
 fi
+"$ctl" keys registration-key --keys_dir "$var/keys" >/dev/null  # var/ from before lifecycle
 if [ ! -f "$var/principals.textpb" ]; then
   umask 077
   : >"$var/dev-tokens.env"
@@ -100,5 +101,11 @@ link=$(sed -n 2p "$var/demo-units.csv" | cut -d, -f6)
 echo
 echo "Checking the first one offline against the key ring (hallmarkctl code inspect):"
 "$ctl" code inspect "$link" --keys_dir "$var/keys" | tail -n 1
+echo
+unit=$(sed -n 3p "$var/demo-units.csv" | cut -d, -f1,2)
+echo "A retailer sells the second one; its warranty starts (hallmarkctl event sold, warranty):"
+"$ctl" event sold "$unit" --addr "$addr" --token "$HALLMARK_TOKEN_DEV_RETAILER" \
+  --location "Demo store" || true  # already sold when the demo runs again
+"$ctl" warranty "$unit" --addr "$addr" --token "$HALLMARK_TOKEN_DEV_VERIFIER" || true
 echo
 echo "Stop with: ./deploy/quickstart.sh stop"

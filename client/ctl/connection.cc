@@ -54,6 +54,9 @@ int ReportCallError(const absl::Status& s, const std::string& address) {
     case absl::StatusCode::kDeadlineExceeded:
       return ReportError(absl::DeadlineExceededError(absl::StrCat(
           "no answer from ", address, " in time (raise --timeout?): ", s.message())));
+    case absl::StatusCode::kUnimplemented:
+      return ReportError(absl::UnimplementedError(absl::StrCat(
+          "hallmark-server at ", address, " does not offer this call (an older version?)")));
     case absl::StatusCode::kUnauthenticated:
       return ReportError(absl::UnauthenticatedError(
           absl::StrCat(s.message(), " (set --token or HALLMARK_TOKEN)")));

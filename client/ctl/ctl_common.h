@@ -11,6 +11,7 @@
 #define HALLMARK_CLIENT_CTL_CTL_COMMON_H_
 
 #include <iostream>
+#include <string>
 
 #include "absl/status/status.h"
 
@@ -25,7 +26,10 @@ inline constexpr int kExitNegative = 3;
 // the status: kExitUsage for caller mistakes (InvalidArgument, NotFound, FailedPrecondition,
 // AlreadyExists, OutOfRange), kExitFailure otherwise.
 inline int ReportError(const absl::Status& status) {
-  std::cerr << "hallmarkctl: " << status.message() << "\n";
+  std::cerr << "hallmarkctl: "
+            << (status.message().empty() ? absl::StatusCodeToString(status.code())
+                                         : std::string(status.message()))
+            << "\n";
   switch (status.code()) {
     case absl::StatusCode::kInvalidArgument:
     case absl::StatusCode::kNotFound:

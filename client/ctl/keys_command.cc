@@ -9,6 +9,7 @@
 #include "absl/time/time.h"
 #include "client/ctl/connection.h"
 #include "client/ctl/ctl_common.h"
+#include "common/files.h"
 #include "crypto/key_directory.h"
 #include "crypto/key_ring.h"
 
@@ -115,6 +116,15 @@ int ChangeState(const KeysOptions& o, bool revoke) {
   return kExitOk;
 }
 
+int RegistrationKey(const KeysOptions& o) {
+  absl::StatusOr<KeyDirectory> dir = KeyDirectory::Open(o.keys_dir, /*create=*/true);
+  if (!dir.ok()) return ReportError(dir.status());
+  if (absl::Status s = dir->EnsureRegistrationKey(); !s.ok()) return ReportError(s);
+  std::cout << "registration key: " << JoinPath(o.keys_dir, crypto::kRegistrationKeyFile)
+            << " (keep it with the signing keys; every server needs the same one)\n";
+  return kExitOk;
+}
+
 }  // namespace
 
 void AddKeysCommands(CLI::App& app, int* exit_code) {
@@ -160,6 +170,12 @@ void AddKeysCommands(CLI::App& app, int* exit_code) {
   add_dir(revoke);
   revoke->add_option("key_id", opts->key_id, "Key id (4 hex digits)")->required();
   revoke->callback([opts, exit_code] { *exit_code = ChangeState(*opts, /*revoke=*/true); });
+
+  CLI::App* registration = keys->add_subcommand(
+      "registration-key",
+      "Create the customer registration hash key unless it exists (generate does too)");
+  add_dir(registration);
+  registration->callback([opts, exit_code] { *exit_code = RegistrationKey(*opts); });
 }
 
 }  // namespace hallmark::ctl

@@ -262,7 +262,7 @@ void AddLifecycleCommands(CLI::App& app, int* exit_code) {
   event->add_option("--customer", o->customer,
                     "sold: the customer's registration reference (stored only as a keyed hash)");
   event->add_option("--reason", o->reason, "decommissioned: destroyed, expired, sample, exported");
-  event->add_option("--request-id", o->request_id, "Idempotency key (default: a fresh one)");
+  event->add_option("--request-id,--request_id", o->request_id, "Idempotency key (default: a fresh one)");
   event->callback([o, exit_code] { *exit_code = Event(*o); });
 
   CLI::App* history = app.add_subcommand("history", "A unit's record and its whole history");
@@ -278,7 +278,7 @@ void AddLifecycleCommands(CLI::App& app, int* exit_code) {
   recall->add_option("--gtin", o->gtin, "The GTIN (required with --lot)");
   recall->add_option("--lot", o->lot, "Recall this whole lot");
   recall->add_option("--reason", o->reason, "Why (shown in every unit's history)")->required();
-  recall->add_option("--request-id", o->request_id, "Idempotency key (default: from the content)");
+  recall->add_option("--request-id,--request_id", o->request_id, "Idempotency key (default: from the content)");
   recall->callback([o, exit_code] { *exit_code = Recall(*o); });
 
   CLI::App* warranty =

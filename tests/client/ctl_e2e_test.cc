@@ -17,6 +17,7 @@
 #include "common/files.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/client/epcis_check.h"
 #include "tests/common/server_harness.h"
 #include "tests/common/status_matchers.h"
 #include "tests/common/subprocess.h"
@@ -209,6 +210,73 @@ TEST_F(CtlTest, BadFlagsAndUnreachableServerHaveDocumentedExitCodes) {
   for (const Result& r : {missing, bad_value, wrong_role, unreachable}) {
     EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
   }
+}
+
+TEST_F(CtlTest, LifecycleFromSaleToRecallAndEpcisExport) {
+  Result issued = Ctl(absl::StrCat("issue --addr ", Addr(), " --gtin 9506000134352 --lot LX "
+                                   "--sku PHONE --count 2 --request-id life --out ",
+                                   Path("life.csv")),
+                      t::kIssuer);
+  ASSERT_EQ(issued.exit_code, 0) << issued.err;
+  const std::vector<std::string> lines = DataLines(*ReadFile(Path("life.csv")));
+  ASSERT_EQ(lines.size(), 2u);
+  const std::vector<std::string> f = absl::StrSplit(lines[0], ',');
+  const std::string unit = absl::StrCat(f[0], ",", f[1]);
+  const std::string addr = " --addr " + Addr();
+
+  Result terms = Ctl("warranty-terms" + addr + " --gtin 09506000134352 --sku PHONE --months 24",
+                     t::kIssuer);
+  ASSERT_EQ(terms.exit_code, 0) << terms.err;
+  Result warranty = Ctl("warranty " + unit + addr, t::kVerifier);
+  EXPECT_EQ(warranty.exit_code, 3) << "not sold yet";
+  EXPECT_THAT(warranty.out, HasSubstr("reason=not_sold"));
+
+  Result sold = Ctl("event sold " + unit + addr + " --location 4012345000009 --customer alice",
+                    t::kRetailer);
+  ASSERT_EQ(sold.exit_code, 0) << sold.err;
+  EXPECT_THAT(sold.out, HasSubstr("SOLD\t09506000134352"));
+  Result again = Ctl("event sold " + unit + addr, t::kRetailer2);
+  EXPECT_EQ(again.exit_code, 2);
+  EXPECT_THAT(again.err, HasSubstr("unit is SOLD"));
+  warranty = Ctl("warranty " + unit + addr, t::kVerifier);
+  EXPECT_EQ(warranty.exit_code, 0) << warranty.err;
+  EXPECT_THAT(warranty.out, HasSubstr("months=24"));
+  EXPECT_EQ(Ctl("registration " + unit + addr + " --customer alice", t::kIssuer).exit_code, 0);
+  EXPECT_EQ(Ctl("registration " + unit + addr + " --customer bob", t::kIssuer).exit_code, 3);
+  Result returned = Ctl("event returned " + unit + addr + " --reference RMA-9", t::kRetailer2);
+  ASSERT_EQ(returned.exit_code, 0) << returned.err;
+  EXPECT_THAT(returned.out, HasSubstr("flags=return_other_retailer"));
+  Result no_reason = Ctl("event decommissioned " + unit + addr, t::kIssuer);
+  EXPECT_EQ(no_reason.exit_code, 2);
+  EXPECT_THAT(no_reason.err, HasSubstr("decommission_reason"));
+
+  Result recall =
+      Ctl("recall" + addr + " --gtin 09506000134352 --lot LX --reason 'battery may overheat'",
+          t::kIssuer);
+  ASSERT_EQ(recall.exit_code, 0) << recall.err;
+  EXPECT_EQ(recall.out, "recalled 2 units\n");
+  recall = Ctl("recall" + addr + " --gtin 09506000134352 --lot LX --reason 'battery may overheat'",
+               t::kIssuer);
+  EXPECT_EQ(recall.out, "recalled 2 units\n") << "the same recall again is a retry";
+
+  Result text = Ctl("history " + unit + addr, t::kPolice);
+  ASSERT_EQ(text.exit_code, 0) << text.err;
+  EXPECT_THAT(text.out, HasSubstr("RECALLED"));
+  Result epcis = Ctl("history " + unit + addr + " --format epcis", t::kIssuer);
+  ASSERT_EQ(epcis.exit_code, 0) << epcis.err;
+  std::string error;
+  const std::vector<t::EpcisEvent> events = t::CheckEpcis(epcis.out, &error);
+  ASSERT_EQ(error, "") << epcis.out;
+  ASSERT_EQ(events.size(), 4u) << epcis.out;  // commissioned, sold, returned, recalled
+  EXPECT_EQ(events[0].biz_step, "commissioning");
+  EXPECT_EQ(events[1].biz_step, "retail_selling");
+  EXPECT_EQ(events[1].disposition, "retail_sold");
+  EXPECT_EQ(events[2].disposition, "returned");
+  EXPECT_EQ(events[3].disposition, "recalled");
+  EXPECT_EQ(events[0].epc, absl::StrCat("https://id.gs1.org/01/09506000134352/21/", f[1]));
+  EXPECT_EQ(Ctl("history " + unit + addr + " --format json", t::kIssuer).exit_code, 0);
+  EXPECT_EQ(Ctl("history " + unit + addr + " --format xml", t::kIssuer).exit_code, 2);
+  EXPECT_EQ(Ctl("history " + unit + addr, t::kRetailer).exit_code, 2) << "permission denied";
 }
 
 }  // namespace

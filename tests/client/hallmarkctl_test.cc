@@ -1,4 +1,5 @@
 // hallmarkctl as a user runs it: real binary, real keys directory in a temp dir.
+#include <sys/stat.h>
 #include <sys/wait.h>
 
 #include <algorithm>
@@ -11,11 +12,13 @@
 #include "common/files.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/common/status_matchers.h"
 #include "tests/common/temp_dir.h"
 
 namespace hallmark {
 namespace {
 
+using ::hallmark::testing::IsOk;
 using ::testing::HasSubstr;
 using ::testing::Not;
 
@@ -50,6 +53,27 @@ class HallmarkctlTest : public ::testing::Test {
   std::string Keys() const { return JoinPath(tmp_.path(), "keys"); }
   testing::TempDir tmp_;
 };
+
+TEST_F(HallmarkctlTest, RegistrationKeyIsCreatedOnceWithTheKeysAndKeptPrivate) {
+  ASSERT_EQ(Ctl("keys generate --keys_dir " + Keys()).exit_code, 0);
+  const std::string path = JoinPath(Keys(), "registration.key");
+  absl::StatusOr<std::string> first = ReadFile(path);
+  ASSERT_THAT(first, IsOk());
+  EXPECT_EQ(first->size(), 65u) << "64 hex digits and a newline";
+  struct stat st;
+  ASSERT_EQ(::stat(path.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+  // A second key, and the explicit command, keep the same registration key: replacing it would
+  // make every stored registration unverifiable.
+  ASSERT_EQ(Ctl("keys generate --keys_dir " + Keys()).exit_code, 0);
+  CtlRun again = Ctl("keys registration-key --keys_dir " + Keys());
+  ASSERT_EQ(again.exit_code, 0) << again.output;
+  EXPECT_EQ(*ReadFile(path), *first);
+  // For a directory created before registrations existed, the command creates one.
+  const std::string old_dir = JoinPath(tmp_.path(), "old-keys");
+  ASSERT_EQ(Ctl("keys registration-key --keys_dir " + old_dir).exit_code, 0);
+  EXPECT_TRUE(FileExists(JoinPath(old_dir, "registration.key")));
+}
 
 TEST_F(HallmarkctlTest, GenerateSignInspectRevoke) {
   CtlRun gen = Ctl("keys generate --keys_dir " + Keys());
