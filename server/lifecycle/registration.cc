@@ -12,7 +12,9 @@ std::string RegistrationHasher::Hash(absl::string_view gtin14, absl::string_view
   const std::string message = absl::StrCat(
       "hallmark/registration/v1", absl::string_view("\0", 1), gtin14, absl::string_view("\0", 1),
       serial, absl::string_view("\0", 1), absl::StripAsciiWhitespace(reference));
-  return absl::BytesToHexString(crypto::HmacSha256(key_, message));
+  // 128 bits are ample to match a reference, and keep the stored field under Redis's
+  // 64-byte listpack limit (hash-max-listpack-value), so a sold unit's hash stays compact.
+  return absl::BytesToHexString(crypto::HmacSha256(key_, message).substr(0, 16));
 }
 
 bool RegistrationHasher::Matches(absl::string_view gtin14, absl::string_view serial,

@@ -20,7 +20,8 @@ class RegistrationHasher {
   // `key`: the 32 raw bytes of the registration key.
   explicit RegistrationHasher(std::string key) : key_(std::move(key)) {}
 
-  // Lowercase hex of the keyed hash of `reference` for the unit.
+  // Lowercase hex of the keyed hash of `reference` for the unit (HMAC-SHA256 truncated to
+  // 128 bits: 32 hex digits).
   std::string Hash(absl::string_view gtin14, absl::string_view serial,
                    absl::string_view reference) const;
 
