@@ -3,7 +3,6 @@
 #include <google/protobuf/util/json_util.h>
 #include <google/protobuf/util/time_util.h>
 
-#include <fstream>
 #include <iostream>
 #include <memory>
 #include <string>
@@ -164,25 +163,8 @@ int History(const LifecycleOptions& o) {
   });
 }
 
-absl::StatusOr<std::vector<v1::UnitId>> RecallUnits(const LifecycleOptions& o) {
-  std::vector<v1::UnitId> out;
-  for (const std::string& arg : o.units) {
-    absl::StatusOr<v1::UnitId> u = ParseUnitArg(arg);
-    if (!u.ok()) return u.status();
-    out.push_back(*std::move(u));
-  }
-  if (!o.file.empty()) {
-    std::ifstream f(o.file);
-    if (!f) return absl::InvalidArgumentError(absl::StrCat("--file ", o.file, ": cannot open"));
-    absl::StatusOr<std::vector<v1::UnitId>> listed = ReadUnitList(f);
-    if (!listed.ok()) return listed.status();
-    out.insert(out.end(), listed->begin(), listed->end());
-  }
-  return out;
-}
-
 int Recall(const LifecycleOptions& o) {
-  absl::StatusOr<std::vector<v1::UnitId>> units = RecallUnits(o);
+  absl::StatusOr<std::vector<v1::UnitId>> units = CollectUnits(o.units, o.file);
   if (!units.ok()) return ReportError(units.status());
   v1::RecallRequest r;
   r.set_gtin(o.gtin);
@@ -274,7 +256,7 @@ void AddLifecycleCommands(CLI::App& app, int* exit_code) {
   CLI::App* recall = app.add_subcommand("recall", "Recall a lot, or units of one GTIN");
   AddConnectionFlags(recall, &o->connection);
   recall->add_option("units", o->units, "Units: GTIN,SERIAL or a scanned code");
-  recall->add_option("--file", o->file, "More units, one per line");
+  recall->add_option("--file", o->file, "More units, one per line ('-' for stdin)");
   recall->add_option("--gtin", o->gtin, "The GTIN (required with --lot)");
   recall->add_option("--lot", o->lot, "Recall this whole lot");
   recall->add_option("--reason", o->reason, "Why (shown in every unit's history)")->required();

@@ -1,6 +1,5 @@
 #include "client/ctl/stolen_command.h"
 
-#include <fstream>
 #include <iostream>
 #include <memory>
 #include <string>
@@ -28,27 +27,7 @@ struct StolenOptions {
 constexpr size_t kChunk = 1000;
 
 absl::StatusOr<std::vector<v1::UnitId>> Units(const StolenOptions& o) {
-  std::vector<v1::UnitId> out;
-  for (const std::string& arg : o.units) {
-    absl::StatusOr<v1::UnitId> u = ParseUnitArg(arg);
-    if (!u.ok()) return u.status();
-    out.push_back(*std::move(u));
-  }
-  if (!o.file.empty()) {
-    std::ifstream f;
-    std::istream* in = &std::cin;
-    if (o.file != "-") {
-      f.open(o.file);
-      if (!f) return absl::InvalidArgumentError(absl::StrCat("--file ", o.file, ": cannot open"));
-      in = &f;
-    }
-    absl::StatusOr<std::vector<v1::UnitId>> listed = ReadUnitList(*in);
-    if (!listed.ok()) {
-      return absl::InvalidArgumentError(absl::StrCat(o.file, " ", listed.status().message()));
-    }
-    out.insert(out.end(), listed->begin(), listed->end());
-  }
-  return out;
+  return CollectUnits(o.units, o.file);
 }
 
 std::string OutcomeName(v1::UnitOutcome o) { return v1::UnitOutcome_Name(o).substr(13); }

@@ -1,5 +1,8 @@
 #include "client/ctl/units_io.h"
 
+#include <fstream>
+#include <iostream>
+
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -117,6 +120,30 @@ absl::StatusOr<std::vector<v1::UnitId>> ReadUnitList(std::istream& in) {
     units.push_back(*std::move(unit));
   }
   return units;
+}
+
+absl::StatusOr<std::vector<v1::UnitId>> CollectUnits(const std::vector<std::string>& args,
+                                                     const std::string& file) {
+  std::vector<v1::UnitId> out;
+  for (const std::string& arg : args) {
+    absl::StatusOr<v1::UnitId> u = ParseUnitArg(arg);
+    if (!u.ok()) return u.status();
+    out.push_back(*std::move(u));
+  }
+  if (file.empty()) return out;
+  std::ifstream f;
+  std::istream* in = &std::cin;
+  if (file != "-") {
+    f.open(file);
+    if (!f) return absl::InvalidArgumentError(absl::StrCat("--file ", file, ": cannot open"));
+    in = &f;
+  }
+  absl::StatusOr<std::vector<v1::UnitId>> listed = ReadUnitList(*in);
+  if (!listed.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat(file, " ", listed.status().message()));
+  }
+  out.insert(out.end(), listed->begin(), listed->end());
+  return out;
 }
 
 }  // namespace hallmark::ctl

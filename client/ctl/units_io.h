@@ -32,6 +32,11 @@ absl::StatusOr<v1::UnitId> ParseUnitArg(absl::string_view text);
 // Every unit of a unit list; errors name the line.
 absl::StatusOr<std::vector<v1::UnitId>> ReadUnitList(std::istream& in);
 
+// The units named on the command line (`args`), then those listed in `file` ("" for none,
+// "-" for stdin); errors name the argument or the file and line.
+absl::StatusOr<std::vector<v1::UnitId>> CollectUnits(const std::vector<std::string>& args,
+                                                     const std::string& file);
+
 // Splits a CSV line into fields (RFC 4180 quotes).
 std::vector<std::string> SplitCsv(absl::string_view line);
 

@@ -257,31 +257,30 @@ void LifecycleEngine::Recorded(const Attempt& a, const registry::LifecycleChange
   }
 }
 
-void LifecycleEngine::ReadUnit(const std::string& gtin, const std::string& serial, bool all_events,
-                               absl::Time call_deadline,
-                               absl::AnyInvocable<void(absl::StatusOr<registry::UnitLife>)> done) {
-  store_->Read(gtin, serial, "", all_events, Deadline(call_deadline),
-               [gtin, serial, done = std::move(done)](
+void LifecycleEngine::ReadUnit(const auth::Principal& caller, const v1::UnitId& id,
+                               bool all_events, absl::Time call_deadline,
+                               absl::AnyInvocable<void(absl::StatusOr<UnitRead>)> done) {
+  absl::StatusOr<UnitKey> key = ValidateUnit(id, "unit");
+  if (!key.ok()) return done(key.status());
+  if (absl::Status s = auth::CheckGtinAccess(caller, key->gtin); !s.ok()) return done(s);
+  store_->Read(key->gtin, key->serial, "", all_events, Deadline(call_deadline),
+               [key = *key, done = std::move(done)](
                    absl::StatusOr<std::optional<registry::UnitLife>> read) mutable {
                  if (!read.ok()) return done(read.status());
-                 if (!read->has_value()) return done(NotRegistered(gtin, serial));
-                 done(**std::move(read));
+                 if (!read->has_value()) return done(NotRegistered(key.gtin, key.serial));
+                 done(UnitRead{key.gtin, key.serial, **std::move(read)});
                });
 }
 
 void LifecycleEngine::GetHistory(const auth::Principal& caller,
                                  const v1::GetHistoryRequest& request, absl::Time call_deadline,
                                  v1::UnitHistory* out, Done done) {
-  absl::StatusOr<UnitKey> unit = ValidateUnit(request.unit(), "unit");
-  if (!unit.ok()) return done(unit.status());
-  if (absl::Status s = auth::CheckGtinAccess(caller, unit->gtin); !s.ok()) return done(s);
-  ReadUnit(unit->gtin, unit->serial, /*all_events=*/true, call_deadline,
-           [this, key = *unit, out,
-            done = std::move(done)](absl::StatusOr<registry::UnitLife> life) mutable {
-             if (!life.ok()) return done(life.status());
-             FillRecord(key.gtin, key.serial, *life, options_.clock(), out->mutable_record());
-             for (const registry::LifecycleEvent& e : History(*life)) {
-               FillEvent(key.gtin, key.serial, e, out->add_events());
+  ReadUnit(caller, request.unit(), /*all_events=*/true, call_deadline,
+           [this, out, done = std::move(done)](absl::StatusOr<UnitRead> u) mutable {
+             if (!u.ok()) return done(u.status());
+             FillRecord(u->gtin, u->serial, u->life, options_.clock(), out->mutable_record());
+             for (const registry::LifecycleEvent& e : History(u->life)) {
+               FillEvent(u->gtin, u->serial, e, out->add_events());
              }
              done(absl::OkStatus());
            });
@@ -353,13 +352,10 @@ void LifecycleEngine::Recall(const auth::Principal& caller, const v1::RecallRequ
 void LifecycleEngine::GetWarranty(const auth::Principal& caller,
                                   const v1::GetWarrantyRequest& request, absl::Time call_deadline,
                                   v1::Warranty* out, Done done) {
-  absl::StatusOr<UnitKey> unit = ValidateUnit(request.unit(), "unit");
-  if (!unit.ok()) return done(unit.status());
-  if (absl::Status s = auth::CheckGtinAccess(caller, unit->gtin); !s.ok()) return done(s);
-  ReadUnit(unit->gtin, unit->serial, /*all_events=*/false, call_deadline,
-           [this, out, done = std::move(done)](absl::StatusOr<registry::UnitLife> life) mutable {
-             if (!life.ok()) return done(life.status());
-             *out = WarrantyView(*life, options_.clock());
+  ReadUnit(caller, request.unit(), /*all_events=*/false, call_deadline,
+           [this, out, done = std::move(done)](absl::StatusOr<UnitRead> u) mutable {
+             if (!u.ok()) return done(u.status());
+             *out = WarrantyView(u->life, options_.clock());
              done(absl::OkStatus());
            });
 }
@@ -389,9 +385,6 @@ void LifecycleEngine::VerifyRegistration(const auth::Principal& caller,
                                          const v1::VerifyRegistrationRequest& request,
                                          absl::Time call_deadline,
                                          v1::VerifyRegistrationResponse* out, Done done) {
-  absl::StatusOr<UnitKey> unit = ValidateUnit(request.unit(), "unit");
-  if (!unit.ok()) return done(unit.status());
-  if (absl::Status s = auth::CheckGtinAccess(caller, unit->gtin); !s.ok()) return done(s);
   if (absl::Status s = ValidateText(request.customer_registration(), 1, kMaxRegistration,
                                     "customer_registration");
       !s.ok()) {
@@ -401,14 +394,14 @@ void LifecycleEngine::VerifyRegistration(const auth::Principal& caller,
     return done(absl::FailedPreconditionError(
         "customer_registration: this server has no registration key (see docs/lifecycle.md)"));
   }
-  ReadUnit(unit->gtin, unit->serial, /*all_events=*/false, call_deadline,
-           [this, key = *unit, reference = request.customer_registration(), out,
-            done = std::move(done)](absl::StatusOr<registry::UnitLife> life) mutable {
-             if (!life.ok()) return done(life.status());
-             const std::optional<registry::Registration>& r = life->fields.registration;
+  ReadUnit(caller, request.unit(), /*all_events=*/false, call_deadline,
+           [this, reference = request.customer_registration(), out,
+            done = std::move(done)](absl::StatusOr<UnitRead> u) mutable {
+             if (!u.ok()) return done(u.status());
+             const std::optional<registry::Registration>& r = u->life.fields.registration;
              out->set_registered(r.has_value());
              if (r) {
-               out->set_matches(hasher_->Matches(key.gtin, key.serial, reference, r->hash_hex));
+               out->set_matches(hasher_->Matches(u->gtin, u->serial, reference, r->hash_hex));
                *out->mutable_registered_at() = TimeUtil::SecondsToTimestamp(r->at);
              }
              done(absl::OkStatus());

@@ -78,10 +78,16 @@ class LifecycleEngine {
   struct Attempt;
   void TryRecord(std::shared_ptr<Attempt> attempt);
   void Recorded(const Attempt& attempt, const registry::LifecycleChange& change) const;
-  // Reads a unit for a read-only method: NOT_FOUND when it is not registered.
-  void ReadUnit(const std::string& gtin, const std::string& serial, bool all_events,
+  struct UnitRead {
+    std::string gtin;
+    std::string serial;
+    registry::UnitLife life;
+  };
+  // For the read-only methods: validates `unit`, checks the caller may read its GTIN, reads
+  // it. NOT_FOUND when it is not registered.
+  void ReadUnit(const auth::Principal& caller, const v1::UnitId& unit, bool all_events,
                 absl::Time call_deadline,
-                absl::AnyInvocable<void(absl::StatusOr<registry::UnitLife>)> done);
+                absl::AnyInvocable<void(absl::StatusOr<UnitRead>)> done);
   absl::Time Deadline(absl::Time call_deadline) const;
 
   registry::LifecycleStore* const store_;

@@ -5,6 +5,7 @@
 #include <functional>
 #include <map>
 #include <string>
+#include <vector>
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -190,6 +191,27 @@ t::ServerHarness* AccessMatrixTest::h_ = nullptr;
 v1::IssuedUnit* AccessMatrixTest::unit_ = nullptr;
 std::vector<v1::UnitId>* AccessMatrixTest::fresh_ = nullptr;
 
+using Matrix = std::map<std::string, std::vector<grpc::StatusCode>>;
+
+// Callers, in the order of a Matrix row: issuer (own GTIN), foreign issuer, retailer,
+// verifier, law enforcement, no token, a wrong token.
+const std::vector<std::string>& Callers() {
+  static const std::vector<std::string> who = {
+      t::kIssuer, t::kForeignIssuer, t::kRetailer, t::kVerifier, t::kPolice, "", "?"};
+  return who;
+}
+
+// Expects every row of `matrix`; `call(who, rpc, i)` makes the call as the i-th caller.
+void ExpectMatrix(const Matrix& matrix,
+                  const std::function<grpc::StatusCode(const std::string&, const std::string&,
+                                                       size_t)>& call) {
+  for (const auto& [rpc, want] : matrix) {
+    for (size_t i = 0; i < Callers().size(); ++i) {
+      EXPECT_EQ(call(Callers()[i], rpc, i), want[i]) << rpc << " as '" << Callers()[i] << "'";
+    }
+  }
+}
+
 TEST_F(AccessMatrixTest, EveryRoleAgainstEveryIssuanceAndKeysRpc) {
   using C = grpc::StatusCode;
   const std::map<std::string, C> issuer_only = {
@@ -213,46 +235,34 @@ TEST_F(AccessMatrixTest, EveryRoleAgainstEveryIssuanceAndKeysRpc) {
 TEST_F(AccessMatrixTest, EveryRoleAgainstEveryVerificationAndStolenRegistryRpc) {
   using C = grpc::StatusCode;
   const C ok = C::OK, no = C::PERMISSION_DENIED, anon = C::UNAUTHENTICATED;
-  // issuer (own GTIN), foreign issuer, retailer, verifier, law enforcement, no token, bad token
-  const std::vector<std::string> who = {t::kIssuer,   t::kForeignIssuer, t::kRetailer,
-                                        t::kVerifier, t::kPolice,        "",
-                                        "?"};
-  const std::map<std::string, std::vector<C>> matrix = {
-      {"Verify", {ok, ok, ok, ok, ok, anon, anon}},
-      {"VerifyBatch", {ok, ok, ok, ok, ok, anon, anon}},
-      {"ReportStolen", {ok, no, no, no, ok, anon, anon}},
-      {"ClearStolen", {ok, no, no, no, ok, anon, anon}},
-      {"CheckStolen", {ok, no, ok, no, ok, anon, anon}},
-      {"GetCase", {no, no, no, no, ok, anon, anon}},
-  };
-  for (const auto& [rpc, want] : matrix) {
-    for (size_t i = 0; i < who.size(); ++i) {
-      EXPECT_EQ(Call(who[i], rpc), want[i]) << rpc << " as '" << who[i] << "'";
-    }
-  }
+  ExpectMatrix(
+      {
+          {"Verify", {ok, ok, ok, ok, ok, anon, anon}},
+          {"VerifyBatch", {ok, ok, ok, ok, ok, anon, anon}},
+          {"ReportStolen", {ok, no, no, no, ok, anon, anon}},
+          {"ClearStolen", {ok, no, no, no, ok, anon, anon}},
+          {"CheckStolen", {ok, no, ok, no, ok, anon, anon}},
+          {"GetCase", {no, no, no, no, ok, anon, anon}},
+      },
+      [](const std::string& who, const std::string& rpc, size_t) { return Call(who, rpc); });
 }
 
 TEST_F(AccessMatrixTest, EveryRoleAgainstEveryLifecycleRpc) {
   using C = grpc::StatusCode;
   const C ok = C::OK, no = C::PERMISSION_DENIED, anon = C::UNAUTHENTICATED;
-  const std::vector<std::string> who = {t::kIssuer,   t::kForeignIssuer, t::kRetailer,
-                                        t::kVerifier, t::kPolice,        "",
-                                        "?"};
-  const std::map<std::string, std::vector<C>> matrix = {
-      {"RecordEvent", {ok, no, ok, no, no, anon, anon}},
-      {"GetHistory", {ok, no, no, no, ok, anon, anon}},
-      {"Recall", {ok, no, no, no, no, anon, anon}},
-      {"GetWarranty", {ok, no, ok, ok, ok, anon, anon}},
-      {"SetWarrantyTerms", {ok, no, no, no, no, anon, anon}},
-      {"VerifyRegistration", {ok, no, no, no, no, anon, anon}},
-  };
-  ASSERT_GE(fresh_->size(), who.size());
-  for (const auto& [rpc, want] : matrix) {
-    for (size_t i = 0; i < who.size(); ++i) {
-      EXPECT_EQ(CallLifecycle(who[i], rpc, (*fresh_)[i]), want[i])
-          << rpc << " as '" << who[i] << "'";
-    }
-  }
+  ASSERT_GE(fresh_->size(), Callers().size());
+  ExpectMatrix(
+      {
+          {"RecordEvent", {ok, no, ok, no, no, anon, anon}},
+          {"GetHistory", {ok, no, no, no, ok, anon, anon}},
+          {"Recall", {ok, no, no, no, no, anon, anon}},
+          {"GetWarranty", {ok, no, ok, ok, ok, anon, anon}},
+          {"SetWarrantyTerms", {ok, no, no, no, no, anon, anon}},
+          {"VerifyRegistration", {ok, no, no, no, no, anon, anon}},
+      },
+      [](const std::string& who, const std::string& rpc, size_t i) {
+        return CallLifecycle(who, rpc, (*fresh_)[i]);
+      });
 }
 
 }  // namespace
