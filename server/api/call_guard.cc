@@ -68,7 +68,11 @@ absl::StatusOr<const auth::Principal*> CallGuard::Identify(
 std::shared_ptr<Call> CallGuard::Admit(const grpc::CallbackServerContext* context,
                                        std::initializer_list<auth::Role> roles,
                                        absl::string_view method, double cost) const {
-  auto call = std::make_shared<Call>(std::string(method), metrics_, log_rpcs_);
+  auto call = std::make_shared<Call>(std::string(method), metrics_, log_rpcs_, calls_);
+  if (calls_->draining.load()) {
+    call->admission_ = absl::UnavailableError("server is shutting down; retry");
+    return call;
+  }
   std::shared_ptr<const auth::PrincipalStore> store = principals_->Get();
   absl::StatusOr<const auth::Principal*> who = Identify(context, *store);
   absl::Status admitted = who.status();
@@ -90,6 +94,15 @@ std::shared_ptr<Call> CallGuard::Admit(const grpc::CallbackServerContext* contex
   call->store_ = std::move(store);
   call->principal_ = *who;
   return call;
+}
+
+void CallGuard::Drain(absl::Time deadline, absl::Duration quiet) const {
+  calls_->draining.store(true);
+  while (absl::Now() < deadline) {
+    const absl::Time last_end = absl::FromUnixNanos(calls_->last_end_ns.load());
+    if (calls_->active.load() == 0 && absl::Now() - last_end >= quiet) return;
+    absl::SleepFor(absl::Milliseconds(10));
+  }
 }
 
 absl::Time CallDeadline(const grpc::CallbackServerContext* context, absl::Duration max) {

@@ -13,6 +13,8 @@
 #ifndef HALLMARK_SERVER_API_CALL_GUARD_H_
 #define HALLMARK_SERVER_API_CALL_GUARD_H_
 
+#include <atomic>
+#include <cstdint>
 #include <initializer_list>
 #include <memory>
 #include <string>
@@ -26,6 +28,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "server/auth/access.h"
 #include "server/auth/principals.h"
@@ -34,10 +37,28 @@
 
 namespace hallmark::api {
 
+// Calls in flight, for a graceful shutdown.
+struct CallCounter {
+  std::atomic<int> active{0};
+  std::atomic<int64_t> last_end_ns{0};  // when the last call object went away
+  std::atomic<bool> draining{false};
+};
+
 class Call {
  public:
-  Call(std::string method, Metrics* metrics, bool log_rpcs)
-      : method_(std::move(method)), metrics_(metrics), log_rpcs_(log_rpcs) {}
+  Call(std::string method, Metrics* metrics, bool log_rpcs,
+       std::shared_ptr<CallCounter> counter = nullptr)
+      : method_(std::move(method)), metrics_(metrics), log_rpcs_(log_rpcs),
+        counter_(std::move(counter)) {
+    if (counter_ != nullptr) counter_->active.fetch_add(1);
+  }
+  ~Call() {
+    if (counter_ == nullptr) return;
+    counter_->last_end_ns.store(absl::GetCurrentTimeNanos());
+    counter_->active.fetch_sub(1);
+  }
+  Call(const Call&) = delete;
+  Call& operator=(const Call&) = delete;
 
   bool admitted() const { return admission_.ok(); }
   const absl::Status& admission() const { return admission_; }
@@ -55,6 +76,7 @@ class Call {
   const std::string method_;
   Metrics* const metrics_;
   const bool log_rpcs_;
+  const std::shared_ptr<CallCounter> counter_;
   const absl::Time start_ = absl::Now();
   absl::Status admission_;
   std::shared_ptr<const auth::PrincipalStore> store_;
@@ -76,6 +98,12 @@ class CallGuard {
 
   Metrics* metrics() const { return metrics_; }
 
+  // Graceful shutdown, before the gRPC server's own: new calls are refused with UNAVAILABLE
+  // (clients retry elsewhere); returns once no call is in flight and none has ended for
+  // `quiet` (so transports deliver what finished calls wrote: a client still acknowledging
+  // the tail of a stream must not find the connection gone), or at `deadline`.
+  void Drain(absl::Time deadline, absl::Duration quiet) const;
+
  private:
   absl::StatusOr<const auth::Principal*> Identify(const grpc::CallbackServerContext* context,
                                                   const auth::PrincipalStore& store) const;
@@ -84,6 +112,7 @@ class CallGuard {
   auth::RateLimiter* const limiter_;
   Metrics* const metrics_;
   const bool log_rpcs_;
+  const std::shared_ptr<CallCounter> calls_ = std::make_shared<CallCounter>();
 };
 
 // The call's deadline as absl::Time, capped at now + `max`.

@@ -26,6 +26,7 @@
 #include "server/api/verification_service.h"
 #include "server/common/log.h"
 #include "server/redis/async_redis_client.h"
+#include "server/redis/cluster_client.h"
 #include "server/registry/redis_registry.h"
 #include "server/registry/redis_lifecycle_store.h"
 #include "server/registry/redis_stolen_store.h"
@@ -70,7 +71,7 @@ struct HallmarkServer::State {
   std::unique_ptr<Snapshot<auth::PrincipalStore>> principals;
   std::unique_ptr<auth::RateLimiter> limiter;
   std::unique_ptr<WorkPool> pool;
-  std::unique_ptr<redis::AsyncRedisClient> redis;
+  std::unique_ptr<redis::RedisConnection> redis;
   std::unique_ptr<registry::RedisRegistry> registry;
   std::unique_ptr<registry::RedisStolenStore> stolen_store;
   std::unique_ptr<registry::RedisLifecycleStore> lifecycle_store;
@@ -119,9 +120,11 @@ absl::StatusOr<std::optional<lifecycle::RegistrationHasher>> LoadRegistrationHas
   return std::optional<lifecycle::RegistrationHasher>(*std::move(key));
 }
 
-absl::StatusOr<std::unique_ptr<redis::AsyncRedisClient>> ConnectRedis(const ServerConfig& config,
-                                                                      HealthReporter* health,
-                                                                      Metrics* metrics) {
+// One Redis (unix:// or tcp://) or a Redis Cluster (cluster://host:port,...): every
+// connection loads the functions and checks durability (on each master of a cluster).
+absl::StatusOr<std::unique_ptr<redis::RedisConnection>> ConnectRedis(const ServerConfig& config,
+                                                                     HealthReporter* health,
+                                                                     Metrics* metrics) {
   redis::AsyncRedisClient::Options o;
   o.address = config.redis;
   o.init_commands = registry::InitCommands();
@@ -132,7 +135,7 @@ absl::StatusOr<std::unique_ptr<redis::AsyncRedisClient>> ConnectRedis(const Serv
   o.on_command_done = [metrics](absl::Duration latency, bool ok) {
     metrics->RedisCall(latency, ok);
   };
-  o.on_state_change = [health, metrics](bool ready, const absl::Status& why) {
+  auto on_state_change = [health, metrics](bool ready, const absl::Status& why) {
     health->SetRedisReady(ready);
     metrics->RedisReady(ready);
     if (ready) {
@@ -141,8 +144,18 @@ absl::StatusOr<std::unique_ptr<redis::AsyncRedisClient>> ConnectRedis(const Serv
       log::Warn("redis not ready", {{"why", std::string(why.message())}});
     }
   };
-  HALLMARK_ASSIGN_OR_RETURN(std::unique_ptr<redis::AsyncRedisClient> client,
-                            redis::AsyncRedisClient::Start(std::move(o)));
+  std::unique_ptr<redis::RedisConnection> client;
+  if (absl::StartsWith(config.redis, "cluster://")) {
+    redis::ClusterRedisClient::Options c;
+    HALLMARK_ASSIGN_OR_RETURN(c.seeds, redis::ParseClusterSeeds(config.redis));
+    c.node = std::move(o);
+    c.node.on_state_change = nullptr;
+    c.on_state_change = std::move(on_state_change);
+    HALLMARK_ASSIGN_OR_RETURN(client, redis::ClusterRedisClient::Start(std::move(c)));
+  } else {
+    o.on_state_change = std::move(on_state_change);
+    HALLMARK_ASSIGN_OR_RETURN(client, redis::AsyncRedisClient::Start(std::move(o)));
+  }
   HALLMARK_RETURN_IF_ERROR(client->WaitUntilReady(config.redis_startup_timeout));
   return client;
 }
@@ -315,8 +328,10 @@ absl::Status HallmarkServer::Reload() {
 
 void HallmarkServer::Shutdown(absl::Duration grace) {
   if (state_->server == nullptr) return;
+  const absl::Time deadline = absl::Now() + grace;
   state_->health.Detach();
-  state_->server->Shutdown(absl::ToChronoTime(absl::Now() + grace));
+  state_->guard->Drain(deadline, absl::Milliseconds(300));
+  state_->server->Shutdown(absl::ToChronoTime(deadline));
 }
 
 void HallmarkServer::Wait() {

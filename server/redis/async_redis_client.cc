@@ -14,28 +14,11 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
+#include "server/redis/hiredis_reply.h"
 
 namespace hallmark::redis {
 
-struct AsyncRedisClient::Pending {
-  AsyncRedisClient* client = nullptr;
-  std::vector<std::string> argv;
-  absl::Time deadline;
-  ReplyCallback done;
-  event* timer = nullptr;
-  absl::Time sent;         // when it went to hiredis
-  bool finished = false;   // `done` has run
-  bool in_flight = false;  // hiredis holds this as privdata until it calls OnReply
-};
-
-namespace {
-
-timeval TimevalIn(absl::Duration d) {
-  if (d < absl::ZeroDuration()) d = absl::ZeroDuration();
-  return absl::ToTimeval(d);
-}
-
-RedisReply Convert(const redisReply* r) {
+RedisReply FromHiredis(const redisReply* r) {
   RedisReply out;
   switch (r->type) {
     case REDIS_REPLY_STRING:
@@ -57,7 +40,7 @@ RedisReply Convert(const redisReply* r) {
     case REDIS_REPLY_ARRAY:
       out.type = RedisReply::Type::kArray;
       out.elements.reserve(r->elements);
-      for (size_t i = 0; i < r->elements; ++i) out.elements.push_back(Convert(r->element[i]));
+      for (size_t i = 0; i < r->elements; ++i) out.elements.push_back(FromHiredis(r->element[i]));
       break;
     default:
       out.type = RedisReply::Type::kNil;
@@ -65,6 +48,23 @@ RedisReply Convert(const redisReply* r) {
   return out;
 }
 
+struct AsyncRedisClient::Pending {
+  AsyncRedisClient* client = nullptr;
+  std::vector<std::string> argv;
+  absl::Time deadline;
+  ReplyCallback done;
+  event* timer = nullptr;
+  absl::Time sent;         // when it went to hiredis
+  bool finished = false;   // `done` has run
+  bool in_flight = false;  // hiredis holds this as privdata until it calls OnReply
+};
+
+namespace {
+
+timeval TimevalIn(absl::Duration d) {
+  if (d < absl::ZeroDuration()) d = absl::ZeroDuration();
+  return absl::ToTimeval(d);
+}
 
 }  // namespace
 
@@ -144,7 +144,7 @@ void AsyncRedisClient::Stop() {
     absl::MutexLock lock(&mu_);
     late.swap(queue_);
   }
-  for (Pending* p : late) Complete(p, absl::UnavailableError("redis: client stopped"));
+  for (Pending* p : late) Complete(p, NotSentError("redis: client stopped"));
 }
 
 void AsyncRedisClient::Loop() { event_base_loop(base_, EVLOOP_NO_EXIT_ON_EMPTY); }
@@ -163,7 +163,23 @@ void AsyncRedisClient::Execute(std::vector<std::string> argv, absl::Time deadlin
       return;
     }
   }
-  done(absl::UnavailableError("redis: client stopped"));
+  done(NotSentError("redis: client stopped"));
+}
+
+void AsyncRedisClient::ExecuteAsking(std::vector<std::string> argv, absl::Time deadline,
+                                     ReplyCallback done) {
+  {
+    absl::MutexLock lock(&mu_);
+    if (!stopped_) {
+      // Queued together, so the loop dispatches them together on one connection.
+      const bool wake = queue_.empty();
+      queue_.push_back(new Pending{this, {"ASKING"}, deadline, [](absl::StatusOr<RedisReply>) {}});
+      queue_.push_back(new Pending{this, std::move(argv), deadline, std::move(done)});
+      if (wake) Wake();
+      return;
+    }
+  }
+  done(NotSentError("redis: client stopped"));
 }
 
 absl::Status AsyncRedisClient::WaitUntilReady(absl::Duration timeout) {
@@ -203,8 +219,7 @@ void AsyncRedisClient::DrainQueue() {
   }
   for (Pending* p : batch) {
     if (stopping || !ready()) {
-      Complete(p, absl::UnavailableError(stopping ? "redis: client shutting down"
-                                                  : "redis: not connected"));
+      Complete(p, NotSentError(stopping ? "redis: client shutting down" : "redis: not connected"));
     } else {
       Dispatch(p);
     }
@@ -220,8 +235,8 @@ void AsyncRedisClient::DrainQueue() {
 void AsyncRedisClient::Dispatch(Pending* p) {
   const absl::Duration left = p->deadline - absl::Now();
   if (left <= absl::ZeroDuration() || ctx_ == nullptr) {
-    Complete(p, absl::UnavailableError(ctx_ == nullptr ? "redis: not connected"
-                                                       : "redis: deadline passed before sending"));
+    Complete(p, NotSentError(ctx_ == nullptr ? "redis: not connected"
+                                             : "redis: deadline passed before sending"));
     return;
   }
   std::vector<const char*> args;
@@ -234,7 +249,7 @@ void AsyncRedisClient::Dispatch(Pending* p) {
   }
   if (redisAsyncCommandArgv(ctx_, &OnReply, p, static_cast<int>(args.size()), args.data(),
                             lens.data()) != REDIS_OK) {
-    Complete(p, absl::UnavailableError("redis: could not queue command"));
+    Complete(p, NotSentError("redis: could not queue command"));
     return;
   }
   p->in_flight = true;
@@ -271,7 +286,7 @@ void AsyncRedisClient::OnReply(redisAsyncContext*, void* reply, void* pending) {
   if (reply == nullptr) {
     Complete(p, absl::UnavailableError("redis: connection lost"));
   } else {
-    Complete(p, Convert(static_cast<redisReply*>(reply)));
+    Complete(p, FromHiredis(static_cast<redisReply*>(reply)));
   }
 }
 

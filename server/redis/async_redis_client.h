@@ -47,7 +47,7 @@ struct RedisAddress {
 };
 absl::StatusOr<RedisAddress> ParseRedisAddress(absl::string_view address);
 
-class AsyncRedisClient final : public RedisClient {
+class AsyncRedisClient final : public RedisConnection {
  public:
   struct Options {
     std::string address;
@@ -70,14 +70,15 @@ class AsyncRedisClient final : public RedisClient {
 
   // Fails everything pending with UNAVAILABLE and joins the loop thread. Afterwards Execute()
   // fails at once, on the caller's thread. Idempotent.
-  void Stop();
+  void Stop() override;
 
   void Execute(std::vector<std::string> argv, absl::Time deadline, ReplyCallback done) override;
+  // Sends ASKING and then `argv` back to back on the connection (nothing in between), as a
+  // Redis Cluster ASK redirection requires; `done` gets the reply to `argv`.
+  void ExecuteAsking(std::vector<std::string> argv, absl::Time deadline, ReplyCallback done);
   bool ready() const override { return ready_.load(std::memory_order_acquire); }
 
-  // Blocks until ready; after `timeout` (or at once when an init check failed with
-  // FAILED_PRECONDITION, which retrying will not fix), returns the last error.
-  absl::Status WaitUntilReady(absl::Duration timeout);
+  absl::Status WaitUntilReady(absl::Duration timeout) override;
 
  private:
   struct Pending;

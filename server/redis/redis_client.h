@@ -18,7 +18,10 @@
 #include <vector>
 
 #include "absl/functional/any_invocable.h"
+#include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/cord.h"
+#include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "server/redis/redis_reply.h"
 
@@ -37,6 +40,29 @@ class RedisClient {
   // True while connected and initialised (functions loaded, durability checked).
   virtual bool ready() const = 0;
 };
+
+// A RedisClient the server owns: it can be waited for at startup and stopped at shutdown.
+// AsyncRedisClient (one Redis) and ClusterRedisClient (Redis Cluster) are the two kinds.
+class RedisConnection : public RedisClient {
+ public:
+  // Blocks until ready; after `timeout` (or at once when an init check failed with
+  // FAILED_PRECONDITION, which retrying will not fix), returns the last error.
+  virtual absl::Status WaitUntilReady(absl::Duration timeout) = 0;
+  // Fails everything pending with UNAVAILABLE and stops the client's threads. Idempotent.
+  virtual void Stop() = 0;
+};
+
+// The UNAVAILABLE of a command that never left this process (not connected, stopping): it
+// did not run, so it is safe to send again elsewhere. Marked with a status payload.
+inline constexpr char kNotSentPayload[] = "hallmark.redis/not-sent";
+inline absl::Status NotSentError(absl::string_view message) {
+  absl::Status s = absl::UnavailableError(message);
+  s.SetPayload(kNotSentPayload, absl::Cord("1"));
+  return s;
+}
+inline bool WasNotSent(const absl::Status& status) {
+  return status.GetPayload(kNotSentPayload).has_value();
+}
 
 }  // namespace hallmark::redis
 

@@ -599,22 +599,41 @@ local function set_terms(keys, args)
   return 'OK'
 end
 
-redis.register_function('hm_begin_batch', begin_batch)
-redis.register_function('hm_register', register)
-redis.register_function{function_name = 'hm_lookup', callback = lookup, flags = {'no-writes'}}
-redis.register_function{function_name = 'hm_count', callback = count, flags = {'no-writes'}}
-redis.register_function('hm_verify', verify)
-redis.register_function('hm_report_stolen', report_stolen)
-redis.register_function('hm_clear_stolen', clear_stolen)
-redis.register_function{function_name = 'hm_check_stolen', callback = check_stolen,
+-- Registration ------------------------------------------------------------------------------
+--
+-- Redis Cluster slot migrations: a function declares only KEYS[1] and derives its other keys
+-- (same hash tag, same slot). While its slot is MIGRATING, Redis refuses a script's access to
+-- any key that is not (or no longer) on this node with "Script attempted to access a non local
+-- key", but keeps the writes the script made before. So every function first touches a key
+-- that never exists: during a migration it fails there, before writing anything, and the
+-- server retries it (on the target once the keys have moved, via ASK). Outside migrations
+-- this costs one EXISTS.
+local function fenced(f)
+  return function(keys, args)
+    redis.call('EXISTS', keys[1] .. ':fence')
+    return f(keys, args)
+  end
+end
+
+redis.register_function('hm_begin_batch', fenced(begin_batch))
+redis.register_function('hm_register', fenced(register))
+redis.register_function{function_name = 'hm_lookup', callback = fenced(lookup),
                         flags = {'no-writes'}}
-redis.register_function{function_name = 'hm_case_gtin', callback = case_gtin,
+redis.register_function{function_name = 'hm_count', callback = fenced(count),
                         flags = {'no-writes'}}
-redis.register_function('hm_case_open', case_open)
-redis.register_function{function_name = 'hm_case', callback = case_info, flags = {'no-writes'}}
-redis.register_function{function_name = 'hm_life_read', callback = life_read,
+redis.register_function('hm_verify', fenced(verify))
+redis.register_function('hm_report_stolen', fenced(report_stolen))
+redis.register_function('hm_clear_stolen', fenced(clear_stolen))
+redis.register_function{function_name = 'hm_check_stolen', callback = fenced(check_stolen),
                         flags = {'no-writes'}}
-redis.register_function('hm_life_apply', life_apply)
-redis.register_function('hm_recall_lot', recall_lot)
-redis.register_function('hm_recall_units', recall_units)
-redis.register_function('hm_set_terms', set_terms)
+redis.register_function{function_name = 'hm_case_gtin', callback = fenced(case_gtin),
+                        flags = {'no-writes'}}
+redis.register_function('hm_case_open', fenced(case_open))
+redis.register_function{function_name = 'hm_case', callback = fenced(case_info),
+                        flags = {'no-writes'}}
+redis.register_function{function_name = 'hm_life_read', callback = fenced(life_read),
+                        flags = {'no-writes'}}
+redis.register_function('hm_life_apply', fenced(life_apply))
+redis.register_function('hm_recall_lot', fenced(recall_lot))
+redis.register_function('hm_recall_units', fenced(recall_units))
+redis.register_function('hm_set_terms', fenced(set_terms))

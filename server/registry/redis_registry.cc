@@ -157,7 +157,8 @@ absl::Status RedisErrorToStatus(absl::string_view error) {
   if (absl::StartsWith(error, "OOM")) {
     return absl::ResourceExhaustedError(absl::StrCat("redis: ", error));
   }
-  for (absl::string_view transient : {"LOADING", "BUSY", "READONLY", "MASTERDOWN", "TRYAGAIN"}) {
+  for (absl::string_view transient :
+       {"LOADING", "BUSY", "READONLY", "MASTERDOWN", "TRYAGAIN", "CLUSTERDOWN"}) {
     if (absl::StartsWith(error, transient)) {
       return absl::UnavailableError(absl::StrCat("redis: ", error));
     }

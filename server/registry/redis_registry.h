@@ -50,7 +50,7 @@ class RedisRegistry final : public Registry {
 };
 
 // Maps a Redis error reply to a status: OOM -> RESOURCE_EXHAUSTED; LOADING, BUSY, READONLY,
-// MASTERDOWN, TRYAGAIN -> UNAVAILABLE; HM_EXHAUSTED -> OUT_OF_RANGE; HM_CASE_AGENCY ->
+// MASTERDOWN, TRYAGAIN, CLUSTERDOWN -> UNAVAILABLE; HM_EXHAUSTED -> OUT_OF_RANGE; HM_CASE_AGENCY ->
 // FAILED_PRECONDITION; HM_NOT_FOUND -> NOT_FOUND; HM_FULL -> RESOURCE_EXHAUSTED; others ->
 // INTERNAL.
 absl::Status RedisErrorToStatus(absl::string_view error);

@@ -70,13 +70,16 @@ std::string ServerHarness::keys_dir() const { return JoinPath(tmp_.path(), "keys
 
 absl::StatusOr<std::unique_ptr<ServerHarness>> ServerHarness::Start(Options options) {
   std::unique_ptr<ServerHarness> h(new ServerHarness());
-  HALLMARK_ASSIGN_OR_RETURN(h->redis_, RedisServer::Start(h->tmp_.path(), options.extra_redis_config));
+  if (options.redis_address.empty()) {
+    HALLMARK_ASSIGN_OR_RETURN(h->redis_,
+                              RedisServer::Start(h->tmp_.path(), options.extra_redis_config));
+  }
   HALLMARK_ASSIGN_OR_RETURN(Deployment d, WriteDeployment(h->tmp_.path()));
   h->tokens_ = d.tokens;
   api::ServerConfig config;
   const std::string socket = JoinPath(h->tmp_.path(), "grpc.sock");
   config.listen = "unix:" + socket;
-  config.redis = h->redis_->address();
+  config.redis = h->redis_ != nullptr ? h->redis_->address() : options.redis_address;
   config.keys_dir = d.keys_dir;
   config.principals = d.principals;
   config.resolver_host = "id.brand.example";

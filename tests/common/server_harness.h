@@ -55,6 +55,9 @@ class ServerHarness {
   struct Options {
     absl::Duration redis_timeout = absl::Milliseconds(500);
     std::string extra_redis_config;
+    // Use this Redis (e.g. a RedisCluster's address) instead of starting one; redis() and
+    // RegisteredCount() are then not available.
+    std::string redis_address;
     // Last changes to the server's configuration (TLS, metrics, a TCP listen address, ...).
     std::function<void(api::ServerConfig*)> configure;
   };

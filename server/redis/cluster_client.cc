@@ -1,0 +1,394 @@
+#include "server/redis/cluster_client.h"
+
+#include <hiredis/hiredis.h>
+
+#include <algorithm>
+#include <utility>
+
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
+#include "absl/time/clock.h"
+#include "server/redis/hiredis_reply.h"
+
+namespace hallmark::redis {
+namespace {
+
+constexpr absl::Duration kRetryMin = absl::Milliseconds(20);
+constexpr absl::Duration kRetryMax = absl::Milliseconds(200);
+constexpr absl::Duration kMinRefreshGap = absl::Milliseconds(50);
+
+bool SplitHostPort(absl::string_view address, std::string* host, int* port) {
+  const size_t colon = address.rfind(':');
+  if (colon == absl::string_view::npos || colon == 0) return false;
+  *host = std::string(address.substr(0, colon));
+  return absl::SimpleAtoi(address.substr(colon + 1), port) && *port > 0 && *port <= 65535;
+}
+
+// CLUSTER SLOTS from one node, on a short-lived blocking connection (the refresher's own).
+absl::StatusOr<SlotMap> ReadSlots(const std::string& address, absl::Duration timeout) {
+  std::string host;
+  int port = 0;
+  if (!SplitHostPort(address, &host, &port)) {
+    return absl::InvalidArgumentError(absl::StrCat("cluster: bad node address ", address));
+  }
+  const timeval tv = absl::ToTimeval(timeout);
+  redisContext* c = redisConnectWithTimeout(host.c_str(), port, tv);
+  if (c == nullptr || c->err != 0) {
+    absl::Status s = absl::UnavailableError(
+        absl::StrCat("cluster: cannot reach ", address, ": ", c ? c->errstr : "out of memory"));
+    if (c != nullptr) redisFree(c);
+    return s;
+  }
+  redisSetTimeout(c, tv);
+  auto* reply = static_cast<redisReply*>(redisCommand(c, "CLUSTER SLOTS"));
+  if (reply == nullptr) {
+    absl::Status s =
+        absl::UnavailableError(absl::StrCat("cluster: no answer from ", address, ": ", c->errstr));
+    redisFree(c);
+    return s;
+  }
+  RedisReply converted = FromHiredis(reply);
+  freeReplyObject(reply);
+  redisFree(c);
+  return ParseClusterSlots(converted);
+}
+
+// Errors of a slot in motion or a cluster electing a new master: the command did not run (a
+// Hallmark function that meets a migrating slot fails before its first write), so it is sent
+// again shortly.
+bool IsTransient(absl::string_view error) {
+  return absl::StartsWith(error, "TRYAGAIN") || absl::StartsWith(error, "CLUSTERDOWN") ||
+         absl::StrContains(error, "Script attempted to access a non local key");
+}
+
+}  // namespace
+
+absl::StatusOr<std::vector<std::string>> ParseClusterSeeds(absl::string_view address) {
+  if (!absl::ConsumePrefix(&address, "cluster://")) {
+    return absl::InvalidArgumentError("redis: a cluster address starts with cluster://");
+  }
+  std::vector<std::string> seeds;
+  for (absl::string_view seed : absl::StrSplit(address, ',', absl::SkipWhitespace())) {
+    std::string host;
+    int port = 0;
+    seed = absl::StripAsciiWhitespace(seed);
+    if (!SplitHostPort(seed, &host, &port)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("redis: cluster seed '", seed, "' is not host:port"));
+    }
+    seeds.emplace_back(seed);
+  }
+  if (seeds.empty()) {
+    return absl::InvalidArgumentError("redis: cluster:// needs at least one host:port");
+  }
+  return seeds;
+}
+
+// A command on its way through redirections and retries.
+struct ClusterRedisClient::Attempt {
+  std::vector<std::string> argv;
+  absl::Time deadline;
+  ReplyCallback done;
+  int slot = -1;  // -1: keyless, any master
+  int redirects = 0;
+  int retries = 0;
+};
+
+ClusterRedisClient::ClusterRedisClient(Options options) : options_(std::move(options)) {}
+
+absl::StatusOr<std::unique_ptr<ClusterRedisClient>> ClusterRedisClient::Start(Options options) {
+  if (options.seeds.empty()) return absl::InvalidArgumentError("cluster: no seed nodes");
+  std::unique_ptr<ClusterRedisClient> c(new ClusterRedisClient(std::move(options)));
+  c->refresher_ = std::thread([p = c.get()] { p->RefreshLoop(); });
+  c->timer_thread_ = std::thread([p = c.get()] { p->TimerLoop(); });
+  c->RequestRefresh();
+  return c;
+}
+
+ClusterRedisClient::~ClusterRedisClient() { Stop(); }
+
+void ClusterRedisClient::Stop() {
+  absl::flat_hash_map<std::string, std::unique_ptr<AsyncRedisClient>> nodes;
+  {
+    absl::MutexLock lock(&mu_);
+    if (stopping_ && nodes_.empty()) return;
+    stopping_ = true;
+  }
+  if (refresher_.joinable()) refresher_.join();
+  if (timer_thread_.joinable()) timer_thread_.join();
+  std::multimap<absl::Time, std::function<void()>> timers;
+  {
+    absl::MutexLock lock(&mu_);
+    timers.swap(timers_);
+    nodes.swap(nodes_);
+  }
+  for (auto& [when, run] : timers) run();  // each fails with "stopped" (stopping_ is set)
+  for (auto& [address, node] : nodes) node->Stop();
+  ready_.store(false, std::memory_order_release);
+}
+
+absl::Status ClusterRedisClient::WaitUntilReady(absl::Duration timeout) {
+  const absl::Time until = absl::Now() + timeout;
+  while (true) {
+    if (ready()) return absl::OkStatus();
+    absl::Status last;
+    {
+      absl::MutexLock lock(&mu_);
+      // A master that failed its init check (e.g. not durable) will not fix itself.
+      for (const auto& [address, node] : nodes_) {
+        absl::Status s = node->WaitUntilReady(absl::ZeroDuration());
+        if (absl::IsFailedPrecondition(s)) {
+          return absl::FailedPreconditionError(absl::StrCat(address, ": ", s.message()));
+        }
+      }
+      last = last_error_;
+    }
+    if (absl::Now() >= until) return last;
+    absl::SleepFor(absl::Milliseconds(20));
+  }
+}
+
+void ClusterRedisClient::Execute(std::vector<std::string> argv, absl::Time deadline,
+                                 ReplyCallback done) {
+  auto a = std::make_shared<Attempt>();
+  const std::optional<absl::string_view> key = RoutingKey(argv);
+  a->slot = key ? HashSlot(*key) : -1;
+  a->argv = std::move(argv);
+  a->deadline = deadline;
+  a->done = std::move(done);
+  Send(std::move(a));
+}
+
+void ClusterRedisClient::Send(std::shared_ptr<Attempt> a) {
+  std::string address;
+  AsyncRedisClient* node = nullptr;
+  bool stopping;
+  {
+    absl::MutexLock lock(&mu_);
+    stopping = stopping_;
+    if (map_ != nullptr) {
+      if (a->slot >= 0 && map_->owner[a->slot] >= 0) {
+        address = map_->masters[map_->owner[a->slot]];
+      } else if (a->slot < 0 && !map_->masters.empty()) {
+        address = map_->masters[0];
+      }
+    }
+  }
+  if (stopping) return a->done(NotSentError("cluster: client stopped"));
+  if (address.empty()) {
+    RequestRefresh();
+    absl::Status why =
+        absl::UnavailableError(absl::StrCat("cluster: no node serves slot ", a->slot));
+    return RetryLater(std::move(a), kRetryMin, why);
+  }
+  node = Node(address);
+  if (node == nullptr || !node->ready()) {
+    RequestRefresh();
+    return RetryLater(std::move(a), kRetryMin,
+                      absl::UnavailableError(absl::StrCat("cluster: ", address,
+                                                          " is not connected")));
+  }
+  node->Execute(a->argv, a->deadline, [this, a](absl::StatusOr<RedisReply> reply) mutable {
+    OnReply(std::move(a), std::move(reply));
+  });
+}
+
+void ClusterRedisClient::OnReply(std::shared_ptr<Attempt> a, absl::StatusOr<RedisReply> reply) {
+  if (!reply.ok()) {
+    RequestRefresh();
+    if (WasNotSent(reply.status())) {
+      return RetryLater(std::move(a), kRetryMin, reply.status());
+    }
+    return a->done(reply.status());  // lost in flight: it may have run
+  }
+  if (reply->is_error()) {
+    if (std::optional<Redirect> r = ParseRedirect(reply->str)) return Redirected(std::move(a), *r);
+    if (IsTransient(reply->str)) {
+      return RetryLater(std::move(a), kRetryMin,
+                        absl::UnavailableError(absl::StrCat("cluster: ", reply->str)));
+    }
+  }
+  a->done(std::move(reply));
+}
+
+void ClusterRedisClient::Redirected(std::shared_ptr<Attempt> a, const Redirect& r) {
+  if (++a->redirects > options_.max_redirects) {
+    return a->done(absl::UnavailableError(
+        absl::StrCat("cluster: more than ", options_.max_redirects, " redirections for slot ",
+                     r.slot)));
+  }
+  if (!r.ask) {
+    MovedSlot(r.slot, r.address);
+    RequestRefresh();
+    return Send(std::move(a));
+  }
+  AsyncRedisClient* node = Node(r.address);
+  if (node == nullptr || !node->ready()) {
+    // The importing node is not connected yet: ask the owner again shortly.
+    return RetryLater(std::move(a), kRetryMin,
+                      absl::UnavailableError(absl::StrCat("cluster: ", r.address,
+                                                          " is not connected")));
+  }
+  node->ExecuteAsking(a->argv, a->deadline, [this, a](absl::StatusOr<RedisReply> reply) mutable {
+    OnReply(std::move(a), std::move(reply));
+  });
+}
+
+void ClusterRedisClient::RetryLater(std::shared_ptr<Attempt> a, absl::Duration delay,
+                                    const absl::Status& why) {
+  delay = std::min(kRetryMax, delay * (1 << std::min(a->retries++, 4)));
+  const absl::Time when = absl::Now() + delay;
+  if (when >= a->deadline) return a->done(why);
+  {
+    absl::MutexLock lock(&mu_);
+    if (!stopping_) {
+      timers_.emplace(when, [this, a]() mutable { Send(std::move(a)); });
+      return;
+    }
+  }
+  a->done(NotSentError("cluster: client stopped"));
+}
+
+void ClusterRedisClient::TimerLoop() {
+  absl::MutexLock lock(&mu_);
+  while (!stopping_) {
+    const absl::Time next =
+        timers_.empty() ? absl::Now() + absl::Milliseconds(100) : timers_.begin()->first;
+    // Wakes for stopping, or for a timer that is due before `next`.
+    auto wake = [this, next]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+      return stopping_ || (!timers_.empty() && timers_.begin()->first < next);
+    };
+    mu_.AwaitWithDeadline(absl::Condition(&wake), next);
+    std::vector<std::function<void()>> due;
+    const absl::Time now = absl::Now();
+    while (!timers_.empty() && timers_.begin()->first <= now) {
+      due.push_back(std::move(timers_.begin()->second));
+      timers_.erase(timers_.begin());
+    }
+    if (due.empty()) continue;
+    mu_.Unlock();
+    for (auto& run : due) run();
+    mu_.Lock();
+  }
+}
+
+AsyncRedisClient* ClusterRedisClient::Node(const std::string& address) {
+  absl::MutexLock lock(&mu_);
+  auto it = nodes_.find(address);
+  if (it != nodes_.end()) return it->second.get();
+  if (stopping_) return nullptr;
+  AsyncRedisClient::Options o = options_.node;
+  o.address = absl::StrCat("tcp://", address);
+  o.on_state_change = [this](bool ready, const absl::Status& why) {
+    if (!ready) RequestRefresh();  // a master went away: perhaps a failover
+    UpdateReady(why);
+  };
+  absl::StatusOr<std::unique_ptr<AsyncRedisClient>> client = AsyncRedisClient::Start(o);
+  if (!client.ok()) {
+    last_error_ = client.status();
+    return nullptr;
+  }
+  return nodes_.emplace(address, *std::move(client)).first->second.get();
+}
+
+void ClusterRedisClient::RequestRefresh() {
+  absl::MutexLock lock(&mu_);
+  refresh_requested_ = true;
+}
+
+void ClusterRedisClient::RefreshLoop() {
+  absl::Time last = absl::InfinitePast();
+  while (true) {
+    {
+      absl::MutexLock lock(&mu_);
+      auto wake = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+        return stopping_ || refresh_requested_;
+      };
+      mu_.AwaitWithTimeout(absl::Condition(&wake), options_.refresh_interval);
+      if (stopping_) return;
+      refresh_requested_ = false;
+    }
+    // Many triggers at once (a failover fails every command of a master) make one refresh.
+    const absl::Duration since = absl::Now() - last;
+    if (since < kMinRefreshGap) absl::SleepFor(kMinRefreshGap - since);
+    last = absl::Now();
+    absl::Status s = RefreshOnce();
+    if (!s.ok()) UpdateReady(s);
+  }
+}
+
+absl::Status ClusterRedisClient::RefreshOnce() {
+  std::vector<std::string> candidates;
+  {
+    absl::MutexLock lock(&mu_);
+    if (map_ != nullptr) candidates = map_->masters;
+  }
+  for (const std::string& seed : options_.seeds) {
+    if (std::find(candidates.begin(), candidates.end(), seed) == candidates.end()) {
+      candidates.push_back(seed);
+    }
+  }
+  absl::Status last = absl::UnavailableError("cluster: no node answered CLUSTER SLOTS");
+  for (const std::string& address : candidates) {
+    absl::StatusOr<SlotMap> map = ReadSlots(address, options_.refresh_timeout);
+    if (!map.ok()) {
+      last = map.status();
+      continue;
+    }
+    if (!map->complete()) {
+      // A node that lost its view (e.g. just restarted): ask another one.
+      last = absl::UnavailableError(absl::StrCat("cluster: ", address, " reports unserved slots"));
+      continue;
+    }
+    refreshes_.fetch_add(1);
+    auto shared = std::make_shared<const SlotMap>(*std::move(map));
+    {
+      absl::MutexLock lock(&mu_);
+      map_ = shared;
+    }
+    for (const std::string& master : shared->masters) Node(master);
+    UpdateReady(absl::OkStatus());
+    return absl::OkStatus();
+  }
+  return last;
+}
+
+void ClusterRedisClient::MovedSlot(int slot, const std::string& address) {
+  absl::MutexLock lock(&mu_);
+  auto map = std::make_shared<SlotMap>(map_ != nullptr ? *map_ : SlotMap());
+  auto it = std::find(map->masters.begin(), map->masters.end(), address);
+  if (it == map->masters.end()) it = map->masters.insert(map->masters.end(), address);
+  map->owner[slot] = static_cast<int16_t>(it - map->masters.begin());
+  map_ = std::move(map);
+}
+
+void ClusterRedisClient::UpdateReady(const absl::Status& why) {
+  bool now_ready = true;
+  absl::Status reason = why;
+  {
+    absl::MutexLock lock(&mu_);
+    if (map_ == nullptr || !map_->complete() || stopping_) {
+      now_ready = false;
+      if (reason.ok()) reason = absl::UnavailableError("cluster: slot map incomplete");
+    } else {
+      for (const std::string& master : map_->masters) {
+        auto it = nodes_.find(master);
+        if (it == nodes_.end() || !it->second->ready()) {
+          now_ready = false;
+          if (reason.ok()) {
+            reason = absl::UnavailableError(absl::StrCat("cluster: master ", master,
+                                                         " is not ready"));
+          }
+        }
+      }
+    }
+    last_error_ = now_ready ? absl::OkStatus() : reason;
+  }
+  const bool was = ready_.exchange(now_ready, std::memory_order_acq_rel);
+  if (was != now_ready && options_.on_state_change) options_.on_state_change(now_ready, reason);
+}
+
+}  // namespace hallmark::redis

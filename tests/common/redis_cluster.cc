@@ -1,0 +1,221 @@
+#include "tests/common/redis_cluster.h"
+
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <functional>
+
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
+#include "absl/time/clock.h"
+#include "common/files.h"
+
+namespace hallmark::testing {
+namespace {
+
+// A TCP port on 127.0.0.1 that nothing listens on right now.
+int FreePort() {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = 0;
+  int port = 0;
+  if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0) {
+    socklen_t len = sizeof(addr);
+    ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+    port = ntohs(addr.sin_port);
+  }
+  ::close(fd);
+  return port;
+}
+
+// "key:value" lines of INFO / CLUSTER INFO.
+std::string Field(const std::string& info, absl::string_view key) {
+  for (absl::string_view line : absl::StrSplit(info, absl::ByAnyChar("\r\n"))) {
+    if (absl::ConsumePrefix(&line, key) && absl::ConsumePrefix(&line, ":")) {
+      return std::string(line);
+    }
+  }
+  return "";
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<RedisCluster>> RedisCluster::Start(const std::string& dir,
+                                                                  int masters, int replicas) {
+  std::unique_ptr<RedisCluster> c(new RedisCluster());
+  const int n = masters * (1 + replicas);
+  std::vector<std::string> endpoints;
+  for (int i = 0; i < n; ++i) {
+    const std::string node_dir = JoinPath(dir, absl::StrCat("node", i));
+    if (::mkdir(node_dir.c_str(), 0700) != 0 && errno != EEXIST) {
+      return absl::InternalError(absl::StrCat("mkdir ", node_dir));
+    }
+    Node node;
+    node.port = FreePort();
+    const int bus = FreePort();
+    absl::StatusOr<std::unique_ptr<RedisServer>> server = RedisServer::Start(
+        node_dir, absl::StrCat("port ", node.port, "\ncluster-enabled yes\n",
+                               "cluster-config-file nodes.conf\ncluster-node-timeout 1000\n",
+                               "cluster-port ", bus, "\ncluster-replica-validity-factor 0\n"));
+    if (!server.ok()) return server.status();
+    node.server = *std::move(server);
+    endpoints.push_back(absl::StrCat("127.0.0.1:", node.port));
+    c->nodes_.push_back(std::move(node));
+  }
+  const std::string cmd =
+      absl::StrCat("redis-cli --cluster create ", absl::StrJoin(endpoints, " "),
+                   " --cluster-replicas ", replicas, " --cluster-yes > ",
+                   JoinPath(dir, "cluster-create.log"), " 2>&1");
+  if (std::system(cmd.c_str()) != 0) {
+    return absl::InternalError(absl::StrCat("redis-cli --cluster create failed; see ", dir,
+                                            "/cluster-create.log"));
+  }
+  absl::Status healthy = c->WaitHealthy(absl::Seconds(30));
+  if (!healthy.ok()) return healthy;
+  return c;
+}
+
+std::string RedisCluster::address() const {
+  std::vector<std::string> seeds;
+  for (const Node& n : nodes_) seeds.push_back(absl::StrCat("127.0.0.1:", n.port));
+  return "cluster://" + absl::StrJoin(seeds, ",");
+}
+
+int RedisCluster::IndexOfPort(int port) const {
+  for (size_t i = 0; i < nodes_.size(); ++i) {
+    if (nodes_[i].port == port) return static_cast<int>(i);
+  }
+  return -1;
+}
+
+int RedisCluster::AnyAlive() const {
+  for (size_t i = 0; i < nodes_.size(); ++i) {
+    if (nodes_[i].alive) return static_cast<int>(i);
+  }
+  return -1;
+}
+
+absl::StatusOr<std::string> RedisCluster::NodeId(int i) {
+  return nodes_[i].server->Command({"CLUSTER", "MYID"});
+}
+
+absl::StatusOr<int> RedisCluster::MasterOf(int slot) {
+  // CLUSTER SHARDS would do too; CLUSTER SLOTS as text: start, end, host, port, id, ...
+  const int asker = AnyAlive();
+  if (asker < 0) return absl::UnavailableError("no live node");
+  absl::StatusOr<std::string> nodes = nodes_[asker].server->Command({"CLUSTER", "NODES"});
+  if (!nodes.ok()) return nodes.status();
+  for (absl::string_view line : absl::StrSplit(*nodes, '\n', absl::SkipEmpty())) {
+    std::vector<absl::string_view> f = absl::StrSplit(line, ' ');
+    if (f.size() < 9 || f[2].find("master") == absl::string_view::npos ||
+        f[2].find("fail") != absl::string_view::npos) {
+      continue;
+    }
+    for (size_t k = 8; k < f.size(); ++k) {
+      std::pair<absl::string_view, absl::string_view> range = absl::StrSplit(f[k], '-');
+      int lo = 0, hi = 0;
+      if (!absl::SimpleAtoi(range.first, &lo)) continue;
+      if (range.second.empty()) hi = lo;
+      else if (!absl::SimpleAtoi(range.second, &hi)) continue;
+      if (slot >= lo && slot <= hi) {
+        // "127.0.0.1:30001@40001"
+        std::pair<absl::string_view, absl::string_view> hp = absl::StrSplit(f[1], '@');
+        int port = 0;
+        absl::SimpleAtoi(hp.first.substr(hp.first.rfind(':') + 1), &port);
+        return IndexOfPort(port);
+      }
+    }
+  }
+  return absl::NotFoundError(absl::StrCat("no master serves slot ", slot));
+}
+
+absl::StatusOr<std::vector<int>> RedisCluster::Masters() {
+  std::vector<int> out;
+  for (size_t i = 0; i < nodes_.size(); ++i) {
+    if (!nodes_[i].alive) continue;
+    absl::StatusOr<std::string> role = nodes_[i].server->Command({"ROLE"});
+    if (!role.ok()) return role.status();
+    if (absl::StartsWith(*role, "master")) out.push_back(static_cast<int>(i));
+  }
+  return out;
+}
+
+absl::Status RedisCluster::MigrateSlot(int slot, int to, const std::function<void()>& between) {
+  absl::StatusOr<int> from = MasterOf(slot);
+  if (!from.ok()) return from.status();
+  absl::StatusOr<std::string> from_id = NodeId(*from), to_id = NodeId(to);
+  if (!from_id.ok()) return from_id.status();
+  if (!to_id.ok()) return to_id.status();
+  const std::string s = absl::StrCat(slot);
+  RedisServer& src = *nodes_[*from].server;
+  RedisServer& dst = *nodes_[to].server;
+  absl::StatusOr<std::string> r = dst.Command({"CLUSTER", "SETSLOT", s, "IMPORTING", *from_id});
+  if (!r.ok()) return r.status();
+  r = src.Command({"CLUSTER", "SETSLOT", s, "MIGRATING", *to_id});
+  if (!r.ok()) return r.status();
+  if (between) between();
+  while (true) {
+    absl::StatusOr<std::string> keys = src.Command({"CLUSTER", "GETKEYSINSLOT", s, "1000000"});
+    if (!keys.ok()) return keys.status();
+    if (keys->empty()) break;
+    std::vector<std::string> argv = {"MIGRATE", "127.0.0.1", absl::StrCat(nodes_[to].port), "",
+                                     "0", "10000", "KEYS"};
+    for (absl::string_view k : absl::StrSplit(*keys, '\n')) argv.emplace_back(k);
+    r = src.Command(argv);
+    if (!r.ok()) return r.status();
+  }
+  for (size_t i = 0; i < nodes_.size(); ++i) {
+    if (!nodes_[i].alive) continue;
+    // Replicas refuse SETSLOT; the masters' view is what counts.
+    (void)nodes_[i].server->Command({"CLUSTER", "SETSLOT", s, "NODE", *to_id});
+  }
+  return absl::OkStatus();
+}
+
+void RedisCluster::Kill(int i) {
+  nodes_[i].server->Kill();
+  nodes_[i].alive = false;
+}
+
+absl::Status RedisCluster::WaitForNewMaster(int slot, int old, absl::Duration timeout) {
+  const absl::Time until = absl::Now() + timeout;
+  while (absl::Now() < until) {
+    absl::StatusOr<int> m = MasterOf(slot);
+    if (m.ok() && *m != old && *m >= 0) return WaitHealthy(until - absl::Now());
+    absl::SleepFor(absl::Milliseconds(100));
+  }
+  return absl::DeadlineExceededError(absl::StrCat("slot ", slot, " was not failed over"));
+}
+
+absl::Status RedisCluster::WaitHealthy(absl::Duration timeout) {
+  const absl::Time until = absl::Now() + timeout;
+  std::string why = "not checked";
+  while (absl::Now() < until) {
+    bool ok = true;
+    for (size_t i = 0; i < nodes_.size() && ok; ++i) {
+      if (!nodes_[i].alive) continue;
+      absl::StatusOr<std::string> info = nodes_[i].server->Command({"CLUSTER", "INFO"});
+      if (!info.ok() || Field(*info, "cluster_state") != "ok" ||
+          Field(*info, "cluster_slots_ok") != "16384") {
+        ok = false;
+        why = info.ok() ? absl::StrCat("node ", i, ": state ", Field(*info, "cluster_state"))
+                        : std::string(info.status().message());
+      }
+    }
+    if (ok) return absl::OkStatus();
+    absl::SleepFor(absl::Milliseconds(100));
+  }
+  return absl::DeadlineExceededError(absl::StrCat("cluster not healthy: ", why));
+}
+
+}  // namespace hallmark::testing

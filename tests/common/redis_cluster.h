@@ -1,0 +1,67 @@
+// File: tests/common/redis_cluster.h
+//
+// RedisCluster: a real Redis Cluster for tests — masters and replicas, each a redis-server
+// with the durable settings of deploy/redis/redis.conf in its own folder of a private temp
+// dir, on free loopback TCP ports picked at runtime (the cluster bus needs TCP; every node
+// also has a unix socket for the test's own admin commands). Created with
+// `redis-cli --cluster create`; torn down (SIGTERM) with the object.
+#ifndef HALLMARK_TESTS_COMMON_REDIS_CLUSTER_H_
+#define HALLMARK_TESTS_COMMON_REDIS_CLUSTER_H_
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "tests/common/redis_server.h"
+
+namespace hallmark::testing {
+
+class RedisCluster {
+ public:
+  static absl::StatusOr<std::unique_ptr<RedisCluster>> Start(const std::string& dir,
+                                                             int masters = 3,
+                                                             int replicas_per_master = 1);
+
+  // "cluster://127.0.0.1:p1,127.0.0.1:p2,..." (every node, as a server would be configured).
+  std::string address() const;
+  int size() const { return static_cast<int>(nodes_.size()); }
+  RedisServer& node(int i) { return *nodes_[i].server; }
+  int port(int i) const { return nodes_[i].port; }
+
+  // The node serving `slot` now (as node 0..n-1 of this object), per a live node's view.
+  absl::StatusOr<int> MasterOf(int slot);
+  // Indexes of the nodes that are masters and alive.
+  absl::StatusOr<std::vector<int>> Masters();
+
+  // Moves `slot` to node `to` the way an operator should: IMPORTING/MIGRATING, then every key
+  // of the slot in one MIGRATE (a GTIN's keys move together), then SETSLOT NODE on every
+  // master. `between` runs after MIGRATING is set and before the keys move.
+  absl::Status MigrateSlot(int slot, int to, const std::function<void()>& between = nullptr);
+
+  void Kill(int i);  // SIGKILL: a crashed master
+  // After killing the master `old` of `slot`: waits until another node serves the slot and
+  // the cluster is healthy again.
+  absl::Status WaitForNewMaster(int slot, int old, absl::Duration timeout);
+  // Waits until every slot is served by a live master and the cluster state is ok.
+  absl::Status WaitHealthy(absl::Duration timeout);
+
+ private:
+  struct Node {
+    std::unique_ptr<RedisServer> server;
+    int port = 0;
+    bool alive = true;
+  };
+  RedisCluster() = default;
+  absl::StatusOr<std::string> NodeId(int i);
+  int IndexOfPort(int port) const;
+  int AnyAlive() const;
+
+  std::vector<Node> nodes_;
+};
+
+}  // namespace hallmark::testing
+
+#endif  // HALLMARK_TESTS_COMMON_REDIS_CLUSTER_H_

@@ -1,0 +1,372 @@
+// Hallmark on a real Redis Cluster (3 masters, 3 replicas, started by the test on loopback):
+// every service across units spread over all masters; a slot migrated while issuance and
+// verification run; a master killed and its replica promoted; two hallmark-server processes
+// issuing SEQUENTIAL serials for one GTIN at once.
+#include <grpcpp/grpcpp.h>
+
+#include <atomic>
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/time/clock.h"
+#include "common/files.h"
+#include "crypto/gs1.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "hallmark/v1/issuance.grpc.pb.h"
+#include "hallmark/v1/lifecycle.grpc.pb.h"
+#include "hallmark/v1/stolen_registry.grpc.pb.h"
+#include "hallmark/v1/verification.grpc.pb.h"
+#include "server/redis/cluster_slots.h"
+#include "tests/common/redis_cluster.h"
+#include "tests/common/server_harness.h"
+#include "tests/common/status_matchers.h"
+#include "tests/common/subprocess.h"
+#include "tests/common/temp_dir.h"
+
+namespace hallmark {
+namespace {
+
+using ::hallmark::testing::IsOk;
+using ::testing::Each;
+using ::testing::Eq;
+namespace t = ::hallmark::testing;
+
+// A 14-digit GTIN under the brand's prefix 950600; item references are spread (x 7919) so
+// that consecutive `item`s land in slots all over the cluster.
+std::string BrandGtin(int item) {
+  const std::string body =
+      absl::StrCat("0950600", absl::StrFormat("%06d", item * 7919 % 1000000));
+  return body + crypto::Gs1CheckDigit(body);
+}
+
+int SlotOf(const std::string& gtin) { return redis::HashSlot(gtin); }
+
+class ClusterTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto cluster = t::RedisCluster::Start(tmp_.path());
+    ASSERT_THAT(cluster, IsOk());
+    cluster_ = *std::move(cluster);
+  }
+
+  std::unique_ptr<t::ServerHarness> StartServer() {
+    t::ServerHarness::Options o;
+    o.redis_address = cluster_->address();
+    o.redis_timeout = absl::Seconds(2);
+    auto h = t::ServerHarness::Start(o);
+    EXPECT_THAT(h, IsOk());
+    return h.ok() ? *std::move(h) : nullptr;
+  }
+
+  grpc::Status Issue(t::ServerHarness& h, const std::string& gtin, int count,
+                     const std::string& request_id, std::vector<v1::IssuedUnit>* out,
+                     v1::SerialFormat format = v1::SERIAL_FORMAT_RANDOM,
+                     const std::string& lot = "L1") {
+    v1::IssueSerialsRequest r;
+    r.set_gtin(gtin);
+    r.set_lot(lot);
+    r.set_count(count);
+    r.set_format(format);
+    r.set_request_id(request_id);
+    v1::IssueSerialsResponse resp;
+    grpc::Status s = v1::Issuance::NewStub(h.channel())
+                         ->IssueSerials(h.Context(t::kIssuer).get(), r, &resp);
+    if (s.ok()) out->insert(out->end(), resp.units().begin(), resp.units().end());
+    return s;
+  }
+
+  v1::Verdict Verify(t::ServerHarness& h, const std::string& code, grpc::Status* status) {
+    v1::VerifyRequest r;
+    r.set_code(code);
+    v1::VerifyResponse resp;
+    *status = v1::Verification::NewStub(h.channel())
+                  ->Verify(h.Context(t::kVerifier).get(), r, &resp);
+    return resp.verdict();
+  }
+
+  // Units registered for `gtin`, asked through the cluster (the GTIN's master).
+  int64_t Count(const std::string& gtin) {
+    absl::StatusOr<int> master = cluster_->MasterOf(SlotOf(gtin));
+    if (!master.ok()) return -1;
+    absl::StatusOr<std::string> n = cluster_->node(*master).Command(
+        {"FCALL_RO", "hm_count", "1", "hm:{" + gtin + "}"});
+    int64_t v = -1;
+    return n.ok() && absl::SimpleAtoi(*n, &v) ? v : -1;
+  }
+
+  t::TempDir tmp_;
+  std::unique_ptr<t::RedisCluster> cluster_;
+};
+
+TEST_F(ClusterTest, EveryServiceWorksAcrossUnitsOnAllMasters) {
+  std::unique_ptr<t::ServerHarness> h = StartServer();
+  ASSERT_NE(h, nullptr);
+  std::vector<v1::IssuedUnit> units;
+  std::set<int> masters;
+  for (int item = 1; item <= 24; ++item) {
+    const std::string gtin = BrandGtin(item);
+    ASSERT_TRUE(Issue(*h, gtin, 4, absl::StrCat("spread-", item), &units).ok()) << gtin;
+    absl::StatusOr<int> m = cluster_->MasterOf(SlotOf(gtin));
+    ASSERT_THAT(m, IsOk());
+    masters.insert(*m);
+  }
+  ASSERT_EQ(masters.size(), 3u) << "24 GTINs land on every master";
+  for (int item = 1; item <= 24; ++item) EXPECT_EQ(Count(BrandGtin(item)), 4);
+
+  // Verify in a batch: every code AUTHENTIC, the batch split over the masters.
+  v1::VerifyBatchRequest batch;
+  for (const v1::IssuedUnit& u : units) batch.add_requests()->set_code(u.digital_link());
+  v1::VerifyBatchResponse verdicts;
+  ASSERT_TRUE(v1::Verification::NewStub(h->channel())
+                  ->VerifyBatch(h->Context(t::kVerifier).get(), batch, &verdicts)
+                  .ok());
+  for (const v1::VerifyResponse& v : verdicts.responses()) {
+    EXPECT_EQ(v.verdict(), v1::VERDICT_AUTHENTIC) << v.unit().gtin();
+  }
+
+  // A stolen report spanning every master, checked and cleared.
+  auto stolen = v1::StolenRegistry::NewStub(h->channel());
+  v1::ReportStolenRequest report;
+  report.set_case_id("CL-1");
+  report.set_agency("Police");
+  for (size_t i = 0; i < units.size(); i += 4) *report.add_units() = units[i].unit();
+  v1::ReportStolenResponse reported;
+  ASSERT_TRUE(stolen->ReportStolen(h->Context(t::kPolice).get(), report, &reported).ok());
+  for (const v1::UnitResult& r : reported.results()) {
+    EXPECT_EQ(r.outcome(), v1::UNIT_OUTCOME_OK);
+  }
+  v1::CheckStolenRequest check;
+  for (const v1::IssuedUnit& u : units) *check.add_units() = u.unit();
+  v1::CheckStolenResponse checked;
+  ASSERT_TRUE(stolen->CheckStolen(h->Context(t::kRetailer).get(), check, &checked).ok());
+  for (int i = 0; i < checked.statuses_size(); ++i) {
+    EXPECT_TRUE(checked.statuses(i).registered());
+    EXPECT_EQ(checked.statuses(i).stolen(), i % 4 == 0) << i;
+  }
+  grpc::Status s;
+  EXPECT_EQ(Verify(*h, units[0].digital_link(), &s), v1::VERDICT_STOLEN);
+  v1::GetCaseRequest get_case;
+  get_case.set_case_id("CL-1");
+  v1::StolenCase c;
+  ASSERT_TRUE(stolen->GetCase(h->Context(t::kPolice).get(), get_case, &c).ok());
+  EXPECT_EQ(c.units_size(), 24);
+  v1::ClearStolenRequest clear;
+  clear.set_case_id("CL-1");
+  v1::ClearStolenResponse cleared;
+  ASSERT_TRUE(stolen->ClearStolen(h->Context(t::kPolice).get(), clear, &cleared).ok());
+  EXPECT_EQ(cleared.results_size(), 24);
+  EXPECT_EQ(Verify(*h, units[0].digital_link(), &s), v1::VERDICT_AUTHENTIC);
+
+  // The lifecycle on a unit of each master, and a lot recall.
+  auto life = v1::Lifecycle::NewStub(h->channel());
+  for (size_t i = 0; i < units.size(); i += 8) {
+    v1::RecordEventRequest sold;
+    *sold.mutable_unit() = units[i].unit();
+    sold.set_action(v1::LIFECYCLE_ACTION_SOLD);
+    sold.set_request_id(absl::StrCat("sale-", i));
+    v1::UnitRecord rec;
+    ASSERT_TRUE(life->RecordEvent(h->Context(t::kRetailer).get(), sold, &rec).ok());
+    EXPECT_EQ(rec.status(), v1::UNIT_STATUS_SOLD);
+  }
+  v1::RecallRequest recall;
+  recall.set_gtin(units[5].unit().gtin());
+  recall.set_lot("L1");
+  recall.set_reason("cluster");
+  recall.set_request_id("cluster-recall");
+  v1::RecallResponse recalled;
+  ASSERT_TRUE(life->Recall(h->Context(t::kIssuer).get(), recall, &recalled).ok());
+  EXPECT_EQ(recalled.affected(), 4u);
+  EXPECT_EQ(Verify(*h, units[5].digital_link(), &s), v1::VERDICT_RECALLED);
+}
+
+TEST_F(ClusterTest, SlotMigrationUnderLoadLosesAndDuplicatesNothing) {
+  std::unique_ptr<t::ServerHarness> h = StartServer();
+  ASSERT_NE(h, nullptr);
+  const std::string gtin = BrandGtin(7);
+  const int slot = SlotOf(gtin);
+  absl::StatusOr<int> from = cluster_->MasterOf(slot);
+  ASSERT_THAT(from, IsOk());
+  absl::StatusOr<std::vector<int>> masters = cluster_->Masters();
+  ASSERT_THAT(masters, IsOk());
+  int to = -1;
+  for (int m : *masters) {
+    if (m != *from) to = m;
+  }
+  ASSERT_GE(to, 0);
+  std::vector<v1::IssuedUnit> seed;
+  ASSERT_TRUE(Issue(*h, gtin, 200, "before", &seed).ok());
+
+  std::atomic<bool> stop{false};
+  std::atomic<int> unclean{0};
+  std::vector<std::string> request_ids;
+  std::vector<v1::IssuedUnit> issued;
+  std::thread issuer([&] {
+    for (int i = 0; !stop.load(); ++i) {
+      const std::string id = absl::StrCat("load-", i);
+      request_ids.push_back(id);
+      grpc::Status s = Issue(*h, gtin, 20, id, &issued);
+      if (!s.ok() && s.error_code() != grpc::StatusCode::UNAVAILABLE) ++unclean;
+    }
+  });
+  std::atomic<int> verified{0};
+  std::thread verifier([&] {
+    for (size_t i = 0; !stop.load(); ++i) {
+      grpc::Status s;
+      const v1::Verdict v = Verify(*h, seed[i % seed.size()].digital_link(), &s);
+      if (s.ok() && v != v1::VERDICT_AUTHENTIC) ++unclean;
+      if (!s.ok() && s.error_code() != grpc::StatusCode::UNAVAILABLE) ++unclean;
+      if (s.ok()) ++verified;
+    }
+  });
+  // A second GTIN of the same slot, first issued while the slot is MIGRATING: its keys do not
+  // exist on the old master, which answers ASK, so they are created on the new one.
+  std::string sibling;
+  for (int item = 1000; sibling.empty(); ++item) {
+    if (SlotOf(BrandGtin(item)) == slot && BrandGtin(item) != gtin) sibling = BrandGtin(item);
+  }
+  std::vector<v1::IssuedUnit> asked;
+  absl::SleepFor(absl::Milliseconds(300));
+  ASSERT_THAT(cluster_->MigrateSlot(slot, to,
+                                    [&] {
+                                      EXPECT_TRUE(Issue(*h, sibling, 30, "asked", &asked).ok());
+                                      // Created on the importing node, through ASK.
+                                      EXPECT_NE(cluster_->node(to)
+                                                    .Command({"CLUSTER", "COUNTKEYSINSLOT",
+                                                              absl::StrCat(slot)})
+                                                    .value_or("0"),
+                                                "0");
+                                      absl::SleepFor(absl::Milliseconds(300));
+                                    }),
+              IsOk());
+  absl::SleepFor(absl::Milliseconds(500));
+  stop = true;
+  issuer.join();
+  verifier.join();
+  EXPECT_EQ(unclean.load(), 0) << "every call succeeded or failed with UNAVAILABLE";
+  EXPECT_GT(verified.load(), 0);
+  ASSERT_EQ(*cluster_->MasterOf(slot), to);
+  EXPECT_EQ(cluster_->node(to).Command({"EXISTS", "hm:{" + gtin + "}"}).value_or(""), "1");
+
+  // Repeating every request (a client's retry) completes those that failed; then every unit
+  // is registered once: nothing lost, nothing twice.
+  std::vector<v1::IssuedUnit> all = seed;
+  for (const std::string& id : request_ids) {
+    ASSERT_TRUE(Issue(*h, gtin, 20, id, &all).ok()) << id;
+  }
+  std::set<std::string> serials;
+  for (const v1::IssuedUnit& u : all) serials.insert(u.unit().serial());
+  EXPECT_EQ(serials.size(), all.size()) << "no serial handed out twice";
+  EXPECT_EQ(Count(gtin), static_cast<int64_t>(all.size()));
+  for (const v1::IssuedUnit& u : issued) {
+    EXPECT_TRUE(serials.count(u.unit().serial())) << "an acknowledged unit is still there";
+  }
+  EXPECT_EQ(Count(sibling), 30);
+  ASSERT_EQ(asked.size(), 30u);
+  grpc::Status s;
+  EXPECT_EQ(Verify(*h, asked[0].digital_link(), &s), v1::VERDICT_AUTHENTIC);
+  for (size_t i = 0; i < all.size(); i += 37) {
+    EXPECT_EQ(Verify(*h, all[i].digital_link(), &s), v1::VERDICT_AUTHENTIC);
+    EXPECT_TRUE(s.ok());
+  }
+}
+
+TEST_F(ClusterTest, AFailedMasterIsReplacedByItsReplicaWithoutARestart) {
+  std::unique_ptr<t::ServerHarness> h = StartServer();
+  ASSERT_NE(h, nullptr);
+  const std::string gtin = BrandGtin(11);
+  std::vector<v1::IssuedUnit> units;
+  ASSERT_TRUE(Issue(*h, gtin, 50, "before-failover", &units).ok());
+  absl::StatusOr<int> master = cluster_->MasterOf(SlotOf(gtin));
+  ASSERT_THAT(master, IsOk());
+  // Acknowledged writes a replica has not received yet are lost with the master (Redis
+  // Cluster replicates asynchronously; docs/scaling.md): let replication catch up first.
+  ASSERT_THAT(cluster_->node(*master).Command({"WAIT", "1", "5000"}), IsOk());
+  cluster_->Kill(*master);
+  ASSERT_THAT(cluster_->WaitForNewMaster(SlotOf(gtin), *master, absl::Seconds(30)), IsOk());
+  absl::StatusOr<int> promoted = cluster_->MasterOf(SlotOf(gtin));
+  ASSERT_THAT(promoted, IsOk());
+  EXPECT_NE(*promoted, *master);
+
+  // The same server follows the new topology: its calls succeed again within seconds.
+  const absl::Time until = absl::Now() + absl::Seconds(20);
+  grpc::Status s;
+  v1::Verdict v = v1::VERDICT_UNSPECIFIED;
+  while (absl::Now() < until) {
+    v = Verify(*h, units[0].digital_link(), &s);
+    if (s.ok()) break;
+    EXPECT_EQ(s.error_code(), grpc::StatusCode::UNAVAILABLE) << s.error_message();
+    absl::SleepFor(absl::Milliseconds(100));
+  }
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  EXPECT_EQ(v, v1::VERDICT_AUTHENTIC);
+  for (const v1::IssuedUnit& u : units) {
+    EXPECT_EQ(Verify(*h, u.digital_link(), &s), v1::VERDICT_AUTHENTIC);
+  }
+  std::vector<v1::IssuedUnit> more;
+  ASSERT_TRUE(Issue(*h, gtin, 10, "after-failover", &more).ok());
+  EXPECT_EQ(Count(gtin), 60);
+}
+
+TEST_F(ClusterTest, TwoServerProcessesIssueSequentialSerialsWithoutDuplicates) {
+  absl::StatusOr<t::Deployment> d = t::WriteDeployment(tmp_.path());
+  ASSERT_THAT(d, IsOk());
+  std::vector<t::Subprocess> servers;
+  std::vector<std::shared_ptr<grpc::Channel>> channels;
+  for (int i = 0; i < 2; ++i) {
+    const std::string socket = JoinPath(tmp_.path(), absl::StrCat("server", i, ".sock"));
+    absl::StatusOr<t::Subprocess> p = t::Subprocess::Start(
+        {HALLMARK_BINARY_DIR "/server/hallmark-server", "--listen=unix:" + socket,
+         "--redis=" + cluster_->address(), "--keys_dir=" + d->keys_dir,
+         "--principals=" + d->principals, "--log_rpcs=false"},
+        JoinPath(tmp_.path(), absl::StrCat("server", i, ".log")));
+    ASSERT_THAT(p, IsOk());
+    servers.push_back(*std::move(p));
+    channels.push_back(grpc::CreateChannel("unix:" + socket, grpc::InsecureChannelCredentials()));
+    ASSERT_TRUE(channels.back()->WaitForConnected(absl::ToChronoTime(absl::Now() +
+                                                                     absl::Seconds(20))))
+        << servers.back().Log();
+  }
+  const std::string gtin = BrandGtin(21);
+  std::vector<std::vector<std::string>> serials(2);
+  std::vector<std::thread> clients;
+  std::atomic<int> failures{0};
+  for (int i = 0; i < 2; ++i) {
+    clients.emplace_back([&, i] {
+      auto stub = v1::Issuance::NewStub(channels[i]);
+      for (int k = 0; k < 20; ++k) {
+        v1::IssueSerialsRequest r;
+        r.set_gtin(gtin);
+        r.set_format(v1::SERIAL_FORMAT_SEQUENTIAL);
+        r.set_count(100);
+        r.set_request_id(absl::StrCat("server", i, "-", k));
+        v1::IssueSerialsResponse resp;
+        grpc::ClientContext ctx;
+        ctx.AddMetadata("authorization", "Bearer " + d->tokens.at(t::kIssuer));
+        ctx.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(30)));
+        if (!stub->IssueSerials(&ctx, r, &resp).ok()) {
+          ++failures;
+          continue;
+        }
+        for (const v1::IssuedUnit& u : resp.units()) serials[i].push_back(u.unit().serial());
+      }
+    });
+  }
+  for (std::thread& c : clients) c.join();
+  EXPECT_EQ(failures.load(), 0);
+  std::set<std::string> all(serials[0].begin(), serials[0].end());
+  all.insert(serials[1].begin(), serials[1].end());
+  EXPECT_EQ(serials[0].size() + serials[1].size(), 4000u);
+  EXPECT_EQ(all.size(), 4000u) << "no serial issued twice by the two servers";
+  EXPECT_EQ(Count(gtin), 4000);
+}
+
+}  // namespace
+}  // namespace hallmark
