@@ -23,7 +23,8 @@
 #include "server/common/log.h"
 
 ABSL_FLAG(std::string, listen, "127.0.0.1:50051", "gRPC address: host:port or unix:/path");
-ABSL_FLAG(std::string, redis, "tcp://127.0.0.1:6379", "Redis: tcp://host:port or unix:///path");
+ABSL_FLAG(std::string, redis, "tcp://127.0.0.1:6379",
+          "Redis: tcp://host:port, unix:///path, or a Redis Cluster: cluster://host:port,...");
 ABSL_FLAG(std::string, keys_dir, "keys", "Keys directory (hallmarkctl keys generate)");
 ABSL_FLAG(std::string, principals, "principals.textpb",
           "Principals file (hallmarkctl principals add)");

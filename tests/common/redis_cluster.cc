@@ -51,7 +51,8 @@ std::string Field(const std::string& info, absl::string_view key) {
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<RedisCluster>> RedisCluster::Start(const std::string& dir,
-                                                                  int masters, int replicas) {
+                                                                  int masters, int replicas,
+                                                                  const std::string& extra_config) {
   std::unique_ptr<RedisCluster> c(new RedisCluster());
   const int n = masters * (1 + replicas);
   std::vector<std::string> endpoints;
@@ -63,10 +64,13 @@ absl::StatusOr<std::unique_ptr<RedisCluster>> RedisCluster::Start(const std::str
     Node node;
     node.port = FreePort();
     const int bus = FreePort();
+    // The shipped cluster settings, with a short node timeout so failovers are quick.
     absl::StatusOr<std::unique_ptr<RedisServer>> server = RedisServer::Start(
-        node_dir, absl::StrCat("port ", node.port, "\ncluster-enabled yes\n",
-                               "cluster-config-file nodes.conf\ncluster-node-timeout 1000\n",
-                               "cluster-port ", bus, "\ncluster-replica-validity-factor 0\n"));
+        node_dir, absl::StrCat("include ", HALLMARK_SOURCE_DIR,
+                               "/deploy/redis/redis-cluster.conf\nport ", node.port,
+                               "\ncluster-node-timeout 1000\n",
+                               "cluster-port ", bus, "\ncluster-replica-validity-factor 0\n",
+                               extra_config, "\n"));
     if (!server.ok()) return server.status();
     node.server = *std::move(server);
     endpoints.push_back(absl::StrCat("127.0.0.1:", node.port));

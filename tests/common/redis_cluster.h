@@ -1,9 +1,9 @@
 // File: tests/common/redis_cluster.h
 //
 // RedisCluster: a real Redis Cluster for tests — masters and replicas, each a redis-server
-// with the durable settings of deploy/redis/redis.conf in its own folder of a private temp
-// dir, on free loopback TCP ports picked at runtime (the cluster bus needs TCP; every node
-// also has a unix socket for the test's own admin commands). Created with
+// with the settings of deploy/redis/redis.conf and redis-cluster.conf in its own folder of a
+// private temp dir, on free loopback TCP ports picked at runtime (the cluster bus needs TCP;
+// every node also has a unix socket for the test's own admin commands). Created with
 // `redis-cli --cluster create`; torn down (SIGTERM) with the object.
 #ifndef HALLMARK_TESTS_COMMON_REDIS_CLUSTER_H_
 #define HALLMARK_TESTS_COMMON_REDIS_CLUSTER_H_
@@ -21,9 +21,11 @@ namespace hallmark::testing {
 
 class RedisCluster {
  public:
+  // `extra_config` is appended to every node's configuration.
   static absl::StatusOr<std::unique_ptr<RedisCluster>> Start(const std::string& dir,
                                                              int masters = 3,
-                                                             int replicas_per_master = 1);
+                                                             int replicas_per_master = 1,
+                                                             const std::string& extra_config = "");
 
   // "cluster://127.0.0.1:p1,127.0.0.1:p2,..." (every node, as a server would be configured).
   std::string address() const;

@@ -63,7 +63,8 @@ TEST(DeployConfigTest, EveryFlagPassedExists) {
   ASSERT_TRUE(server.count("listen")) << "could not read hallmark-server --helpfull";
   std::set<std::string> known = CtlFlags();
   known.insert(server.begin(), server.end());
-  for (const char* file : {"compose.yaml", "k8s/hallmark.yaml", "systemd/hallmark-server.service"}) {
+  for (const char* file : {"compose.yaml", "compose-cluster.yaml", "k8s/hallmark.yaml",
+                           "systemd/hallmark-server.service"}) {
     for (absl::string_view line : absl::StrSplit(Deploy(file), '\n')) {
       if (absl::StrContains(line, "redis-server") || absl::StrContains(line, "redis-cli") ||
           absl::StartsWith(absl::StripLeadingAsciiWhitespace(line), "#")) {
@@ -83,8 +84,9 @@ TEST(DeployConfigTest, EveryHallmarkVariableIsAServerFlag) {
   const std::set<std::string> client = {"ADDR", "TOKEN", "CA", "CERT", "KEY", "TIMEOUT", "CONFIG",
                                         "INSECURE"};
   int seen = 0;
-  for (const char* file : {"Dockerfile", "compose.yaml", "k8s/hallmark.yaml",
-                           "systemd/hallmark-server.env", "systemd/hallmark-server.service"}) {
+  for (const char* file : {"Dockerfile", "compose.yaml", "compose-cluster.yaml", "k8s/hallmark.yaml",
+                           "k8s/redis-cluster.yaml", "systemd/hallmark-server.env",
+                           "systemd/hallmark-server.service"}) {
     for (const std::string& var : Matches(Deploy(file), std::regex("(?:^|[^A-Za-z_])HALLMARK_([A-Z][A-Z0-9_]*)"))) {
       ++seen;
       EXPECT_TRUE(server.count(absl::AsciiStrToLower(var)) || client.count(var))
@@ -103,6 +105,20 @@ TEST(DeployConfigTest, ContainerRunsAsNonRootOnBookwormSlim) {
                            "HorizontalPodAutoscaler"}) {
     EXPECT_THAT(Deploy("k8s/hallmark.yaml"), ::testing::HasSubstr(std::string("kind: ") + kind));
   }
+}
+
+TEST(DeployConfigTest, ClusterExamplesUseTheShippedRedisSettings) {
+  for (const char* file : {"compose-cluster.yaml", "k8s/redis-cluster.yaml"}) {
+    const std::string text = Deploy(file);
+    EXPECT_THAT(text, ::testing::HasSubstr("redis.conf")) << file;
+    EXPECT_THAT(text, ::testing::HasSubstr("redis-cluster.conf")) << file;
+    EXPECT_THAT(text, ::testing::HasSubstr("--cluster-replicas 1")) << file;
+  }
+  EXPECT_THAT(Deploy("compose-cluster.yaml"), ::testing::HasSubstr("HALLMARK_REDIS: cluster://"));
+  EXPECT_THAT(Deploy("k8s/redis-cluster.yaml"), ::testing::HasSubstr("HALLMARK_REDIS: \"cluster://"));
+  // The cluster settings are valid for redis-server: tests/common/redis_cluster.cc starts every
+  // node of the integration tests with them.
+  EXPECT_THAT(Deploy("redis/redis-cluster.conf"), ::testing::HasSubstr("cluster-enabled yes"));
 }
 
 }  // namespace

@@ -368,5 +368,20 @@ TEST_F(ClusterTest, TwoServerProcessesIssueSequentialSerialsWithoutDuplicates) {
   EXPECT_EQ(Count(gtin), 4000);
 }
 
+TEST(ClusterDurabilityTest, EveryMasterMustBeDurable) {
+  t::TempDir tmp;
+  // Three masters that would acknowledge writes before they are on disk.
+  auto cluster = t::RedisCluster::Start(tmp.path(), 3, 0, "appendfsync everysec");
+  ASSERT_THAT(cluster, IsOk());
+  t::ServerHarness::Options o;
+  o.redis_address = (*cluster)->address();
+  o.configure = [](api::ServerConfig* c) { c->redis_startup_timeout = absl::Seconds(10); };
+  auto refused = t::ServerHarness::Start(o);
+  EXPECT_THAT(refused, ::hallmark::testing::StatusIs(absl::StatusCode::kFailedPrecondition,
+                                                     ::testing::HasSubstr("appendfsync")));
+  o.configure = [](api::ServerConfig* c) { c->allow_volatile_redis = true; };
+  EXPECT_THAT(t::ServerHarness::Start(o), IsOk()) << "explicitly allowed";
+}
+
 }  // namespace
 }  // namespace hallmark
