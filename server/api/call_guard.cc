@@ -68,11 +68,13 @@ absl::StatusOr<const auth::Principal*> CallGuard::Identify(
 std::shared_ptr<Call> CallGuard::Admit(const grpc::CallbackServerContext* context,
                                        std::initializer_list<auth::Role> roles,
                                        absl::string_view method, double cost) const {
-  auto call = std::make_shared<Call>(std::string(method), metrics_, log_rpcs_, calls_);
   if (calls_->draining.load()) {
-    call->admission_ = absl::UnavailableError("server is shutting down; retry");
-    return call;
+    // Not counted: refused retries must not keep a draining server from going quiet.
+    auto refused = std::make_shared<Call>(std::string(method), metrics_, log_rpcs_);
+    refused->admission_ = absl::UnavailableError("server is shutting down; retry");
+    return refused;
   }
+  auto call = std::make_shared<Call>(std::string(method), metrics_, log_rpcs_, calls_);
   std::shared_ptr<const auth::PrincipalStore> store = principals_->Get();
   absl::StatusOr<const auth::Principal*> who = Identify(context, *store);
   absl::Status admitted = who.status();
@@ -99,8 +101,10 @@ std::shared_ptr<Call> CallGuard::Admit(const grpc::CallbackServerContext* contex
 void CallGuard::Drain(absl::Time deadline, absl::Duration quiet) const {
   calls_->draining.store(true);
   while (absl::Now() < deadline) {
+    // `active` first: a call ending in between has stored its end time before it decremented.
+    const bool idle = calls_->active.load() == 0;
     const absl::Time last_end = absl::FromUnixNanos(calls_->last_end_ns.load());
-    if (calls_->active.load() == 0 && absl::Now() - last_end >= quiet) return;
+    if (idle && absl::Now() - last_end >= quiet) return;
     absl::SleepFor(absl::Milliseconds(10));
   }
 }

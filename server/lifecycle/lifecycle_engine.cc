@@ -4,6 +4,7 @@
 
 #include <utility>
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "crypto/gs1.h"
@@ -315,12 +316,16 @@ void LifecycleEngine::Recall(const auth::Principal& caller, const v1::RecallRequ
       return done(absl::InvalidArgumentError(absl::StrCat("units: must have 1..", kMaxRecallUnits,
                                                           " entries, got ", request.units_size())));
     }
+    absl::flat_hash_set<std::string> listed;
     for (int i = 0; i < request.units_size(); ++i) {
       absl::StatusOr<UnitKey> unit = ValidateUnit(request.units(i), absl::StrCat("units[", i, "]"));
       if (!unit.ok()) return done(unit.status());
       if (unit->gtin != *gtin) {
         return done(absl::InvalidArgumentError(absl::StrCat(
             "units[", i, "].gtin: a recall covers one GTIN (", *gtin, "), got ", unit->gtin)));
+      }
+      if (!listed.insert(unit->serial).second) {
+        return done(absl::InvalidArgumentError(absl::StrCat("units[", i, "]: listed twice")));
       }
       serials.push_back(unit->serial);
     }

@@ -57,6 +57,7 @@ struct AsyncRedisClient::Pending {
   absl::Time sent;         // when it went to hiredis
   bool finished = false;   // `done` has run
   bool in_flight = false;  // hiredis holds this as privdata until it calls OnReply
+  bool asking = false;     // send ASKING right before it (Redis Cluster ASK redirection)
 };
 
 namespace {
@@ -171,10 +172,10 @@ void AsyncRedisClient::ExecuteAsking(std::vector<std::string> argv, absl::Time d
   {
     absl::MutexLock lock(&mu_);
     if (!stopped_) {
-      // Queued together, so the loop dispatches them together on one connection.
       const bool wake = queue_.empty();
-      queue_.push_back(new Pending{this, {"ASKING"}, deadline, [](absl::StatusOr<RedisReply>) {}});
-      queue_.push_back(new Pending{this, std::move(argv), deadline, std::move(done)});
+      auto* p = new Pending{this, std::move(argv), deadline, std::move(done)};
+      p->asking = true;  // Dispatch writes ASKING and the command together
+      queue_.push_back(p);
       if (wake) Wake();
       return;
     }
@@ -247,6 +248,12 @@ void AsyncRedisClient::Dispatch(Pending* p) {
     args.push_back(a.data());
     lens.push_back(a.size());
   }
+  // ASKING and its command go out back to back (nothing can come between them on the loop
+  // thread); ASKING's own reply is discarded.
+  if (p->asking && redisAsyncCommand(ctx_, nullptr, nullptr, "ASKING") != REDIS_OK) {
+    Complete(p, NotSentError("redis: could not queue command"));
+    return;
+  }
   if (redisAsyncCommandArgv(ctx_, &OnReply, p, static_cast<int>(args.size()), args.data(),
                             lens.data()) != REDIS_OK) {
     Complete(p, NotSentError("redis: could not queue command"));
@@ -284,7 +291,11 @@ void AsyncRedisClient::OnReply(redisAsyncContext*, void* reply, void* pending) {
   auto* p = static_cast<Pending*>(pending);
   p->in_flight = false;
   if (reply == nullptr) {
-    Complete(p, absl::UnavailableError("redis: connection lost"));
+    // hiredis fails the pending callbacks before it calls OnDisconnect: mark the client not
+    // ready first, so a caller that sees this failure never sees ready() == true after it.
+    const absl::Status lost = absl::UnavailableError("redis: connection lost");
+    p->client->SetReady(false, lost);
+    Complete(p, lost);
   } else {
     Complete(p, FromHiredis(static_cast<redisReply*>(reply)));
   }

@@ -18,7 +18,7 @@ namespace {
 
 constexpr absl::Duration kRetryMin = absl::Milliseconds(20);
 constexpr absl::Duration kRetryMax = absl::Milliseconds(200);
-constexpr absl::Duration kMinRefreshGap = absl::Milliseconds(50);
+constexpr absl::Duration kMinRefreshGap = absl::Milliseconds(200);
 
 bool SplitHostPort(absl::string_view address, std::string* host, int* port) {
   const size_t colon = address.rfind(':');
@@ -56,12 +56,10 @@ absl::StatusOr<SlotMap> ReadSlots(const std::string& address, absl::Duration tim
   return ParseClusterSlots(converted);
 }
 
-// Errors of a slot in motion or a cluster electing a new master: the command did not run (a
-// Hallmark function that meets a migrating slot fails before its first write), so it is sent
-// again shortly.
+// Errors of a slot in motion or a cluster electing a new master: the command did not run, so
+// it is sent again shortly.
 bool IsTransient(absl::string_view error) {
-  return absl::StartsWith(error, "TRYAGAIN") || absl::StartsWith(error, "CLUSTERDOWN") ||
-         absl::StrContains(error, "Script attempted to access a non local key");
+  return absl::StartsWith(error, "TRYAGAIN") || absl::StartsWith(error, "CLUSTERDOWN");
 }
 
 }  // namespace
@@ -111,7 +109,7 @@ absl::StatusOr<std::unique_ptr<ClusterRedisClient>> ClusterRedisClient::Start(Op
 ClusterRedisClient::~ClusterRedisClient() { Stop(); }
 
 void ClusterRedisClient::Stop() {
-  absl::flat_hash_map<std::string, std::unique_ptr<AsyncRedisClient>> nodes;
+  absl::MutexLock serial(&stop_mu_);
   {
     absl::MutexLock lock(&mu_);
     if (stopping_ && nodes_.empty()) return;
@@ -120,13 +118,16 @@ void ClusterRedisClient::Stop() {
   if (refresher_.joinable()) refresher_.join();
   if (timer_thread_.joinable()) timer_thread_.join();
   std::multimap<absl::Time, std::function<void()>> timers;
+  std::vector<std::shared_ptr<AsyncRedisClient>> nodes;
   {
     absl::MutexLock lock(&mu_);
     timers.swap(timers_);
-    nodes.swap(nodes_);
+    for (auto& [address, node] : nodes_) nodes.push_back(node);
+    retired_.insert(retired_.end(), nodes.begin(), nodes.end());
+    nodes_.clear();
   }
   for (auto& [when, run] : timers) run();  // each fails with "stopped" (stopping_ is set)
-  for (auto& [address, node] : nodes) node->Stop();
+  for (const auto& node : nodes) node->Stop();
   ready_.store(false, std::memory_order_release);
 }
 
@@ -164,7 +165,6 @@ void ClusterRedisClient::Execute(std::vector<std::string> argv, absl::Time deadl
 
 void ClusterRedisClient::Send(std::shared_ptr<Attempt> a) {
   std::string address;
-  AsyncRedisClient* node = nullptr;
   bool stopping;
   {
     absl::MutexLock lock(&mu_);
@@ -184,12 +184,11 @@ void ClusterRedisClient::Send(std::shared_ptr<Attempt> a) {
         absl::UnavailableError(absl::StrCat("cluster: no node serves slot ", a->slot));
     return RetryLater(std::move(a), kRetryMin, why);
   }
-  node = Node(address);
+  std::shared_ptr<AsyncRedisClient> node = Node(address);
   if (node == nullptr || !node->ready()) {
     RequestRefresh();
-    return RetryLater(std::move(a), kRetryMin,
-                      absl::UnavailableError(absl::StrCat("cluster: ", address,
-                                                          " is not connected")));
+    absl::Status why = absl::UnavailableError(absl::StrCat("cluster: ", address, " is not connected"));
+    return RetryLater(std::move(a), kRetryMin, why);
   }
   node->Execute(a->argv, a->deadline, [this, a](absl::StatusOr<RedisReply> reply) mutable {
     OnReply(std::move(a), std::move(reply));
@@ -198,8 +197,10 @@ void ClusterRedisClient::Send(std::shared_ptr<Attempt> a) {
 
 void ClusterRedisClient::OnReply(std::shared_ptr<Attempt> a, absl::StatusOr<RedisReply> reply) {
   if (!reply.ok()) {
-    RequestRefresh();
+    // A dropped connection asks for a refresh by itself (the node's state change); a slow
+    // reply does not mean the topology changed.
     if (WasNotSent(reply.status())) {
+      RequestRefresh();
       return RetryLater(std::move(a), kRetryMin, reply.status());
     }
     return a->done(reply.status());  // lost in flight: it may have run
@@ -225,12 +226,12 @@ void ClusterRedisClient::Redirected(std::shared_ptr<Attempt> a, const Redirect& 
     RequestRefresh();
     return Send(std::move(a));
   }
-  AsyncRedisClient* node = Node(r.address);
+  std::shared_ptr<AsyncRedisClient> node = Node(r.address);
   if (node == nullptr || !node->ready()) {
     // The importing node is not connected yet: ask the owner again shortly.
-    return RetryLater(std::move(a), kRetryMin,
-                      absl::UnavailableError(absl::StrCat("cluster: ", r.address,
-                                                          " is not connected")));
+    absl::Status why =
+        absl::UnavailableError(absl::StrCat("cluster: ", r.address, " is not connected"));
+    return RetryLater(std::move(a), kRetryMin, why);
   }
   node->ExecuteAsking(a->argv, a->deadline, [this, a](absl::StatusOr<RedisReply> reply) mutable {
     OnReply(std::move(a), std::move(reply));
@@ -242,6 +243,7 @@ void ClusterRedisClient::RetryLater(std::shared_ptr<Attempt> a, absl::Duration d
   delay = std::min(kRetryMax, delay * (1 << std::min(a->retries++, 4)));
   const absl::Time when = absl::Now() + delay;
   if (when >= a->deadline) return a->done(why);
+  a->redirects = 0;  // a retry routes afresh (a migrating slot answers ASK, then TRYAGAIN)
   {
     absl::MutexLock lock(&mu_);
     if (!stopping_) {
@@ -256,8 +258,8 @@ void ClusterRedisClient::TimerLoop() {
   absl::MutexLock lock(&mu_);
   while (!stopping_) {
     const absl::Time next =
-        timers_.empty() ? absl::Now() + absl::Milliseconds(100) : timers_.begin()->first;
-    // Wakes for stopping, or for a timer that is due before `next`.
+        timers_.empty() ? absl::InfiniteFuture() : timers_.begin()->first;
+    // Wakes for stopping, or for a timer due before `next` (e.g. the first one).
     auto wake = [this, next]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
       return stopping_ || (!timers_.empty() && timers_.begin()->first < next);
     };
@@ -275,10 +277,10 @@ void ClusterRedisClient::TimerLoop() {
   }
 }
 
-AsyncRedisClient* ClusterRedisClient::Node(const std::string& address) {
+std::shared_ptr<AsyncRedisClient> ClusterRedisClient::Node(const std::string& address) {
   absl::MutexLock lock(&mu_);
   auto it = nodes_.find(address);
-  if (it != nodes_.end()) return it->second.get();
+  if (it != nodes_.end()) return it->second;
   if (stopping_) return nullptr;
   AsyncRedisClient::Options o = options_.node;
   o.address = absl::StrCat("tcp://", address);
@@ -291,7 +293,26 @@ AsyncRedisClient* ClusterRedisClient::Node(const std::string& address) {
     last_error_ = client.status();
     return nullptr;
   }
-  return nodes_.emplace(address, *std::move(client)).first->second.get();
+  std::shared_ptr<AsyncRedisClient> node = *std::move(client);
+  nodes_.emplace(address, node);
+  return node;
+}
+
+void ClusterRedisClient::RetireNodes(const SlotMap& map) {
+  std::vector<std::shared_ptr<AsyncRedisClient>> stale;
+  {
+    absl::MutexLock lock(&mu_);
+    for (auto it = nodes_.begin(); it != nodes_.end();) {
+      if (std::find(map.masters.begin(), map.masters.end(), it->first) == map.masters.end()) {
+        stale.push_back(it->second);
+        retired_.push_back(it->second);
+        nodes_.erase(it++);
+      } else {
+        ++it;
+      }
+    }
+  }
+  for (const auto& node : stale) node->Stop();
 }
 
 void ClusterRedisClient::RequestRefresh() {
@@ -333,6 +354,10 @@ absl::Status ClusterRedisClient::RefreshOnce() {
   }
   absl::Status last = absl::UnavailableError("cluster: no node answered CLUSTER SLOTS");
   for (const std::string& address : candidates) {
+    {
+      absl::MutexLock lock(&mu_);
+      if (stopping_) return absl::UnavailableError("cluster: client stopped");
+    }
     absl::StatusOr<SlotMap> map = ReadSlots(address, options_.refresh_timeout);
     if (!map.ok()) {
       last = map.status();
@@ -350,6 +375,7 @@ absl::Status ClusterRedisClient::RefreshOnce() {
       map_ = shared;
     }
     for (const std::string& master : shared->masters) Node(master);
+    RetireNodes(*shared);
     UpdateReady(absl::OkStatus());
     return absl::OkStatus();
   }
@@ -366,6 +392,9 @@ void ClusterRedisClient::MovedSlot(int slot, const std::string& address) {
 }
 
 void ClusterRedisClient::UpdateReady(const absl::Status& why) {
+  // Computed, committed and told under one lock, so concurrent updates (node threads, the
+  // refresher) take effect, and are reported, in the order they were computed.
+  absl::MutexLock notify(&notify_mu_);
   bool now_ready = true;
   absl::Status reason = why;
   {

@@ -67,7 +67,7 @@ class ClusterRedisClient final : public RedisConnection {
   };
 
   static absl::StatusOr<std::unique_ptr<ClusterRedisClient>> Start(Options options);
-  ~ClusterRedisClient() override;  // Stop()
+  ~ClusterRedisClient() override;  // Stop(), then frees the connections
 
   void Execute(std::vector<std::string> argv, absl::Time deadline, ReplyCallback done) override;
   bool ready() const override { return ready_.load(std::memory_order_acquire); }
@@ -86,8 +86,11 @@ class ClusterRedisClient final : public RedisConnection {
   void Redirected(std::shared_ptr<Attempt> a, const Redirect& r);
   // Sends `a` again after `delay`, or fails it with `why` when its deadline comes first.
   void RetryLater(std::shared_ptr<Attempt> a, absl::Duration delay, const absl::Status& why);
-  // The connection to `address`, created on first use.
-  AsyncRedisClient* Node(const std::string& address);
+  // The connection to `address`, created on first use; null once stopping.
+  std::shared_ptr<AsyncRedisClient> Node(const std::string& address);
+  // Stops the connections to nodes that are no longer masters (kept until destruction, so
+  // a command holding one never frees it on its own loop thread).
+  void RetireNodes(const SlotMap& map);
   void RequestRefresh();
   void RefreshLoop();
   absl::Status RefreshOnce();
@@ -99,9 +102,12 @@ class ClusterRedisClient final : public RedisConnection {
   std::atomic<bool> ready_{false};
   std::atomic<int64_t> refreshes_{0};
 
+  absl::Mutex stop_mu_;  // serialises Stop()
+  absl::Mutex notify_mu_;  // keeps readiness changes and their notifications in order
   mutable absl::Mutex mu_;
   std::shared_ptr<const SlotMap> map_ ABSL_GUARDED_BY(mu_);
-  absl::flat_hash_map<std::string, std::unique_ptr<AsyncRedisClient>> nodes_ ABSL_GUARDED_BY(mu_);
+  absl::flat_hash_map<std::string, std::shared_ptr<AsyncRedisClient>> nodes_ ABSL_GUARDED_BY(mu_);
+  std::vector<std::shared_ptr<AsyncRedisClient>> retired_ ABSL_GUARDED_BY(mu_);
   bool refresh_requested_ ABSL_GUARDED_BY(mu_) = false;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   absl::Status last_error_ ABSL_GUARDED_BY(mu_) = absl::UnavailableError("cluster: starting");

@@ -5,7 +5,7 @@
 --
 -- Key layout. Everything about one GTIN shares the hash tag {<gtin14>}, so each call touches a
 -- single Redis Cluster slot. KEYS[1] is always the GTIN's meta key "hm:{<gtin14>}"; the other
--- keys of that GTIN are derived from it here (same slot):
+-- keys of that GTIN are derived from it here (same slot). KEYS[2] is a fence (see the end).
 --
 --   hm:{G}              hash  GTIN meta: L, p (linear-hashing level and split pointer),
 --                             n (units), nb (batches), seq (SEQUENTIAL counter),
@@ -570,7 +570,7 @@ local function recall_units(keys, args)
   local done = redis.call('HGET', meta .. ':rq', request_key)
   if done then return tonumber(done) end
   local L, p = meta_state(meta)
-  local values = {}
+  local values, seen = {}, {}
   for i = 6, #args do
     local v = redis.call('HGET', unit_bucket(meta, args[i], L, p), args[i])
     if v == false then
@@ -581,7 +581,8 @@ local function recall_units(keys, args)
   local affected = 0
   for i = 6, #args do
     local v = values[i]
-    if not unit_recalled(v) then
+    if not unit_recalled(v) and not seen[args[i]] then
+      seen[args[i]] = true
       redis.call('HSET', unit_bucket(meta, args[i], L, p), args[i],
                  string.format('%d', v + RECALLED_BIT))
       unit_event(meta, args[i], {'recalled', at, at, principal, org, '', '',
@@ -601,39 +602,30 @@ end
 
 -- Registration ------------------------------------------------------------------------------
 --
--- Redis Cluster slot migrations: a function declares only KEYS[1] and derives its other keys
--- (same hash tag, same slot). While its slot is MIGRATING, Redis refuses a script's access to
--- any key that is not (or no longer) on this node with "Script attempted to access a non local
--- key", but keeps the writes the script made before. So every function first touches a key
--- that never exists: during a migration it fails there, before writing anything, and the
--- server retries it (on the target once the keys have moved, via ASK). Outside migrations
--- this costs one EXISTS.
-local function fenced(f)
-  return function(keys, args)
-    redis.call('EXISTS', keys[1] .. ':fence')
-    return f(keys, args)
-  end
-end
+-- hallmark-server declares a second key with every call, KEYS[2] = KEYS[1] .. ':fence', which
+-- never exists and is never touched here: on Redis Cluster it makes Redis refuse the call
+-- while the slot is migrating (see server/registry/reply_util.h), so no function runs on a
+-- GTIN whose keys are half moved.
 
-redis.register_function('hm_begin_batch', fenced(begin_batch))
-redis.register_function('hm_register', fenced(register))
-redis.register_function{function_name = 'hm_lookup', callback = fenced(lookup),
+redis.register_function('hm_begin_batch', begin_batch)
+redis.register_function('hm_register', register)
+redis.register_function{function_name = 'hm_lookup', callback = lookup,
                         flags = {'no-writes'}}
-redis.register_function{function_name = 'hm_count', callback = fenced(count),
+redis.register_function{function_name = 'hm_count', callback = count,
                         flags = {'no-writes'}}
-redis.register_function('hm_verify', fenced(verify))
-redis.register_function('hm_report_stolen', fenced(report_stolen))
-redis.register_function('hm_clear_stolen', fenced(clear_stolen))
-redis.register_function{function_name = 'hm_check_stolen', callback = fenced(check_stolen),
+redis.register_function('hm_verify', verify)
+redis.register_function('hm_report_stolen', report_stolen)
+redis.register_function('hm_clear_stolen', clear_stolen)
+redis.register_function{function_name = 'hm_check_stolen', callback = check_stolen,
                         flags = {'no-writes'}}
-redis.register_function{function_name = 'hm_case_gtin', callback = fenced(case_gtin),
+redis.register_function{function_name = 'hm_case_gtin', callback = case_gtin,
                         flags = {'no-writes'}}
-redis.register_function('hm_case_open', fenced(case_open))
-redis.register_function{function_name = 'hm_case', callback = fenced(case_info),
+redis.register_function('hm_case_open', case_open)
+redis.register_function{function_name = 'hm_case', callback = case_info,
                         flags = {'no-writes'}}
-redis.register_function{function_name = 'hm_life_read', callback = fenced(life_read),
+redis.register_function{function_name = 'hm_life_read', callback = life_read,
                         flags = {'no-writes'}}
-redis.register_function('hm_life_apply', fenced(life_apply))
-redis.register_function('hm_recall_lot', fenced(recall_lot))
-redis.register_function('hm_recall_units', fenced(recall_units))
-redis.register_function('hm_set_terms', fenced(set_terms))
+redis.register_function('hm_life_apply', life_apply)
+redis.register_function('hm_recall_lot', recall_lot)
+redis.register_function('hm_recall_units', recall_units)
+redis.register_function('hm_set_terms', set_terms)

@@ -10,6 +10,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/time.h"
@@ -44,11 +45,25 @@ inline std::optional<StolenFlag> ParseFlag(const std::string& text) {
   return flag;
 }
 
-// Runs `argv`, turns error replies into statuses, and parses the rest with `parse`.
+// A function call `FCALL[_RO] f 1 key args...` as it is sent: `FCALL[_RO] f 2 key key:fence
+// args...`. The fence key never exists and the functions never touch it; declaring it makes
+// Redis Cluster refuse the call (TRYAGAIN, which the cluster client retries) for as long as
+// the key's slot is migrating, on the source and on the target alike, before the function
+// runs. So a function never sees a GTIN (or case) half moved, however the slot is resharded.
+inline std::vector<std::string> WithFence(std::vector<std::string> argv) {
+  if (argv.size() >= 4 && absl::StartsWith(argv[0], "FCALL") && argv[2] == "1") {
+    argv[2] = "2";
+    argv.insert(argv.begin() + 4, argv[3] + ":fence");
+  }
+  return argv;
+}
+
+// Runs `argv` (with its fence), turns error replies into statuses, and parses the rest with
+// `parse`.
 template <typename T, typename Parse>
 void Call(redis::RedisClient* client, std::vector<std::string> argv, absl::Time deadline,
           Callback<T> done, Parse parse) {
-  client->Execute(std::move(argv), deadline,
+  client->Execute(WithFence(std::move(argv)), deadline,
                   [done = std::move(done), parse](absl::StatusOr<redis::RedisReply> reply) mutable {
                     if (!reply.ok()) return done(reply.status());
                     if (reply->is_error()) return done(RedisErrorToStatus(reply->str));

@@ -154,7 +154,8 @@ absl::StatusOr<std::vector<int>> RedisCluster::Masters() {
   return out;
 }
 
-absl::Status RedisCluster::MigrateSlot(int slot, int to, const std::function<void()>& between) {
+absl::Status RedisCluster::MigrateSlot(int slot, int to, const std::function<void()>& between,
+                                       int keys_per_migrate) {
   absl::StatusOr<int> from = MasterOf(slot);
   if (!from.ok()) return from.status();
   absl::StatusOr<std::string> from_id = NodeId(*from), to_id = NodeId(to);
@@ -169,7 +170,8 @@ absl::Status RedisCluster::MigrateSlot(int slot, int to, const std::function<voi
   if (!r.ok()) return r.status();
   if (between) between();
   while (true) {
-    absl::StatusOr<std::string> keys = src.Command({"CLUSTER", "GETKEYSINSLOT", s, "1000000"});
+    absl::StatusOr<std::string> keys =
+        src.Command({"CLUSTER", "GETKEYSINSLOT", s, absl::StrCat(keys_per_migrate)});
     if (!keys.ok()) return keys.status();
     if (keys->empty()) break;
     std::vector<std::string> argv = {"MIGRATE", "127.0.0.1", absl::StrCat(nodes_[to].port), "",

@@ -38,10 +38,12 @@ class RedisCluster {
   // Indexes of the nodes that are masters and alive.
   absl::StatusOr<std::vector<int>> Masters();
 
-  // Moves `slot` to node `to` the way an operator should: IMPORTING/MIGRATING, then every key
-  // of the slot in one MIGRATE (a GTIN's keys move together), then SETSLOT NODE on every
-  // master. `between` runs after MIGRATING is set and before the keys move.
-  absl::Status MigrateSlot(int slot, int to, const std::function<void()>& between = nullptr);
+  // Moves `slot` to node `to` the way redis-cli --cluster reshard does: IMPORTING/MIGRATING,
+  // then the slot's keys `keys_per_migrate` at a time (a GTIN's keys are split over several
+  // MIGRATEs), then SETSLOT NODE on every node. `between` runs after MIGRATING is set and
+  // before the keys move.
+  absl::Status MigrateSlot(int slot, int to, const std::function<void()>& between = nullptr,
+                           int keys_per_migrate = 3);
 
   void Kill(int i);  // SIGKILL: a crashed master
   // After killing the master `old` of `slot`: waits until another node serves the slot and

@@ -393,7 +393,13 @@ TEST_F(LifecycleTest, RecallByUnitsIsAllOrNothing) {
   EXPECT_EQ(Verify(units[2].digital_link()).verdict(), v1::VERDICT_AUTHENTIC);
   EXPECT_THAT(Actions(units[1].unit()), ElementsAre("commissioned", "recalled"));
 
-  // Validation: one GTIN per recall, lot xor units, a reason.
+  // Validation: one GTIN per recall, each unit once, lot xor units, a reason.
+  v1::RecallRequest twice;
+  *twice.add_units() = units[2].unit();
+  *twice.add_units() = units[2].unit();
+  s = Recall(twice, &resp);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(s.error_message(), HasSubstr("units[1]: listed twice"));
   v1::UnitId* foreign = r.add_units();
   foreign->set_gtin(t::kForeignGtin);
   foreign->set_serial("X1");
