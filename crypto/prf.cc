@@ -5,6 +5,8 @@
 #include <openssl/hmac.h>
 #include <openssl/rand.h>
 
+#include "crypto/internal/ssl_util.h"
+
 namespace hallmark::crypto {
 namespace {
 
@@ -25,10 +27,18 @@ std::string HmacSha256(absl::string_view key, absl::string_view data) {
 }
 
 std::string Sha256(absl::string_view data) {
+  // One digest context per thread, re-initialised per call: EVP_Digest would allocate and free
+  // a context (and its provider state) every time, and this runs twice per Verify.
+  thread_local const internal::EvpMdCtxPtr ctx(EVP_MD_CTX_new());
   std::string out(32, '\0');
   unsigned int len = 0;
-  EVP_Digest(data.data(), data.size(), reinterpret_cast<unsigned char*>(out.data()), &len,
-             Sha256Md(), nullptr);
+  if (ctx == nullptr || EVP_DigestInit_ex2(ctx.get(), Sha256Md(), nullptr) != 1 ||
+      EVP_DigestUpdate(ctx.get(), data.data(), data.size()) != 1 ||
+      EVP_DigestFinal_ex(ctx.get(), reinterpret_cast<unsigned char*>(out.data()), &len) != 1) {
+    // Allocation failure only: fall back to the one-shot call.
+    EVP_Digest(data.data(), data.size(), reinterpret_cast<unsigned char*>(out.data()), &len,
+               Sha256Md(), nullptr);
+  }
   return out;
 }
 

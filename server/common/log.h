@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "absl/strings/string_view.h"
+#include "absl/time/time.h"
 
 namespace hallmark::log {
 
@@ -25,6 +26,12 @@ void Error(absl::string_view msg, std::initializer_list<Field> fields = {});
 void Write(absl::string_view level, absl::string_view msg, const std::vector<Field>& fields);
 // Writes what is buffered (also done at exit).
 void Flush();
+
+namespace internal {
+// Appends `t` as the lines' "ts" value, e.g. 2026-11-28T22:00:00.123Z (UTC, milliseconds
+// truncated). Exposed for tests.
+void AppendTimestamp(absl::Time t, std::string* out);
+}  // namespace internal
 
 }  // namespace hallmark::log
 

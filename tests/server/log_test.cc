@@ -1,0 +1,62 @@
+// Unit tests for the parts of a log line: the timestamp (server/common/log.h), whose cached
+// per-second prefix must never leak into a line of another second, and JsonQuote
+// (common/json.h), which every field goes through.
+#include "server/common/log.h"
+
+#include <string>
+
+#include "absl/time/civil_time.h"
+#include "absl/time/time.h"
+#include "common/json.h"
+#include "gtest/gtest.h"
+
+namespace hallmark::log {
+namespace {
+
+std::string Ts(absl::Time t) {
+  std::string out;
+  internal::AppendTimestamp(t, &out);
+  return out;
+}
+
+absl::Time At(int y, int mo, int d, int h, int mi, int s, int ms) {
+  return absl::FromCivil(absl::CivilSecond(y, mo, d, h, mi, s), absl::UTCTimeZone()) +
+         absl::Milliseconds(ms);
+}
+
+TEST(LogTimestampTest, FormatsUtcWithMilliseconds) {
+  EXPECT_EQ(Ts(At(2026, 11, 28, 22, 0, 0, 123)), "2026-11-28T22:00:00.123Z");
+  EXPECT_EQ(Ts(At(2026, 11, 28, 22, 0, 0, 7)), "2026-11-28T22:00:00.007Z");
+  EXPECT_EQ(Ts(At(2026, 11, 28, 22, 0, 0, 0)), "2026-11-28T22:00:00.000Z");
+}
+
+TEST(LogTimestampTest, PrefixFollowsTheSecondBothWays) {
+  EXPECT_EQ(Ts(At(2026, 12, 31, 23, 59, 59, 999)), "2026-12-31T23:59:59.999Z");
+  EXPECT_EQ(Ts(At(2027, 1, 1, 0, 0, 0, 1)), "2027-01-01T00:00:00.001Z");
+  EXPECT_EQ(Ts(At(2026, 12, 31, 23, 59, 59, 500)), "2026-12-31T23:59:59.500Z");
+}
+
+TEST(LogTimestampTest, TruncatesSubMillisecondsAndHandlesTimesBefore1970) {
+  EXPECT_EQ(Ts(At(2026, 1, 2, 3, 4, 5, 6) + absl::Microseconds(999)), "2026-01-02T03:04:05.006Z");
+  EXPECT_EQ(Ts(absl::UnixEpoch() - absl::Milliseconds(1)), "1969-12-31T23:59:59.999Z");
+  EXPECT_EQ(Ts(absl::UnixEpoch() - absl::Seconds(1)), "1969-12-31T23:59:59.000Z");
+}
+
+TEST(LogTimestampTest, AppendsToWhatIsThere) {
+  std::string line = "{\"ts\":\"";
+  internal::AppendTimestamp(At(2026, 11, 29, 1, 2, 3, 45), &line);
+  EXPECT_EQ(line, "{\"ts\":\"2026-11-29T01:02:03.045Z");
+}
+
+TEST(JsonQuoteTest, EscapesWhatJsonRequiresAndCopiesTheRest) {
+  EXPECT_EQ(JsonQuote(""), "\"\"");
+  EXPECT_EQ(JsonQuote("plain text 123"), "\"plain text 123\"");
+  EXPECT_EQ(JsonQuote("a\"b\\c"), "\"a\\\"b\\\\c\"");
+  EXPECT_EQ(JsonQuote("\n\r\t"), "\"\\n\\r\\t\"");
+  EXPECT_EQ(JsonQuote(std::string("x\0y\x1f", 4)), "\"x\\u0000y\\u001f\"");
+  EXPECT_EQ(JsonQuote("\"edge\""), "\"\\\"edge\\\"\"");
+  EXPECT_EQ(JsonQuote("caf\xc3\xa9 \x7f"), "\"caf\xc3\xa9 \x7f\"");  // UTF-8 and DEL as they are
+}
+
+}  // namespace
+}  // namespace hallmark::log
