@@ -121,6 +121,10 @@ absl::StatusOr<std::unique_ptr<AsyncRedisClient>> AsyncRedisClient::Start(Option
   client->wakeup_ = event_new(client->base_, -1, 0, &OnWakeup, client.get());
   client->reconnect_timer_ = evtimer_new(client->base_, &OnReconnectTimer, client.get());
   client->handshake_timer_ = evtimer_new(client->base_, &OnHandshakeTimeout, client.get());
+  if (client->wakeup_ == nullptr || client->reconnect_timer_ == nullptr ||
+      client->handshake_timer_ == nullptr) {
+    return absl::InternalError("redis: event_new failed");
+  }
   client->thread_ = std::thread([c = client.get()] { c->Loop(); });
   event_active(client->reconnect_timer_, EV_TIMEOUT, 0);  // first connect, on the loop
   return client;
@@ -128,10 +132,11 @@ absl::StatusOr<std::unique_ptr<AsyncRedisClient>> AsyncRedisClient::Start(Option
 
 AsyncRedisClient::~AsyncRedisClient() {
   Stop();
-  event_free(wakeup_);
-  event_free(reconnect_timer_);
-  event_free(handshake_timer_);
-  event_base_free(base_);
+  // Null only when Start failed part-way (out of memory).
+  if (wakeup_ != nullptr) event_free(wakeup_);
+  if (reconnect_timer_ != nullptr) event_free(reconnect_timer_);
+  if (handshake_timer_ != nullptr) event_free(handshake_timer_);
+  if (base_ != nullptr) event_base_free(base_);
 }
 
 void AsyncRedisClient::Stop() {
@@ -139,8 +144,10 @@ void AsyncRedisClient::Stop() {
     absl::MutexLock lock(&mu_);
     stopping_ = true;
   }
-  Wake();
-  if (thread_.joinable()) thread_.join();
+  if (thread_.joinable()) {
+    Wake();
+    thread_.join();
+  }
   {
     absl::MutexLock lock(&mu_);
     stopped_ = true;
@@ -235,7 +242,9 @@ void AsyncRedisClient::DrainQueue() {
   }
   // Write the batch now rather than on the next loop turn: one write() per batch, and no
   // epoll round trip to learn that an idle socket is writable.
-  if (dispatched && ctx_ != nullptr) redisAsyncHandleWrite(ctx_);
+  if (dispatched && ctx_ != nullptr && (ctx_->c.flags & REDIS_CONNECTED) != 0) {
+    redisAsyncHandleWrite(ctx_);
+  }
   if (stopping) {
     DropConnection(absl::UnavailableError("redis: client shutting down"));
     event_del(reconnect_timer_);
@@ -278,19 +287,23 @@ void AsyncRedisClient::Dispatch(Pending* p) {
 }
 
 void AsyncRedisClient::Complete(Pending* p, absl::StatusOr<RedisReply> result) {
-  if (!p->finished) {
-    p->finished = true;
-    if (p->timer != nullptr) {
-      event_free(p->timer);
-      p->timer = nullptr;
-    }
-    ReplyCallback done = std::move(p->done);
-    p->argv.clear();
-    const auto& observe = p->client->options_.on_command_done;
-    if (observe && p->sent != absl::Time()) observe(absl::Now() - p->sent, result.ok());
-    done(std::move(result));
+  if (p->finished) {  // timed out earlier; hiredis has now let go of it
+    if (!p->in_flight) delete p;
+    return;
   }
+  p->finished = true;
+  if (p->timer != nullptr) {
+    event_free(p->timer);
+    p->timer = nullptr;
+  }
+  ReplyCallback done = std::move(p->done);
+  const auto& observe = p->client->options_.on_command_done;  // the client outlives `p`
+  const absl::Time sent = p->sent;
+  // `p` is not touched after this point: `done` may drop the connection, and then hiredis
+  // hands `p` back through OnReply(nullptr), which deletes it if it is still in flight here.
   if (!p->in_flight) delete p;
+  if (observe && sent != absl::Time()) observe(absl::Now() - sent, result.ok());
+  done(std::move(result));
 }
 
 void AsyncRedisClient::OnCommandTimeout(int, short, void* pending) {
@@ -304,9 +317,13 @@ void AsyncRedisClient::OnReply(redisAsyncContext*, void* reply, void* pending) {
   if (reply == nullptr) {
     // hiredis fails the pending callbacks before it calls OnDisconnect: mark the client not
     // ready first, so a caller that sees this failure never sees ready() == true after it.
-    const absl::Status lost = absl::UnavailableError("redis: connection lost");
-    p->client->SetReady(false, lost);
-    Complete(p, lost);
+    // (A deliberate drop has marked it not ready already, with its own reason.)
+    AsyncRedisClient* self = p->client;
+    if (self->ready()) {
+      self->SetReady(false, absl::UnavailableError(absl::StrCat(
+                                "redis: connection to ", self->address_.ToString(), " lost")));
+    }
+    Complete(p, absl::UnavailableError("redis: connection lost"));
   } else {
     Complete(p, FromHiredis(static_cast<redisReply*>(reply)));
   }

@@ -2,7 +2,12 @@
 // reconnection.
 #include "server/redis/async_redis_client.h"
 
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
 #include <atomic>
+#include <cstring>
 #include <memory>
 #include <string>
 #include <vector>
@@ -112,6 +117,42 @@ TEST_F(RedisClientTest, KilledRedisIsUnavailableAndClientReconnectsByItself) {
   ASSERT_THAT(client->WaitUntilReady(absl::Seconds(10)), IsOk());
   EXPECT_EQ(Exec(*client, {"GET", "durable"})->str, "1");  // appendfsync always kept it
   EXPECT_GE(changes.load(), 2);
+}
+
+// A peer that accepts the connection (the kernel does, from the backlog) and never answers:
+// every handshake times out. Each time out drops a connection with its init command still in
+// flight, which once freed that command twice.
+TEST(RedisClientStalledPeerTest, HandshakesThatNeverFinishFailCleanlyAgainAndAgain) {
+  testing::TempDir tmp;
+  const std::string path = tmp.path() + "/stalled.sock";
+  const int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+  ASSERT_GE(fd, 0);
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  ASSERT_LT(path.size(), sizeof(addr.sun_path));
+  std::memcpy(addr.sun_path, path.c_str(), path.size() + 1);
+  ASSERT_EQ(bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
+  ASSERT_EQ(listen(fd, 64), 0);
+
+  std::atomic<int> became_ready{0};
+  AsyncRedisClient::Options o;
+  o.address = "unix://" + path;
+  o.init_commands = {{"PING"}, {"PING"}};
+  o.handshake_timeout = absl::Milliseconds(50);
+  o.reconnect_min = absl::Milliseconds(10);
+  o.reconnect_max = absl::Milliseconds(10);
+  o.on_state_change = [&](bool ready, const absl::Status&) { became_ready += ready ? 1 : 0; };
+  auto client = AsyncRedisClient::Start(std::move(o));
+  ASSERT_THAT(client, IsOk());
+  for (int i = 0; i < 5; ++i) {  // several connect / time-out cycles
+    EXPECT_THAT((*client)->WaitUntilReady(absl::Milliseconds(100)),
+                StatusIs(absl::StatusCode::kUnavailable));
+    EXPECT_THAT(Exec(**client, {"PING"}, absl::Milliseconds(100)),
+                StatusIs(absl::StatusCode::kUnavailable));
+  }
+  EXPECT_EQ(became_ready.load(), 0);
+  client->reset();
+  close(fd);
 }
 
 TEST_F(RedisClientTest, FailingInitCheckKeepsClientNotReady) {
