@@ -300,8 +300,20 @@ std::shared_ptr<AsyncRedisClient> ClusterRedisClient::Node(const std::string& ad
 
 void ClusterRedisClient::RetireNodes(const SlotMap& map) {
   std::vector<std::shared_ptr<AsyncRedisClient>> stale;
+  std::vector<std::shared_ptr<AsyncRedisClient>> unused;  // freed here, on the refresher
   {
     absl::MutexLock lock(&mu_);
+    // Connections retired earlier (already stopped) that no call holds any more: nothing can
+    // reach them again, so they are freed now rather than piling up, e.g. one per refresh
+    // while a slot is imported by a master that owns no slot yet.
+    for (auto it = retired_.begin(); it != retired_.end();) {
+      if (it->use_count() == 1) {
+        unused.push_back(std::move(*it));
+        it = retired_.erase(it);
+      } else {
+        ++it;
+      }
+    }
     for (auto it = nodes_.begin(); it != nodes_.end();) {
       if (std::find(map.masters.begin(), map.masters.end(), it->first) == map.masters.end()) {
         stale.push_back(it->second);

@@ -72,10 +72,16 @@ class ClusterRedisClient final : public RedisConnection {
   void Execute(std::vector<std::string> argv, absl::Time deadline, ReplyCallback done) override;
   bool ready() const override { return ready_.load(std::memory_order_acquire); }
   absl::Status WaitUntilReady(absl::Duration timeout) override;
+  // Never from a callback (`done`, on_state_change): it joins the threads those run on.
   void Stop() override;
 
   // How many times the slot map was read (tests observe refreshes).
   int64_t refreshes() const { return refreshes_.load(); }
+  // Stopped connections not freed yet (tests check they do not pile up).
+  size_t retired_connections() const {
+    absl::MutexLock lock(&mu_);
+    return retired_.size();
+  }
 
  private:
   struct Attempt;
@@ -88,8 +94,9 @@ class ClusterRedisClient final : public RedisConnection {
   void RetryLater(std::shared_ptr<Attempt> a, absl::Duration delay, const absl::Status& why);
   // The connection to `address`, created on first use; null once stopping.
   std::shared_ptr<AsyncRedisClient> Node(const std::string& address);
-  // Stops the connections to nodes that are no longer masters (kept until destruction, so
-  // a command holding one never frees it on its own loop thread).
+  // Stops the connections to nodes that are no longer masters. A stopped connection is freed
+  // on the refresher thread once nothing holds it (never on its own loop thread), or at
+  // destruction.
   void RetireNodes(const SlotMap& map);
   void RequestRefresh();
   void RefreshLoop();

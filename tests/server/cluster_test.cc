@@ -24,7 +24,9 @@
 #include "hallmark/v1/lifecycle.grpc.pb.h"
 #include "hallmark/v1/stolen_registry.grpc.pb.h"
 #include "hallmark/v1/verification.grpc.pb.h"
+#include "server/redis/cluster_client.h"
 #include "server/redis/cluster_slots.h"
+#include "tests/common/await.h"
 #include "tests/common/redis_cluster.h"
 #include "tests/common/server_harness.h"
 #include "tests/common/status_matchers.h"
@@ -319,6 +321,51 @@ TEST_F(ClusterTest, AFailedMasterIsReplacedByItsReplicaWithoutARestart) {
   std::vector<v1::IssuedUnit> more;
   ASSERT_TRUE(Issue(*h, gtin, 10, "after-failover", &more).ok());
   EXPECT_EQ(Count(gtin), 60);
+}
+
+// The routing client by itself: after a failover it drops the dead master's connection, and
+// frees it (no connections pile up over refreshes).
+TEST_F(ClusterTest, TheClientFollowsAFailoverAndFreesTheOldConnection) {
+  absl::StatusOr<std::vector<std::string>> seeds = redis::ParseClusterSeeds(cluster_->address());
+  ASSERT_THAT(seeds, IsOk());
+  redis::ClusterRedisClient::Options o;
+  o.seeds = *seeds;
+  o.refresh_interval = absl::Milliseconds(200);
+  absl::StatusOr<std::unique_ptr<redis::ClusterRedisClient>> client =
+      redis::ClusterRedisClient::Start(std::move(o));
+  ASSERT_THAT(client, IsOk());
+  redis::ClusterRedisClient& c = **client;
+  ASSERT_THAT(c.WaitUntilReady(absl::Seconds(10)), IsOk());
+  auto run = [&c](std::vector<std::string> argv) {
+    return t::Await<redis::RedisReply>([&](auto done) {
+      c.Execute(std::move(argv), absl::Now() + absl::Seconds(2), std::move(done));
+    });
+  };
+  const std::string key = "failover-key";
+  ASSERT_THAT(run({"SET", key, "1"}), IsOk());
+  absl::StatusOr<int> master = cluster_->MasterOf(redis::HashSlot(key));
+  ASSERT_THAT(master, IsOk());
+  ASSERT_THAT(cluster_->node(*master).Command({"WAIT", "1", "5000"}), IsOk());
+  cluster_->Kill(*master);
+  ASSERT_THAT(cluster_->WaitForNewMaster(redis::HashSlot(key), *master, absl::Seconds(30)),
+              IsOk());
+
+  absl::StatusOr<redis::RedisReply> got = absl::UnavailableError("not tried");
+  for (const absl::Time until = absl::Now() + absl::Seconds(20); absl::Now() < until;) {
+    got = run({"GET", key});
+    if (got.ok() && !got->is_error()) break;
+    absl::SleepFor(absl::Milliseconds(100));
+  }
+  ASSERT_THAT(got, IsOk());
+  EXPECT_EQ(got->str, "1");
+  // The dead master's connection was retired when the new map came; a later refresh frees it.
+  const int64_t seen = c.refreshes();
+  for (const absl::Time until = absl::Now() + absl::Seconds(20); absl::Now() < until;) {
+    if (c.refreshes() >= seen + 2 && c.retired_connections() == 0) break;
+    absl::SleepFor(absl::Milliseconds(50));
+  }
+  EXPECT_GE(c.refreshes(), seen + 2);
+  EXPECT_EQ(c.retired_connections(), 0u);
 }
 
 TEST_F(ClusterTest, TwoServerProcessesIssueSequentialSerialsWithoutDuplicates) {
