@@ -19,6 +19,9 @@ namespace {
 constexpr absl::Duration kRetryMin = absl::Milliseconds(20);
 constexpr absl::Duration kRetryMax = absl::Milliseconds(200);
 constexpr absl::Duration kMinRefreshGap = absl::Milliseconds(200);
+// A node that answered an ASK redirection keeps its connection this long after the last one,
+// even while CLUSTER SLOTS does not list it (a new master importing its first slot).
+constexpr absl::Duration kAskTargetGrace = absl::Seconds(10);
 
 bool SplitHostPort(absl::string_view address, std::string* host, int* port) {
   const size_t colon = address.rfind(':');
@@ -226,6 +229,10 @@ void ClusterRedisClient::Redirected(std::shared_ptr<Attempt> a, const Redirect& 
     RequestRefresh();
     return Send(std::move(a));
   }
+  {
+    absl::MutexLock lock(&mu_);
+    ask_targets_[r.address] = absl::Now();
+  }
   std::shared_ptr<AsyncRedisClient> node = Node(r.address);
   if (node == nullptr || !node->ready()) {
     // The importing node is not connected yet: ask the owner again shortly.
@@ -295,6 +302,7 @@ std::shared_ptr<AsyncRedisClient> ClusterRedisClient::Node(const std::string& ad
   }
   std::shared_ptr<AsyncRedisClient> node = *std::move(client);
   nodes_.emplace(address, node);
+  connections_opened_.fetch_add(1);
   return node;
 }
 
@@ -314,8 +322,13 @@ void ClusterRedisClient::RetireNodes(const SlotMap& map) {
         ++it;
       }
     }
+    const absl::Time now = absl::Now();
+    absl::erase_if(ask_targets_, [now](const auto& target) {
+      return now - target.second > kAskTargetGrace;
+    });
     for (auto it = nodes_.begin(); it != nodes_.end();) {
-      if (std::find(map.masters.begin(), map.masters.end(), it->first) == map.masters.end()) {
+      if (std::find(map.masters.begin(), map.masters.end(), it->first) == map.masters.end() &&
+          !ask_targets_.contains(it->first)) {
         stale.push_back(it->second);
         retired_.push_back(it->second);
         nodes_.erase(it++);

@@ -77,7 +77,9 @@ class ClusterRedisClient final : public RedisConnection {
 
   // How many times the slot map was read (tests observe refreshes).
   int64_t refreshes() const { return refreshes_.load(); }
-  // Stopped connections not freed yet (tests check they do not pile up).
+  // Connections to nodes opened so far, and stopped ones not freed yet (tests check that
+  // neither piles up).
+  int64_t connections_opened() const { return connections_opened_.load(); }
   size_t retired_connections() const {
     absl::MutexLock lock(&mu_);
     return retired_.size();
@@ -94,7 +96,8 @@ class ClusterRedisClient final : public RedisConnection {
   void RetryLater(std::shared_ptr<Attempt> a, absl::Duration delay, const absl::Status& why);
   // The connection to `address`, created on first use; null once stopping.
   std::shared_ptr<AsyncRedisClient> Node(const std::string& address);
-  // Stops the connections to nodes that are no longer masters. A stopped connection is freed
+  // Stops the connections to nodes that are no longer masters (nor recent ASK targets, see
+  // kAskTargetGrace). A stopped connection is freed
   // on the refresher thread once nothing holds it (never on its own loop thread), or at
   // destruction.
   void RetireNodes(const SlotMap& map);
@@ -108,6 +111,7 @@ class ClusterRedisClient final : public RedisConnection {
   const Options options_;
   std::atomic<bool> ready_{false};
   std::atomic<int64_t> refreshes_{0};
+  std::atomic<int64_t> connections_opened_{0};
 
   absl::Mutex stop_mu_;  // serialises Stop()
   absl::Mutex notify_mu_;  // keeps readiness changes and their notifications in order
@@ -115,6 +119,7 @@ class ClusterRedisClient final : public RedisConnection {
   std::shared_ptr<const SlotMap> map_ ABSL_GUARDED_BY(mu_);
   absl::flat_hash_map<std::string, std::shared_ptr<AsyncRedisClient>> nodes_ ABSL_GUARDED_BY(mu_);
   std::vector<std::shared_ptr<AsyncRedisClient>> retired_ ABSL_GUARDED_BY(mu_);
+  absl::flat_hash_map<std::string, absl::Time> ask_targets_ ABSL_GUARDED_BY(mu_);  // last ASK
   bool refresh_requested_ ABSL_GUARDED_BY(mu_) = false;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   absl::Status last_error_ ABSL_GUARDED_BY(mu_) = absl::UnavailableError("cluster: starting");

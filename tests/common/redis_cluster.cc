@@ -50,31 +50,39 @@ std::string Field(const std::string& info, absl::string_view key) {
 
 }  // namespace
 
+absl::StatusOr<RedisCluster::Node> RedisCluster::StartNode() {
+  const std::string node_dir = JoinPath(dir_, absl::StrCat("node", nodes_.size()));
+  if (::mkdir(node_dir.c_str(), 0700) != 0 && errno != EEXIST) {
+    return absl::InternalError(absl::StrCat("mkdir ", node_dir));
+  }
+  Node node;
+  node.port = FreePort();
+  const int bus = FreePort();
+  // The shipped cluster settings, with a short node timeout so failovers are quick.
+  absl::StatusOr<std::unique_ptr<RedisServer>> server = RedisServer::Start(
+      node_dir, absl::StrCat("include ", HALLMARK_SOURCE_DIR,
+                             "/deploy/redis/redis-cluster.conf\nport ", node.port,
+                             "\ncluster-node-timeout 1000\n",
+                             "cluster-port ", bus, "\ncluster-replica-validity-factor 0\n",
+                             extra_config_, "\n"));
+  if (!server.ok()) return server.status();
+  node.server = *std::move(server);
+  return node;
+}
+
 absl::StatusOr<std::unique_ptr<RedisCluster>> RedisCluster::Start(const std::string& dir,
                                                                   int masters, int replicas,
                                                                   const std::string& extra_config) {
   std::unique_ptr<RedisCluster> c(new RedisCluster());
+  c->dir_ = dir;
+  c->extra_config_ = extra_config;
   const int n = masters * (1 + replicas);
   std::vector<std::string> endpoints;
   for (int i = 0; i < n; ++i) {
-    const std::string node_dir = JoinPath(dir, absl::StrCat("node", i));
-    if (::mkdir(node_dir.c_str(), 0700) != 0 && errno != EEXIST) {
-      return absl::InternalError(absl::StrCat("mkdir ", node_dir));
-    }
-    Node node;
-    node.port = FreePort();
-    const int bus = FreePort();
-    // The shipped cluster settings, with a short node timeout so failovers are quick.
-    absl::StatusOr<std::unique_ptr<RedisServer>> server = RedisServer::Start(
-        node_dir, absl::StrCat("include ", HALLMARK_SOURCE_DIR,
-                               "/deploy/redis/redis-cluster.conf\nport ", node.port,
-                               "\ncluster-node-timeout 1000\n",
-                               "cluster-port ", bus, "\ncluster-replica-validity-factor 0\n",
-                               extra_config, "\n"));
-    if (!server.ok()) return server.status();
-    node.server = *std::move(server);
-    endpoints.push_back(absl::StrCat("127.0.0.1:", node.port));
-    c->nodes_.push_back(std::move(node));
+    absl::StatusOr<Node> node = c->StartNode();
+    if (!node.ok()) return node.status();
+    endpoints.push_back(absl::StrCat("127.0.0.1:", node->port));
+    c->nodes_.push_back(*std::move(node));
   }
   const std::string cmd =
       absl::StrCat("redis-cli --cluster create ", absl::StrJoin(endpoints, " "),
@@ -87,6 +95,39 @@ absl::StatusOr<std::unique_ptr<RedisCluster>> RedisCluster::Start(const std::str
   absl::Status healthy = c->WaitHealthy(absl::Seconds(30));
   if (!healthy.ok()) return healthy;
   return c;
+}
+
+absl::StatusOr<int> RedisCluster::AddEmptyMaster() {
+  const int any = AnyAlive();
+  if (any < 0) return absl::UnavailableError("no live node");
+  absl::StatusOr<Node> node = StartNode();
+  if (!node.ok()) return node.status();
+  const int port = node->port;
+  nodes_.push_back(*std::move(node));
+  const int index = static_cast<int>(nodes_.size()) - 1;
+  const std::string cmd = absl::StrCat("redis-cli --cluster add-node 127.0.0.1:", port,
+                                       " 127.0.0.1:", nodes_[any].port, " > ",
+                                       JoinPath(dir_, "add-node.log"), " 2>&1");
+  if (std::system(cmd.c_str()) != 0) {
+    return absl::InternalError(absl::StrCat("redis-cli --cluster add-node failed; see ", dir_,
+                                            "/add-node.log"));
+  }
+  // Every live node must know the new one before slots can be moved to it.
+  absl::StatusOr<std::string> id = NodeId(index);
+  if (!id.ok()) return id.status();
+  const absl::Time until = absl::Now() + absl::Seconds(30);
+  for (size_t i = 0; i < nodes_.size(); ++i) {
+    while (nodes_[i].alive) {
+      absl::StatusOr<std::string> nodes = nodes_[i].server->Command({"CLUSTER", "NODES"});
+      if (nodes.ok() && absl::StrContains(*nodes, *id) &&
+          !absl::StrContains(*nodes, "handshake")) {
+        break;
+      }
+      if (absl::Now() > until) return absl::DeadlineExceededError("new node not known");
+      absl::SleepFor(absl::Milliseconds(50));
+    }
+  }
+  return index;
 }
 
 std::string RedisCluster::address() const {

@@ -45,6 +45,10 @@ class RedisCluster {
   absl::Status MigrateSlot(int slot, int to, const std::function<void()>& between = nullptr,
                            int keys_per_migrate = 3);
 
+  // Starts one more node and joins it as a master without slots (`redis-cli --cluster
+  // add-node`, the first step of scaling out); returns its index once every node knows it.
+  absl::StatusOr<int> AddEmptyMaster();
+
   void Kill(int i);  // SIGKILL: a crashed master
   // After killing the master `old` of `slot`: waits until another node serves the slot and
   // the cluster is healthy again.
@@ -59,10 +63,13 @@ class RedisCluster {
     bool alive = true;
   };
   RedisCluster() = default;
+  absl::StatusOr<Node> StartNode();  // a fresh cluster-enabled node, not joined yet
   absl::StatusOr<std::string> NodeId(int i);
   int IndexOfPort(int port) const;
   int AnyAlive() const;
 
+  std::string dir_;
+  std::string extra_config_;
   std::vector<Node> nodes_;
 };
 

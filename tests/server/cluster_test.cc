@@ -368,6 +368,49 @@ TEST_F(ClusterTest, TheClientFollowsAFailoverAndFreesTheOldConnection) {
   EXPECT_EQ(c.retired_connections(), 0u);
 }
 
+// Scaling out: a slot moves to a master that had none. While it is IMPORTING, CLUSTER SLOTS
+// does not list that master, yet ASK redirections go to it: the client must keep that one
+// connection through its refreshes instead of closing it under calls in flight.
+TEST_F(ClusterTest, ReshardingOntoANewEmptyMasterKeepsItsConnection) {
+  absl::StatusOr<int> fresh = cluster_->AddEmptyMaster();
+  ASSERT_THAT(fresh, IsOk());
+  absl::StatusOr<std::vector<std::string>> seeds = redis::ParseClusterSeeds(cluster_->address());
+  ASSERT_THAT(seeds, IsOk());
+  redis::ClusterRedisClient::Options o;
+  o.seeds = *seeds;
+  o.refresh_interval = absl::Milliseconds(100);
+  absl::StatusOr<std::unique_ptr<redis::ClusterRedisClient>> client =
+      redis::ClusterRedisClient::Start(std::move(o));
+  ASSERT_THAT(client, IsOk());
+  redis::ClusterRedisClient& c = **client;
+  ASSERT_THAT(c.WaitUntilReady(absl::Seconds(10)), IsOk());
+
+  // A key that does not exist: the migrating owner answers ASK, the new master nil.
+  const std::string key = "{scale-out}missing";
+  const int slot = redis::HashSlot(key);
+  int errors = 0, calls = 0;
+  std::string first_error;
+  int64_t opened_before = 0, refreshes_before = 0;
+  ASSERT_THAT(cluster_->MigrateSlot(slot, *fresh, [&] {
+    opened_before = c.connections_opened();
+    refreshes_before = c.refreshes();
+    const absl::Time until = absl::Now() + absl::Seconds(3);
+    while (absl::Now() < until || c.refreshes() < refreshes_before + 5) {
+      absl::StatusOr<redis::RedisReply> r = t::Await<redis::RedisReply>([&](auto done) {
+        c.Execute({"GET", key}, absl::Now() + absl::Seconds(2), std::move(done));
+      });
+      ++calls;
+      if (!r.ok() || r->is_error()) {
+        if (errors++ == 0) first_error = r.ok() ? r->str : r.status().ToString();
+      }
+    }
+  }), IsOk());
+  EXPECT_GT(calls, 0);
+  EXPECT_EQ(errors, 0) << first_error;
+  EXPECT_GE(c.refreshes(), refreshes_before + 5);  // refreshes did happen meanwhile
+  EXPECT_EQ(c.connections_opened(), opened_before + 1);  // the new master, once
+}
+
 TEST_F(ClusterTest, TwoServerProcessesIssueSequentialSerialsWithoutDuplicates) {
   absl::StatusOr<t::Deployment> d = t::WriteDeployment(tmp_.path());
   ASSERT_THAT(d, IsOk());
