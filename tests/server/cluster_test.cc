@@ -85,6 +85,30 @@ class ClusterTest : public ::testing::Test {
     return s;
   }
 
+  // The routing client on its own (no server), ready; null on failure (the test fails).
+  std::unique_ptr<redis::ClusterRedisClient> StartClient(absl::Duration refresh_interval) {
+    absl::StatusOr<std::vector<std::string>> seeds =
+        redis::ParseClusterSeeds(cluster_->address());
+    EXPECT_THAT(seeds, IsOk());
+    if (!seeds.ok()) return nullptr;
+    redis::ClusterRedisClient::Options o;
+    o.seeds = *seeds;
+    o.refresh_interval = refresh_interval;
+    absl::StatusOr<std::unique_ptr<redis::ClusterRedisClient>> client =
+        redis::ClusterRedisClient::Start(std::move(o));
+    EXPECT_THAT(client, IsOk());
+    if (!client.ok()) return nullptr;
+    EXPECT_THAT((*client)->WaitUntilReady(absl::Seconds(10)), IsOk());
+    return *std::move(client);
+  }
+
+  static absl::StatusOr<redis::RedisReply> Run(redis::ClusterRedisClient& c,
+                                               std::vector<std::string> argv) {
+    return t::Await<redis::RedisReply>([&](auto done) {
+      c.Execute(std::move(argv), absl::Now() + absl::Seconds(2), std::move(done));
+    });
+  }
+
   v1::Verdict Verify(t::ServerHarness& h, const std::string& code, grpc::Status* status) {
     v1::VerifyRequest r;
     r.set_code(code);
@@ -326,21 +350,10 @@ TEST_F(ClusterTest, AFailedMasterIsReplacedByItsReplicaWithoutARestart) {
 // The routing client by itself: after a failover it drops the dead master's connection, and
 // frees it (no connections pile up over refreshes).
 TEST_F(ClusterTest, TheClientFollowsAFailoverAndFreesTheOldConnection) {
-  absl::StatusOr<std::vector<std::string>> seeds = redis::ParseClusterSeeds(cluster_->address());
-  ASSERT_THAT(seeds, IsOk());
-  redis::ClusterRedisClient::Options o;
-  o.seeds = *seeds;
-  o.refresh_interval = absl::Milliseconds(200);
-  absl::StatusOr<std::unique_ptr<redis::ClusterRedisClient>> client =
-      redis::ClusterRedisClient::Start(std::move(o));
-  ASSERT_THAT(client, IsOk());
-  redis::ClusterRedisClient& c = **client;
-  ASSERT_THAT(c.WaitUntilReady(absl::Seconds(10)), IsOk());
-  auto run = [&c](std::vector<std::string> argv) {
-    return t::Await<redis::RedisReply>([&](auto done) {
-      c.Execute(std::move(argv), absl::Now() + absl::Seconds(2), std::move(done));
-    });
-  };
+  std::unique_ptr<redis::ClusterRedisClient> client = StartClient(absl::Milliseconds(200));
+  ASSERT_NE(client, nullptr);
+  redis::ClusterRedisClient& c = *client;
+  auto run = [&c](std::vector<std::string> argv) { return Run(c, std::move(argv)); };
   const std::string key = "failover-key";
   ASSERT_THAT(run({"SET", key, "1"}), IsOk());
   absl::StatusOr<int> master = cluster_->MasterOf(redis::HashSlot(key));
@@ -374,16 +387,9 @@ TEST_F(ClusterTest, TheClientFollowsAFailoverAndFreesTheOldConnection) {
 TEST_F(ClusterTest, ReshardingOntoANewEmptyMasterKeepsItsConnection) {
   absl::StatusOr<int> fresh = cluster_->AddEmptyMaster();
   ASSERT_THAT(fresh, IsOk());
-  absl::StatusOr<std::vector<std::string>> seeds = redis::ParseClusterSeeds(cluster_->address());
-  ASSERT_THAT(seeds, IsOk());
-  redis::ClusterRedisClient::Options o;
-  o.seeds = *seeds;
-  o.refresh_interval = absl::Milliseconds(100);
-  absl::StatusOr<std::unique_ptr<redis::ClusterRedisClient>> client =
-      redis::ClusterRedisClient::Start(std::move(o));
-  ASSERT_THAT(client, IsOk());
-  redis::ClusterRedisClient& c = **client;
-  ASSERT_THAT(c.WaitUntilReady(absl::Seconds(10)), IsOk());
+  std::unique_ptr<redis::ClusterRedisClient> client = StartClient(absl::Milliseconds(100));
+  ASSERT_NE(client, nullptr);
+  redis::ClusterRedisClient& c = *client;
 
   // A key that does not exist: the migrating owner answers ASK, the new master nil.
   const std::string key = "{scale-out}missing";
@@ -396,9 +402,7 @@ TEST_F(ClusterTest, ReshardingOntoANewEmptyMasterKeepsItsConnection) {
     refreshes_before = c.refreshes();
     const absl::Time until = absl::Now() + absl::Seconds(3);
     while (absl::Now() < until || c.refreshes() < refreshes_before + 5) {
-      absl::StatusOr<redis::RedisReply> r = t::Await<redis::RedisReply>([&](auto done) {
-        c.Execute({"GET", key}, absl::Now() + absl::Seconds(2), std::move(done));
-      });
+      absl::StatusOr<redis::RedisReply> r = Run(c, {"GET", key});
       ++calls;
       if (!r.ok() || r->is_error()) {
         if (errors++ == 0) first_error = r.ok() ? r->str : r.status().ToString();
