@@ -31,6 +31,20 @@ struct UnitKey {
   std::string serial;
 };
 
+// A customer reference is hashed without its surrounding white space, so one that is only
+// white space would register (and later match) the empty reference.
+absl::Status ValidateRegistration(absl::string_view value, bool required) {
+  if (absl::Status s =
+          ValidateText(value, required ? 1 : 0, kMaxRegistration, "customer_registration");
+      !s.ok()) {
+    return s;
+  }
+  if (!value.empty() && absl::StripAsciiWhitespace(value).empty()) {
+    return absl::InvalidArgumentError("customer_registration: only white space");
+  }
+  return absl::OkStatus();
+}
+
 absl::StatusOr<UnitKey> ValidateUnit(const v1::UnitId& unit, absl::string_view field) {
   absl::StatusOr<std::string> gtin =
       crypto::NormalizeGtin(unit.gtin(), absl::StrCat(field, ".gtin"));
@@ -111,8 +125,7 @@ absl::StatusOr<EventInput> ValidateEvent(const v1::RecordEventRequest& r, absl::
   if (!r.customer_registration().empty() && !sold) {
     return absl::InvalidArgumentError("customer_registration: only with SOLD");
   }
-  if (absl::Status s =
-          ValidateText(r.customer_registration(), 0, kMaxRegistration, "customer_registration");
+  if (absl::Status s = ValidateRegistration(r.customer_registration(), /*required=*/false);
       !s.ok()) {
     return s;
   }
@@ -390,8 +403,7 @@ void LifecycleEngine::VerifyRegistration(const auth::Principal& caller,
                                          const v1::VerifyRegistrationRequest& request,
                                          absl::Time call_deadline,
                                          v1::VerifyRegistrationResponse* out, Done done) {
-  if (absl::Status s = ValidateText(request.customer_registration(), 1, kMaxRegistration,
-                                    "customer_registration");
+  if (absl::Status s = ValidateRegistration(request.customer_registration(), /*required=*/true);
       !s.ok()) {
     return done(s);
   }

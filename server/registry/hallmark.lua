@@ -34,7 +34,8 @@
 --                             Verify reads it, so a lot recall is one write however many
 --                             units the lot has
 --   hm:{G}:w            hash  warranty terms: SKU ("" = the GTIN's default) -> months
---   hm:{G}:rq           hash  "<principal>\n<request_id>" -> reply of a Recall (idempotency)
+--   hm:{G}:rq           hash  "<principal>\n<request_id>" -> "affected|sha1 of the request" (a
+--                             Recall's reply; idempotency)
 --   hm:{G}:l:<serial>   hash  the unit's lifecycle state (only once it has events): open sale,
 --                             warranty, customer registration hash, decommissioning, and
 --                             "r:<principal>\n<request_id>" -> event number (idempotency)
@@ -78,6 +79,8 @@ local function unit_bucket(meta, serial, L, p)
   return bucket_key(meta, bucket_index(hash32(serial), L, p))
 end
 
+local SPLIT_SLICE = 1000  -- values (fields and values: an even number) per HSET while splitting
+
 -- Splits bucket p into p and p + 2^L, then advances the split pointer.
 local function split_one(meta, L, p)
   local from = bucket_key(meta, p)
@@ -90,10 +93,13 @@ local function split_one(meta, L, p)
       moved[#moved + 1] = all[i + 1]
     end
   end
-  if #moved > 0 then
-    redis.call('HSET', to, unpack(moved))
+  -- In slices: Lua's unpack takes at most ~8,000 values, and one write of 10,000 units to a
+  -- new GTIN moves ~5,000 units (10,000 values) in its first split.
+  for first = 1, #moved, SPLIT_SLICE do
+    local last = math.min(first + SPLIT_SLICE - 1, #moved)
+    redis.call('HSET', to, unpack(moved, first, last))
     local fields = {}
-    for i = 1, #moved, 2 do fields[#fields + 1] = moved[i] end
+    for i = first, last, 2 do fields[#fields + 1] = moved[i] end
     redis.call('HDEL', from, unpack(fields))
   end
   p = p + 1
@@ -197,9 +203,9 @@ local function register(keys, args)
     return 'X' .. table.concat(out)
   end
   if #written > 0 then
-    grow(meta, #written)
     local lot = redis.call('HGET', meta .. ':b:' .. args[1], 'lot') or ''
     redis.call('HINCRBY', meta .. ':lots', lot, #written)
+    grow(meta, #written)
   end
   return 'W' .. table.concat(out)
 end
@@ -544,33 +550,72 @@ local function life_apply(keys, args)
   return {'OK', number}
 end
 
+-- A recall's stored reply under its request key: "affected|fingerprint of the request". A
+-- repeated key with the same request gets the first reply; with another request it is an error
+-- (a reused request_id must never pass for a recall that did not happen). Replies stored before
+-- fingerprints were kept ("affected" alone) are returned as they are.
+local function recall_replay(meta, request_key, fingerprint)
+  local done = redis.call('HGET', meta .. ':rq', request_key)
+  if not done then return nil end
+  local affected, stored = string.match(done, '^(%d+)|(%x+)$')
+  if not affected then return tonumber(done) end
+  if stored ~= fingerprint then
+    return redis.error_reply('HM_REQUEST_REUSED request_id: already used for a different recall')
+  end
+  return tonumber(affected)
+end
+
+local function recall_done(meta, request_key, fingerprint, affected)
+  redis.call('HSET', meta .. ':rq', request_key, string.format('%d|%s', affected, fingerprint))
+  return affected
+end
+
+-- The lot recall record is "at\nprincipal\norganisation\nreason".
+local function record_reason(record)
+  return string.match(record, '^[^\n]*\n[^\n]*\n[^\n]*\n(.*)$') or ''
+end
+
 -- hm_recall_lot KEYS[1]=meta  ARGV: lot record request_key
 -- Recalls a whole lot with one write. Reply: units newly recalled (the lot's size, or 0 when it
--- was already recalled); a repeated request_key gets its first reply. HM_NOT_FOUND for a lot
+-- was already recalled); a repeated request_key: see recall_replay. HM_NOT_FOUND for a lot
 -- without units.
 local function recall_lot(keys, args)
   local meta, lot, record, request_key = keys[1], args[1], args[2], args[3]
-  local done = redis.call('HGET', meta .. ':rq', request_key)
-  if done then return tonumber(done) end
+  local fingerprint = redis.sha1hex(table.concat({'lot', lot, record_reason(record)}, '\0'))
+  local replay = recall_replay(meta, request_key, fingerprint)
+  if replay then return replay end
   local size = tonumber(redis.call('HGET', meta .. ':lots', lot)) or 0
   if size == 0 then return redis.error_reply('HM_NOT_FOUND lot: no registered units') end
   local affected = 0
   if redis.call('HSETNX', meta .. ':recall', lot, record) == 1 then affected = size end
-  redis.call('HSET', meta .. ':rq', request_key, affected)
-  return affected
+  return recall_done(meta, request_key, fingerprint, affected)
+end
+
+-- Whether the lot of the unit whose registry value is `value` is recalled (cached per batch).
+local function lot_recalled(meta, value, cache)
+  local batch = math.floor(value / 16)
+  if cache[batch] == nil then
+    local lot = redis.call('HGET', meta .. ':b:' .. batch, 'lot')
+    cache[batch] = lot and redis.call('HEXISTS', meta .. ':recall', lot) == 1 or false
+  end
+  return cache[batch]
 end
 
 -- hm_recall_units KEYS[1]=meta  ARGV: at principal organisation reason request_key serial...
 -- Recalls units one by one (each gets the recall bit and a history event), all or nothing:
 -- HM_NOT_FOUND naming the first unknown unit's position, before anything is written.
--- Reply: units newly recalled; a repeated request_key gets its first reply.
+-- Reply: units newly recalled (not counting units recalled before, by unit or by lot); a
+-- repeated request_key: see recall_replay.
 local function recall_units(keys, args)
   local meta = keys[1]
   local at, principal, org, reason, request_key = args[1], args[2], args[3], args[4], args[5]
-  local done = redis.call('HGET', meta .. ':rq', request_key)
-  if done then return tonumber(done) end
+  local listed = {'units', reason}
+  for i = 6, #args do listed[#listed + 1] = args[i] end
+  local fingerprint = redis.sha1hex(table.concat(listed, '\0'))
+  local replay = recall_replay(meta, request_key, fingerprint)
+  if replay then return replay end
   local L, p = meta_state(meta)
-  local values, seen = {}, {}
+  local values, seen, lots = {}, {}, {}
   for i = 6, #args do
     local v = redis.call('HGET', unit_bucket(meta, args[i], L, p), args[i])
     if v == false then
@@ -581,7 +626,7 @@ local function recall_units(keys, args)
   local affected = 0
   for i = 6, #args do
     local v = values[i]
-    if not unit_recalled(v) and not seen[args[i]] then
+    if not unit_recalled(v) and not seen[args[i]] and not lot_recalled(meta, v, lots) then
       seen[args[i]] = true
       redis.call('HSET', unit_bucket(meta, args[i], L, p), args[i],
                  string.format('%d', v + RECALLED_BIT))
@@ -590,8 +635,7 @@ local function recall_units(keys, args)
       affected = affected + 1
     end
   end
-  redis.call('HSET', meta .. ':rq', request_key, affected)
-  return affected
+  return recall_done(meta, request_key, fingerprint, affected)
 end
 
 -- hm_set_terms KEYS[1]=meta  ARGV: sku months

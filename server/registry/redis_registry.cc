@@ -148,6 +148,9 @@ absl::Status RedisErrorToStatus(absl::string_view error) {
   if (absl::StartsWith(error, "HM_FULL")) {
     return absl::ResourceExhaustedError(absl::StrCat("unit: ", error.substr(8)));
   }
+  if (absl::StartsWith(error, "HM_REQUEST_REUSED")) {
+    return absl::FailedPreconditionError(std::string(error.substr(18)));
+  }
   if (absl::StartsWith(error, "HM_CASE_AGENCY")) {
     return absl::FailedPreconditionError(absl::StrCat("case_id: ", error.substr(15)));
   }

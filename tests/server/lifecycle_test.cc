@@ -413,6 +413,47 @@ TEST_F(LifecycleTest, RecallByUnitsIsAllOrNothing) {
   EXPECT_EQ(Recall(r, &resp).error_code(), grpc::StatusCode::INVALID_ARGUMENT);
 }
 
+TEST_F(LifecycleTest, ARecallRequestIdIsBoundToItsRequest) {
+  const std::vector<v1::IssuedUnit> units = Issue(3, "LOT-R");
+  v1::RecallRequest first;
+  *first.add_units() = units[0].unit();
+  first.set_request_id("recall-once");
+  v1::RecallResponse resp;
+  ASSERT_TRUE(Recall(first, &resp).ok());
+  EXPECT_EQ(resp.affected(), 1u);
+  ASSERT_TRUE(Recall(first, &resp).ok());
+  EXPECT_EQ(resp.affected(), 1u) << "the same request again answers the same";
+
+  // The same request_id for other units, another reason or a lot: refused, nothing recalled.
+  v1::RecallRequest other_units = first;
+  *other_units.mutable_units(0) = units[1].unit();
+  v1::RecallRequest other_reason = first;
+  other_reason.set_reason("another defect");
+  v1::RecallRequest a_lot;
+  a_lot.set_gtin(t::kBrandGtin);
+  a_lot.set_lot("LOT-R");
+  a_lot.set_request_id("recall-once");
+  for (const v1::RecallRequest& r : {other_units, other_reason, a_lot}) {
+    grpc::Status s = Recall(r, &resp);
+    EXPECT_EQ(s.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+    EXPECT_THAT(s.error_message(), HasSubstr("request_id: already used for a different recall"));
+  }
+  EXPECT_EQ(Verify(units[1].digital_link()).verdict(), v1::VERDICT_AUTHENTIC);
+  EXPECT_EQ(Verify(units[2].digital_link()).verdict(), v1::VERDICT_AUTHENTIC);
+
+  // A lot recall under its own id; units already recalled through their lot are not counted
+  // again by a unit recall, nor recalled twice in their history.
+  a_lot.set_request_id("recall-lot-r");
+  ASSERT_TRUE(Recall(a_lot, &resp).ok());
+  EXPECT_EQ(resp.affected(), 3u);
+  v1::RecallRequest by_units;
+  *by_units.add_units() = units[1].unit();
+  *by_units.add_units() = units[2].unit();
+  ASSERT_TRUE(Recall(by_units, &resp).ok());
+  EXPECT_EQ(resp.affected(), 0u);
+  EXPECT_THAT(Actions(units[1].unit()), ElementsAre("commissioned", "recalled"));
+}
+
 TEST_F(LifecycleTest, VerifyAnswersDecommissionedThenSuspectClone) {
   const v1::IssuedUnit u = Issue(1)[0];
   ASSERT_TRUE(Record(t::kIssuer, u.unit(), v1::LIFECYCLE_ACTION_SOLD).ok());
@@ -520,6 +561,16 @@ TEST_F(LifecycleTest, CustomerRegistrationIsAKeyedHashTheBrandCanVerify) {
   EXPECT_FALSE(v.matches());
   EXPECT_EQ(check(t::kRetailer, customer, &v).error_code(), grpc::StatusCode::PERMISSION_DENIED);
   EXPECT_EQ(check(t::kIssuer, "", &v).error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  grpc::Status blank = check(t::kIssuer, "   ", &v);
+  EXPECT_EQ(blank.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(blank.error_message(), HasSubstr("customer_registration: only white space"));
+  // A sale cannot register a blank reference either (it would match any blank one).
+  const v1::IssuedUnit other = Issue(1)[0];
+  blank = Record(t::kRetailer, other.unit(), v1::LIFECYCLE_ACTION_SOLD, nullptr,
+                 [](v1::RecordEventRequest* r) { r->set_customer_registration("    "); });
+  EXPECT_EQ(blank.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(blank.error_message(), HasSubstr("customer_registration: only white space"));
+  EXPECT_THAT(Actions(other.unit()), ElementsAre("commissioned"));
   // The registration belongs to the sale: a return ends it.
   ASSERT_TRUE(Record(t::kRetailer, u.unit(), v1::LIFECYCLE_ACTION_RETURNED).ok());
   ASSERT_TRUE(check(t::kIssuer, customer, &v).ok());

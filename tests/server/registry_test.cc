@@ -181,6 +181,27 @@ TEST_F(RegistryTest, EveryUnitStaysFindableAcrossBucketSplits) {
   EXPECT_FALSE(Lookup("S1")->has_value());
 }
 
+// The largest unary write (10,000 units) to a GTIN that has none yet: its first bucket split
+// moves ~5,000 units at once (more values than one Lua unpack takes).
+TEST_F(RegistryTest, TenThousandUnitsInOneWriteToANewGtin) {
+  const uint64_t b = Begin(Spec("one-write", 10000))->id;
+  std::vector<std::string> serials;
+  for (int i = 0; i < 10000; ++i) serials.push_back(absl::StrCat("T", i * 104729));
+  absl::StatusOr<RegisterResult> r = Register(b, serials, true);
+  ASSERT_THAT(r, IsOk());
+  EXPECT_EQ(Outcomes(*r), std::string(10000, 'n'));
+  EXPECT_EQ(Count(), 10000u);
+  for (const std::string& s : {serials.front(), serials[4999], serials.back()}) {
+    absl::StatusOr<std::optional<UnitRecord>> unit = Lookup(s);
+    ASSERT_THAT(unit, IsOk());
+    EXPECT_TRUE(unit->has_value()) << s;
+  }
+  EXPECT_EQ(Outcomes(*Register(b, serials, true)), std::string(10000, 'o'));
+  // The lot's unit count (what a lot recall reports) and later writes are fine too.
+  EXPECT_EQ(*redis_->Command({"HGET", "hm:{" + std::string(kGtin) + "}:lots", "L1"}), "10000");
+  EXPECT_EQ(Outcomes(*Register(b, {"LATER-1", "LATER-2"}, true)), "nn");
+}
+
 TEST_F(RegistryTest, MemoryPerUnitIsWithinBudget) {
   const uint64_t b = Begin(Spec("mem", 100000))->id;
   const long long before = *redis_->UsedMemory();  // NOLINT(runtime/int)
