@@ -2,6 +2,7 @@
 
 #include <utility>
 
+#include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "server/issuance/issuance_engine.h"
 
@@ -71,6 +72,25 @@ void IssueStream::Pump() {
   for (uint64_t index : to_start) StartChunk(index);
 }
 
+absl::Status IssueStream::KeyStillUsable() const {
+  crypto::KeyId id;
+  {
+    absl::MutexLock lock(&mu_);
+    id = ring_->active()->info.id;
+  }
+  // A stream runs for minutes or hours; the keys may be reloaded meanwhile. A key revoked (or
+  // removed) since the stream began must not sign one more unit: every code it signs fails.
+  const std::shared_ptr<const crypto::KeyRing> now = engine_->keys_->Get();
+  const crypto::KeyRing::Key* key = now != nullptr ? now->Find(id) : nullptr;
+  if (key == nullptr || key->info.state == crypto::KeyState::kRevoked) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "signing key ", crypto::FormatKeyId(id),
+        " was revoked during the stream; repeat the request (same request_id) for the units "
+        "signed with the current key"));
+  }
+  return absl::OkStatus();
+}
+
 void IssueStream::StartChunk(uint64_t index) {
   std::shared_ptr<const SerialSource> source;
   std::string gtin;
@@ -88,6 +108,8 @@ void IssueStream::StartChunk(uint64_t index) {
       std::move(source), gtin, batch, first, n, engine_->RedisDeadline(call_deadline_),
       [self, index](absl::StatusOr<std::vector<std::string>> serials) {
         if (!serials.ok()) return self->ChunkDone(index, serials.status());
+        // On the writer's thread, never inside Pop (WriteRange always completes later).
+        if (absl::Status s = self->KeyStillUsable(); !s.ok()) return self->ChunkDone(index, s);
         auto units = std::make_shared<std::vector<v1::IssuedUnit>>();
         std::shared_ptr<const crypto::KeyRing> ring;
         {

@@ -63,6 +63,8 @@ class IssueStream : public std::enable_shared_from_this<IssueStream> {
               absl::AnyInvocable<void()> on_progress);
   void OnBatch(absl::StatusOr<registry::Batch> batch);
   void Pump();
+  // OK while the key the stream signs with is still in the server's key ring and not revoked.
+  absl::Status KeyStillUsable() const;
   void StartChunk(uint64_t index);
   void ChunkDone(uint64_t index, absl::StatusOr<std::vector<v1::IssuedUnit>> units);
   void Fail(const absl::Status& s);

@@ -14,6 +14,8 @@
 #include "absl/time/clock.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "crypto/key_directory.h"
+#include "crypto/key_ring.h"
 #include "hallmark/v1/issuance.grpc.pb.h"
 #include "tests/common/server_harness.h"
 #include "tests/common/status_matchers.h"
@@ -96,6 +98,28 @@ TEST_F(ResilienceTest, StreamValidatesLikeUnaryAndAllowsTenMillion) {
   EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_THAT(s.error_message(), ::testing::HasSubstr("1..10000000"));
   EXPECT_TRUE(units.empty());
+}
+
+// The brand revokes its signing key while a long stream runs: the stream stops at the next
+// chunk with FAILED_PRECONDITION instead of signing more units with a revoked key.
+TEST_F(ResilienceTest, RevokingTheSigningKeyStopsARunningStream) {
+  std::vector<v1::IssuedUnit> received;
+  grpc::Status status;
+  std::thread reader([&] { status = ReadStream(Request("revoke", 200'000), &received); });
+  while (*h_->RegisteredCount(kBrandGtin) < 5'000) absl::SleepFor(absl::Milliseconds(5));
+  absl::StatusOr<crypto::KeyDirectory> dir = crypto::KeyDirectory::Open(h_->keys_dir(), false);
+  ASSERT_THAT(dir, IsOk());
+  absl::StatusOr<std::unique_ptr<crypto::KeyRing>> before =
+      crypto::KeyRing::LoadDirectory(h_->keys_dir(), true);
+  ASSERT_THAT(before, IsOk());
+  const crypto::KeyId id = (*before)->active()->info.id;
+  ASSERT_THAT(dir->Revoke(id, absl::Now()), IsOk());  // and a new key takes over
+  ASSERT_THAT(dir->Generate(crypto::Algorithm::kEs256, absl::Now()), IsOk());
+  ASSERT_THAT(h_->server().Reload(), IsOk());
+  reader.join();
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::FAILED_PRECONDITION) << status.error_message();
+  EXPECT_THAT(status.error_message(), ::testing::HasSubstr("revoked during the stream"));
+  EXPECT_LT(received.size(), 200'000u);
 }
 
 // kill -9 of redis-server in the middle of a stream (appendfsync always): every unit the
