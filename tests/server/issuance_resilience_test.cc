@@ -119,7 +119,15 @@ TEST_F(ResilienceTest, RevokingTheSigningKeyStopsARunningStream) {
   reader.join();
   EXPECT_EQ(status.error_code(), grpc::StatusCode::FAILED_PRECONDITION) << status.error_message();
   EXPECT_THAT(status.error_message(), ::testing::HasSubstr("revoked during the stream"));
-  EXPECT_LT(received.size(), 200'000u);
+  ASSERT_LT(received.size(), 200'000u);
+  // Repeating the request gives the same units first, now signed with the new key.
+  std::vector<v1::IssuedUnit> again;
+  ReadStream(Request("revoke", 200'000), &again, received.size() + 10);
+  ASSERT_EQ(again.size(), received.size() + 10);
+  for (size_t i = 0; i < received.size(); i += 997) {
+    EXPECT_EQ(again[i].unit().serial(), received[i].unit().serial());
+    EXPECT_NE(again[i].key_id(), received[i].key_id());
+  }
 }
 
 // kill -9 of redis-server in the middle of a stream (appendfsync always): every unit the
