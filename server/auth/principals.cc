@@ -29,8 +29,25 @@ absl::Status Invalid(const Principal& p, absl::string_view what) {
       absl::StrCat("principals: principal '", p.name(), "': ", what));
 }
 
+// Names and organisations go into stored records whose fields are separated by new lines
+// (and lists by commas), and into logs: 1..max characters, no control character, no comma.
+bool IsRecordSafe(absl::string_view value, size_t max) {
+  if (value.size() > max) return false;
+  for (char c : value) {
+    const auto u = static_cast<unsigned char>(c);
+    if (u < 0x20 || u == 0x7f || c == ',') return false;
+  }
+  return true;
+}
+
 absl::Status ValidatePrincipal(const Principal& p) {
   if (p.name().empty()) return Invalid(p, "name is required");
+  if (!IsRecordSafe(p.name(), 64)) {
+    return Invalid(p, "name: at most 64 characters, no control characters or commas");
+  }
+  if (!IsRecordSafe(p.organisation(), 128)) {
+    return Invalid(p, "organisation: at most 128 characters, no control characters or commas");
+  }
   if (p.role() == admin::ROLE_UNSPECIFIED) return Invalid(p, "role is required");
   if (p.token_sha256().empty() && p.client_cert_uri().empty()) {
     return Invalid(p, "needs token_sha256 or client_cert_uri");

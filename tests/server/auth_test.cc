@@ -73,6 +73,20 @@ TEST(AuthTest, StoreRejectsBadFiles) {
   EXPECT_THAT(load({bad_hash}), StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("64")));
   EXPECT_THAT(load({Make("r", admin::ROLE_UNSPECIFIED, "t")}),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("role")));
+  // Names and organisations end up in "\n"-separated records and comma lists.
+  EXPECT_THAT(load({Make("shop\nsold", admin::ROLE_VERIFIER, "t")}),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("name: at most 64")));
+  EXPECT_THAT(load({Make("shop,2", admin::ROLE_VERIFIER, "t")}),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("no control characters")));
+  EXPECT_THAT(load({Make(std::string(65, 'n'), admin::ROLE_VERIFIER, "t")}),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("name")));
+  Principal bad_org = Make("o", admin::ROLE_VERIFIER, "t");
+  bad_org.set_organisation("ACME\nRetail");
+  EXPECT_THAT(load({bad_org}),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("organisation")));
+  Principal good = Make("acme-issuer@eu", admin::ROLE_VERIFIER, "t");
+  good.set_organisation("ACME Retail GmbH & Co. KG");
+  EXPECT_THAT(load({good}), IsOk());
 }
 
 TEST(AuthTest, RolesAndGtinOwnership) {
