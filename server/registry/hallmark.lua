@@ -433,26 +433,28 @@ local function case_gtin(keys, args)
   return {units, redis.call('XRANGE', meta .. ':a:' .. case, '-', '+')}
 end
 
--- hm_case_open KEYS[1]=hc:{case}  ARGV: agency now gtin...
--- Opens the case for `agency` (or checks that it is that agency's) and indexes the GTINs.
+-- hm_case_open KEYS[1]=hc:{case}  ARGV: agency owner now gtin...
+-- Opens the case for `agency`, owned by the organisation `owner` of the principal opening it
+-- (or checks that it is theirs: the owner is not named in the error), and indexes the GTINs.
 local function case_open(keys, args)
-  local key, agency, now = keys[1], args[1], args[2]
+  local key, agency, owner, now = keys[1], args[1], args[2], args[3]
   redis.call('HSETNX', key, 'agency', agency)
+  redis.call('HSETNX', key, 'owner', owner)
   redis.call('HSETNX', key, 'opened_at', now)
-  local owner = redis.call('HGET', key, 'agency')
-  if owner ~= agency then
-    return redis.error_reply('HM_CASE_AGENCY case belongs to agency ' .. owner)
+  local stored = redis.call('HMGET', key, 'agency', 'owner')
+  if stored[1] ~= agency or stored[2] ~= owner then
+    return redis.error_reply('HM_CASE_AGENCY belongs to another agency')
   end
-  for i = 3, #args do redis.call('SADD', key .. ':g', args[i]) end
+  for i = 4, #args do redis.call('SADD', key .. ':g', args[i]) end
   return 'OK'
 end
 
--- hm_case KEYS[1]=hc:{case}: {agency or '', gtins...}
+-- hm_case KEYS[1]=hc:{case}: {agency or '', {gtins...}, owner or ''}
 local function case_info(keys, args)
-  local agency = redis.call('HGET', keys[1], 'agency') or ''
+  local stored = redis.call('HMGET', keys[1], 'agency', 'owner')
   local gtins = redis.call('SMEMBERS', keys[1] .. ':g')
   table.sort(gtins)
-  return {agency, gtins}
+  return {stored[1] or '', gtins, stored[2] or ''}
 end
 
 -- Lifecycle ---------------------------------------------------------------------------------

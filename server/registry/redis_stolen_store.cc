@@ -56,11 +56,12 @@ std::vector<std::string> Argv(std::initializer_list<std::string> head,
 
 std::string CaseKey(absl::string_view case_id) { return absl::StrCat("hc:{", case_id, "}"); }
 
-void RedisStolenStore::OpenCase(std::string case_id, std::string agency, int64_t now,
-                                std::vector<std::string> gtins, absl::Time deadline,
+void RedisStolenStore::OpenCase(std::string case_id, std::string agency, std::string owner,
+                                int64_t now, std::vector<std::string> gtins, absl::Time deadline,
                                 absl::AnyInvocable<void(absl::Status)> done) {
   Call<bool>(client_,
-             Argv({"FCALL", "hm_case_open", "1", CaseKey(case_id), agency, absl::StrCat(now)},
+             Argv({"FCALL", "hm_case_open", "1", CaseKey(case_id), agency, owner,
+                   absl::StrCat(now)},
                   std::move(gtins)),
              deadline,
              [done = std::move(done)](absl::StatusOr<bool> r) mutable { done(r.status()); },
@@ -120,9 +121,10 @@ void RedisStolenStore::GetCaseIndex(std::string case_id, absl::Time deadline,
                                     Callback<CaseIndex> done) {
   Call<CaseIndex>(client_, {"FCALL_RO", "hm_case", "1", CaseKey(case_id)}, deadline,
                   std::move(done), [](const RedisReply& r) -> absl::StatusOr<CaseIndex> {
-                    if (!r.is_array() || r.elements.size() != 2) return Unexpected("hm_case");
+                    if (!r.is_array() || r.elements.size() != 3) return Unexpected("hm_case");
                     CaseIndex index;
                     index.agency = r.elements[0].str;
+                    index.owner = r.elements[2].str;
                     for (const RedisReply& g : r.elements[1].elements) {
                       index.gtins.push_back(g.str);
                     }

@@ -20,7 +20,7 @@ class RedisStolenStore final : public StolenStore {
  public:
   explicit RedisStolenStore(redis::RedisClient* client) : client_(client) {}
 
-  void OpenCase(std::string case_id, std::string agency, int64_t now,
+  void OpenCase(std::string case_id, std::string agency, std::string owner, int64_t now,
                 std::vector<std::string> gtins, absl::Time deadline,
                 absl::AnyInvocable<void(absl::Status)> done) override;
   void ReportStolen(std::string gtin, CaseChange change, std::vector<std::string> serials,

@@ -46,6 +46,7 @@ struct StolenCheck {
 
 struct CaseIndex {
   std::string agency;  // empty: no such case
+  std::string owner;   // organisation of the principal that opened it (see OwnerOf)
   std::vector<std::string> gtins;
 };
 
@@ -67,9 +68,9 @@ class StolenStore {
  public:
   virtual ~StolenStore() = default;
 
-  // Opens the case for `agency` (FAILED_PRECONDITION if another agency owns the id) and
-  // indexes the GTINs it is about to touch.
-  virtual void OpenCase(std::string case_id, std::string agency, int64_t now,
+  // Opens the case for `agency`, owned by `owner` (FAILED_PRECONDITION if the id is another
+  // agency's or owner's), and indexes the GTINs it is about to touch.
+  virtual void OpenCase(std::string case_id, std::string agency, std::string owner, int64_t now,
                         std::vector<std::string> gtins, absl::Time deadline,
                         absl::AnyInvocable<void(absl::Status)> done) = 0;
   virtual void ReportStolen(std::string gtin, CaseChange change, std::vector<std::string> serials,

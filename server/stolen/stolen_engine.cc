@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <memory>
+#include <optional>
 #include <utility>
 #include <vector>
 
@@ -68,6 +69,12 @@ std::pair<uint64_t, uint64_t> StreamOrder(const std::string& id) {
   return {ms, seq};
 }
 
+// Who owns the cases a principal opens: its organisation (police officers of one force share
+// their cases), or the principal itself when it has none.
+std::string OwnerOf(const auth::Principal& p) {
+  return p.organisation().empty() ? absl::StrCat("principal:", p.name()) : p.organisation();
+}
+
 }  // namespace
 
 absl::Status ValidateCaseId(absl::string_view case_id) {
@@ -102,7 +109,8 @@ void StolenRegistryEngine::Report(const auth::Principal& caller,
   auto shared = std::make_shared<std::vector<UnitGroup>>(*std::move(groups));
   // The index first: a crash after it leaves an empty index entry, never a hidden flag.
   store_->OpenCase(
-      change.case_id, change.agency, change.now, Gtins(*shared), Deadline(call_deadline),
+      change.case_id, change.agency, OwnerOf(caller), change.now, Gtins(*shared),
+      Deadline(call_deadline),
       [this, shared, change, call_deadline, out, done = std::move(done)](absl::Status s) mutable {
         if (!s.ok()) return done(s);
         auto join = FanIn::Create(shared->size(), std::move(done));
@@ -130,13 +138,39 @@ void StolenRegistryEngine::Clear(const auth::Principal& caller,
   if (absl::Status s = ValidateText(request.note(), 0, 1024, "note"); !s.ok()) return done(s);
   const registry::CaseChange change{request.case_id(), "", caller.name(), request.note(),
                                     absl::ToUnixSeconds(absl::Now())};
-  if (request.units().empty()) {
-    return ClearWholeCase(caller, change, call_deadline, out, std::move(done));
+  std::optional<std::vector<UnitGroup>> groups;
+  if (!request.units().empty()) {
+    absl::StatusOr<std::vector<UnitGroup>> g = GroupUnits(request.units(), caller, 1, kMaxUnits);
+    if (!g.ok()) return done(g.status());
+    groups = *std::move(g);
   }
-  absl::StatusOr<std::vector<UnitGroup>> groups = GroupUnits(request.units(), caller, 1, kMaxUnits);
-  if (!groups.ok()) return done(groups.status());
-  for (int i = 0; i < request.units_size(); ++i) out->add_results();
-  auto shared = std::make_shared<std::vector<UnitGroup>>(*std::move(groups));
+  // Only the organisation that opened a case clears its flags (a stolen unit must never be
+  // cleared by someone who merely learnt the case id).
+  store_->GetCaseIndex(
+      change.case_id, Deadline(call_deadline),
+      [this, caller, change, groups = std::move(groups), call_deadline, out,
+       done = std::move(done)](absl::StatusOr<registry::CaseIndex> index) mutable {
+        if (!index.ok()) return done(index.status());
+        if (index->agency.empty()) {
+          return done(absl::NotFoundError(absl::StrCat("case_id: no case '", change.case_id, "'")));
+        }
+        if (index->owner != OwnerOf(caller)) {
+          return done(absl::PermissionDeniedError("case_id: belongs to another agency"));
+        }
+        if (!groups) {
+          return ClearWholeCase(caller, change, *index, call_deadline, out, std::move(done));
+        }
+        ClearUnits(change, *std::move(groups), call_deadline, out, std::move(done));
+      });
+}
+
+void StolenRegistryEngine::ClearUnits(registry::CaseChange change, std::vector<UnitGroup> groups,
+                                      absl::Time call_deadline, v1::ClearStolenResponse* out,
+                                      Done done) {
+  size_t total = 0;
+  for (const UnitGroup& g : groups) total += g.positions.size();
+  for (size_t i = 0; i < total; ++i) out->add_results();
+  auto shared = std::make_shared<std::vector<UnitGroup>>(std::move(groups));
   auto join = FanIn::Create(shared->size(), std::move(done));
   for (const UnitGroup& g : *shared) {
     store_->ClearStolen(g.gtin, change, /*all=*/false, g.serials, Deadline(call_deadline),
@@ -155,41 +189,34 @@ void StolenRegistryEngine::Clear(const auth::Principal& caller,
 }
 
 void StolenRegistryEngine::ClearWholeCase(const auth::Principal& caller,
-                                          registry::CaseChange change, absl::Time call_deadline,
-                                          v1::ClearStolenResponse* out, Done done) {
-  store_->GetCaseIndex(
-      change.case_id, Deadline(call_deadline),
-      [this, caller, change, call_deadline, out,
-       done = std::move(done)](absl::StatusOr<registry::CaseIndex> index) mutable {
-        if (!index.ok()) return done(index.status());
-        if (index->agency.empty()) {
-          return done(absl::NotFoundError(absl::StrCat("case_id: no case '", change.case_id, "'")));
-        }
-        for (const std::string& gtin : index->gtins) {
-          if (absl::Status s = auth::CheckGtinAccess(caller, gtin); !s.ok()) return done(s);
-        }
-        auto per_gtin = std::make_shared<std::vector<registry::ClearResult>>(index->gtins.size());
-        auto gtins = std::make_shared<std::vector<std::string>>(index->gtins);
-        auto join = FanIn::Create(gtins->size(), [per_gtin, gtins, out,
-                                                  done = std::move(done)](absl::Status s) mutable {
-          for (size_t g = 0; s.ok() && g < gtins->size(); ++g) {
-            const registry::ClearResult& r = (*per_gtin)[g];
-            for (size_t k = 0; k < r.serials.size(); ++k) {
-              v1::UnitResult* res = out->add_results();
-              SetUnit((*gtins)[g], r.serials[k], res->mutable_unit());
-              SetResult(r.outcomes[k], /*report=*/false, res);
-            }
-          }
-          done(s);
-        });
-        for (size_t g = 0; g < gtins->size(); ++g) {
-          store_->ClearStolen((*gtins)[g], change, /*all=*/true, {}, Deadline(call_deadline),
-                              [join, per_gtin, g](absl::StatusOr<registry::ClearResult> r) {
-                                if (r.ok()) (*per_gtin)[g] = *std::move(r);
-                                join->Done(r.status());
-                              });
-        }
-      });
+                                          registry::CaseChange change,
+                                          const registry::CaseIndex& index,
+                                          absl::Time call_deadline, v1::ClearStolenResponse* out,
+                                          Done done) {
+  for (const std::string& gtin : index.gtins) {
+    if (absl::Status s = auth::CheckGtinAccess(caller, gtin); !s.ok()) return done(s);
+  }
+  auto per_gtin = std::make_shared<std::vector<registry::ClearResult>>(index.gtins.size());
+  auto gtins = std::make_shared<std::vector<std::string>>(index.gtins);
+  auto join = FanIn::Create(gtins->size(), [per_gtin, gtins, out,
+                                            done = std::move(done)](absl::Status s) mutable {
+    for (size_t g = 0; s.ok() && g < gtins->size(); ++g) {
+      const registry::ClearResult& r = (*per_gtin)[g];
+      for (size_t k = 0; k < r.serials.size(); ++k) {
+        v1::UnitResult* res = out->add_results();
+        SetUnit((*gtins)[g], r.serials[k], res->mutable_unit());
+        SetResult(r.outcomes[k], /*report=*/false, res);
+      }
+    }
+    done(s);
+  });
+  for (size_t g = 0; g < gtins->size(); ++g) {
+    store_->ClearStolen((*gtins)[g], change, /*all=*/true, {}, Deadline(call_deadline),
+                        [join, per_gtin, g](absl::StatusOr<registry::ClearResult> r) {
+                          if (r.ok()) (*per_gtin)[g] = *std::move(r);
+                          join->Done(r.status());
+                        });
+  }
 }
 
 void StolenRegistryEngine::Check(const auth::Principal& caller,

@@ -21,6 +21,7 @@
 #include "hallmark/v1/stolen_registry.pb.h"
 #include "server/auth/principals.h"
 #include "server/registry/stolen_store.h"
+#include "server/stolen/unit_groups.h"
 
 namespace hallmark::stolen {
 
@@ -44,8 +45,12 @@ class StolenRegistryEngine {
 
  private:
   absl::Time Deadline(absl::Time call_deadline) const;
+  // After the case's owner was checked: every flag of the case, or the listed units.
   void ClearWholeCase(const auth::Principal& caller, registry::CaseChange change,
-                      absl::Time call_deadline, v1::ClearStolenResponse* out, Done done);
+                      const registry::CaseIndex& index, absl::Time call_deadline,
+                      v1::ClearStolenResponse* out, Done done);
+  void ClearUnits(registry::CaseChange change, std::vector<UnitGroup> groups,
+                  absl::Time call_deadline, v1::ClearStolenResponse* out, Done done);
 
   registry::StolenStore* const store_;
   const absl::Duration redis_timeout_;

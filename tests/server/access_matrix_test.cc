@@ -48,17 +48,22 @@ class AccessMatrixTest : public ::testing::Test {
                                      v1::ReportStolenResponse* reported = nullptr) {
     std::unique_ptr<grpc::ClientContext> ctx = ContextFor(who);
     auto stub = v1::StolenRegistry::NewStub(h_->channel());
-    if (rpc == "REPORT") {
+    if (rpc == "REPORT" || rpc == "ReportStolen") {
+      // "REPORT" opens the police's case MATRIX; the matrix row reports into the caller's own
+      // case (a case belongs to the organisation that opened it).
       v1::ReportStolenRequest r;
-      r.set_case_id("MATRIX");
+      r.set_case_id(rpc == "REPORT" ? "MATRIX" : "MATRIX-" + who);
       r.set_agency("Agency");
       *r.add_units() = unit_->unit();
       v1::ReportStolenResponse out;
       return stub->ReportStolen(ctx.get(), r, reported ? reported : &out).error_code();
     }
     if (rpc == "ClearStolen") {
+      // The caller's own case (opened here when its role may report; else the clear is
+      // refused before any case is looked up).
+      CallStolen("ReportStolen", who);
       v1::ClearStolenRequest r;
-      r.set_case_id("OTHER-CASE");  // nothing to clear: the call still has to be admitted
+      r.set_case_id("MATRIX-" + who);
       *r.add_units() = unit_->unit();
       v1::ClearStolenResponse out;
       return stub->ClearStolen(ctx.get(), r, &out).error_code();
@@ -89,8 +94,8 @@ class AccessMatrixTest : public ::testing::Test {
 
   // Calls `rpc` as `who` ("" = no token, "?" = a wrong token).
   static grpc::StatusCode Call(const std::string& who, const std::string& rpc) {
-    if (rpc == "ReportStolen") return CallStolen("REPORT", who);
-    if (rpc == "ClearStolen" || rpc == "CheckStolen" || rpc == "GetCase") {
+    if (rpc == "ReportStolen" || rpc == "ClearStolen" || rpc == "CheckStolen" ||
+        rpc == "GetCase") {
       return CallStolen(rpc, who);
     }
     std::unique_ptr<grpc::ClientContext> ctx = ContextFor(who);

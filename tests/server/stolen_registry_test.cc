@@ -21,6 +21,7 @@ namespace {
 
 using ::hallmark::testing::IsOk;
 using ::testing::HasSubstr;
+using ::testing::Not;
 namespace t = ::hallmark::testing;
 
 class StolenRegistryTest : public ::testing::Test {
@@ -33,7 +34,7 @@ class StolenRegistryTest : public ::testing::Test {
     verify_ = v1::Verification::NewStub(h_->channel());
     v1::IssueSerialsRequest r;
     r.set_gtin(t::kBrandGtin);
-    r.set_count(6);
+    r.set_count(10);
     r.set_request_id("stolen-setup");
     v1::IssueSerialsResponse resp;
     ASSERT_TRUE(v1::Issuance::NewStub(h_->channel())
@@ -168,14 +169,14 @@ TEST_F(StolenRegistryTest, GetCaseReturnsUnitsAndTheCompleteOrderedHistory) {
   v1::ClearStolenResponse c;
   ASSERT_TRUE(Report(t::kPolice, "CASE-H", {Unit(0), Unit(1), Unit(2)}, &r).ok());
   ASSERT_TRUE(Clear(t::kPolice, "CASE-H", {Unit(1)}, &c).ok());
-  ASSERT_TRUE(Report(t::kIssuer, "CASE-H", {Unit(1)}, &r).ok());
+  ASSERT_TRUE(Report(t::kPolice, "CASE-H", {Unit(1)}, &r).ok());
   const v1::StolenCase sc = Case("CASE-H");
   EXPECT_EQ(sc.agency(), "Metropolitan Police");
   EXPECT_EQ(sc.units_size(), 3);
   ASSERT_EQ(sc.history_size(), 5);
   const std::vector<std::pair<std::string, std::string>> want = {
       {"report_stolen", t::kPolice}, {"report_stolen", t::kPolice}, {"report_stolen", t::kPolice},
-      {"clear_stolen", t::kPolice}, {"report_stolen", t::kIssuer}};
+      {"clear_stolen", t::kPolice}, {"report_stolen", t::kPolice}};
   for (int i = 0; i < 5; ++i) {
     EXPECT_EQ(sc.history(i).action(), want[i].first) << i;
     EXPECT_EQ(sc.history(i).principal(), want[i].second) << i;
@@ -201,6 +202,34 @@ TEST_F(StolenRegistryTest, GetCaseReturnsUnitsAndTheCompleteOrderedHistory) {
             grpc::StatusCode::NOT_FOUND);
 }
 
+// A case belongs to the organisation of the principal that opened it. Knowing the case id
+// (Verify and CheckStolen show it) is not enough to clear its flags or add to it, whatever
+// agency name the request gives.
+TEST_F(StolenRegistryTest, OnlyTheCasesOwnOrganisationClearsOrExtendsIt) {
+  v1::ReportStolenResponse r;
+  ASSERT_TRUE(Report(t::kPolice, "CASE-O", {Unit(6), Unit(7)}, &r).ok());
+  v1::ClearStolenResponse c;
+  grpc::Status s = Clear(t::kIssuer, "CASE-O", {Unit(6)}, &c);  // the brand: another owner
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_THAT(s.error_message(), HasSubstr("case_id: belongs to another agency"));
+  s = Clear(t::kIssuer, "CASE-O", {}, &c);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  s = Report(t::kIssuer, "CASE-O", {Unit(8)}, &r);  // same agency name, another organisation
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_THAT(s.error_message(), HasSubstr("belongs to another agency"));
+  EXPECT_THAT(s.error_message(), Not(HasSubstr("Metropolitan")));
+  s = Report(t::kPolice, "CASE-O", {Unit(8)}, &r, "Another Force");  // the owner, other name
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  for (int i : {6, 7}) EXPECT_EQ(Verify(i, t::kVerifier).verdict(), v1::VERDICT_STOLEN) << i;
+  EXPECT_EQ(Verify(8, t::kVerifier).verdict(), v1::VERDICT_AUTHENTIC);
+  EXPECT_EQ(Case("CASE-O").history_size(), 2);
+  // An unknown case is NOT_FOUND for clearing by units too.
+  EXPECT_EQ(Clear(t::kPolice, "NO-CASE", {Unit(6)}, &c).error_code(),
+            grpc::StatusCode::NOT_FOUND);
+  ASSERT_TRUE(Clear(t::kPolice, "CASE-O", {Unit(6)}, &c).ok());
+  EXPECT_EQ(Verify(6, t::kVerifier).verdict(), v1::VERDICT_AUTHENTIC);
+}
+
 TEST_F(StolenRegistryTest, ConcurrentReportAndClearLeaveFlagAndAuditConsistent) {
   std::thread reporter([&] {
     for (int i = 0; i < 40; ++i) {
@@ -211,7 +240,7 @@ TEST_F(StolenRegistryTest, ConcurrentReportAndClearLeaveFlagAndAuditConsistent) 
   std::thread clearer([&] {
     for (int i = 0; i < 40; ++i) {
       v1::ClearStolenResponse c;
-      ASSERT_TRUE(Clear(t::kIssuer, "RACE", {Unit(5)}, &c).ok());
+      ASSERT_TRUE(Clear(t::kPolice, "RACE", {Unit(5)}, &c).ok());
     }
   });
   reporter.join();
