@@ -91,9 +91,10 @@ struct HallmarkServer::State {
 
 namespace {
 
-absl::StatusOr<std::shared_ptr<const crypto::KeyRing>> LoadKeys(const std::string& dir) {
+absl::StatusOr<std::shared_ptr<const crypto::KeyRing>> LoadKeys(const std::string& dir,
+                                                                bool require_signing_key) {
   HALLMARK_ASSIGN_OR_RETURN(std::unique_ptr<crypto::KeyRing> ring,
-                            crypto::KeyRing::LoadDirectory(dir, /*require_signing_key=*/true));
+                            crypto::KeyRing::LoadDirectory(dir, require_signing_key));
   return std::shared_ptr<const crypto::KeyRing>(std::move(ring));
 }
 
@@ -236,7 +237,8 @@ absl::StatusOr<std::unique_ptr<HallmarkServer>> HallmarkServer::Start(const Serv
                             ServerCredentials(config));
   auto s = std::make_unique<State>();
   s->config = config;
-  HALLMARK_ASSIGN_OR_RETURN(std::shared_ptr<const crypto::KeyRing> ring, LoadKeys(config.keys_dir));
+  HALLMARK_ASSIGN_OR_RETURN(std::shared_ptr<const crypto::KeyRing> ring,
+                            LoadKeys(config.keys_dir, /*require_signing_key=*/true));
   s->checker = std::make_unique<Snapshot<verification::CodeChecker>>(
       std::make_shared<const verification::CodeChecker>(ring, config.signature_cache_entries));
   s->keys = std::make_unique<Snapshot<crypto::KeyRing>>(std::move(ring));
@@ -314,16 +316,29 @@ int HallmarkServer::port() const { return state_->port; }
 int HallmarkServer::metrics_port() const { return state_->metrics_port; }
 
 absl::Status HallmarkServer::Reload() {
-  HALLMARK_ASSIGN_OR_RETURN(std::shared_ptr<const crypto::KeyRing> ring,
-                            LoadKeys(state_->config.keys_dir));
-  HALLMARK_ASSIGN_OR_RETURN(std::shared_ptr<const auth::PrincipalStore> principals,
-                            LoadPrincipals(state_->config.principals));
-  state_->checker->Set(std::make_shared<const verification::CodeChecker>(
-      ring, state_->config.signature_cache_entries));  // a new key state: a new, empty cache
-  state_->keys->Set(std::move(ring));
-  state_->principals->Set(std::move(principals));
-  log::Info("reloaded keys and principals");
-  return absl::OkStatus();
+  // Keys and principals reload independently: a revocation must take effect even when the
+  // other file is broken, and a revoked ACTIVE key with no successor yet must still reload
+  // (verification then rejects its codes; issuance is refused until a new key exists) rather
+  // than leave the server trusting the revoked key.
+  absl::StatusOr<std::shared_ptr<const crypto::KeyRing>> ring =
+      LoadKeys(state_->config.keys_dir, /*require_signing_key=*/false);
+  absl::StatusOr<std::shared_ptr<const auth::PrincipalStore>> principals =
+      LoadPrincipals(state_->config.principals);
+  if (ring.ok()) {
+    if ((*ring)->active() == nullptr) {
+      log::Warn("reloaded keys: no ACTIVE signing key; issuance is refused until one is generated");
+    }
+    state_->checker->Set(std::make_shared<const verification::CodeChecker>(
+        *ring, state_->config.signature_cache_entries));  // a new key state: a new, empty cache
+    state_->keys->Set(*std::move(ring));
+    log::Info("reloaded keys");
+  }
+  if (principals.ok()) {
+    state_->principals->Set(*std::move(principals));
+    log::Info("reloaded principals");
+  }
+  if (!ring.ok()) return ring.status();
+  return principals.status();
 }
 
 void HallmarkServer::Shutdown(absl::Duration grace) {

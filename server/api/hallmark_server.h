@@ -68,7 +68,9 @@ class HallmarkServer {
   int port() const;
   // The port /metrics is served on, or 0.
   int metrics_port() const;
-  // Re-reads the keys directory and principals file; on error keeps the old ones.
+  // Re-reads the keys directory and the principals file, each on its own: the one that fails
+  // to load keeps its old contents (and its error is returned). A keys directory without an
+  // ACTIVE key loads (verification only; issuance refused).
   absl::Status Reload();
   // Stops accepting calls, lets in-flight ones finish for up to `grace`, then cancels them.
   void Shutdown(absl::Duration grace);

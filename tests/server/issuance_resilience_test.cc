@@ -16,7 +16,9 @@
 #include "gtest/gtest.h"
 #include "crypto/key_directory.h"
 #include "crypto/key_ring.h"
+#include "crypto/digsig.h"
 #include "hallmark/v1/issuance.grpc.pb.h"
+#include "hallmark/v1/verification.grpc.pb.h"
 #include "tests/common/server_harness.h"
 #include "tests/common/status_matchers.h"
 
@@ -128,6 +130,36 @@ TEST_F(ResilienceTest, RevokingTheSigningKeyStopsARunningStream) {
     EXPECT_EQ(again[i].unit().serial(), received[i].unit().serial());
     EXPECT_NE(again[i].key_id(), received[i].key_id());
   }
+}
+
+// The only ACTIVE key revoked with no successor yet: the reload still takes effect — its codes
+// verify as COUNTERFEIT at once, and issuance is refused — instead of failing and leaving the
+// server trusting (and signing with) the revoked key.
+TEST_F(ResilienceTest, RevokingTheOnlyKeyReloadsAndStopsTrustingIt) {
+  v1::IssueSerialsResponse issued;
+  ASSERT_TRUE(issuance_->IssueSerials(h_->Context(kIssuer).get(), Request("before", 1), &issued)
+                  .ok());
+  auto verify = [&] {
+    v1::VerifyRequest r;
+    r.set_code(issued.units(0).digital_link());
+    v1::VerifyResponse out;
+    EXPECT_TRUE(v1::Verification::NewStub(h_->channel())
+                    ->Verify(h_->Context(testing::kVerifier).get(), r, &out)
+                    .ok());
+    return out.verdict();
+  };
+  ASSERT_EQ(verify(), v1::VERDICT_AUTHENTIC);
+  absl::StatusOr<crypto::KeyDirectory> dir = crypto::KeyDirectory::Open(h_->keys_dir(), false);
+  ASSERT_THAT(dir, IsOk());
+  absl::StatusOr<crypto::KeyId> id = crypto::ParseKeyId(issued.units(0).key_id());
+  ASSERT_THAT(id, IsOk());
+  ASSERT_THAT(dir->Revoke(*id, absl::Now()), IsOk());
+  ASSERT_THAT(h_->server().Reload(), IsOk());
+  EXPECT_EQ(verify(), v1::VERDICT_COUNTERFEIT);
+  v1::IssueSerialsResponse refused;
+  EXPECT_EQ(issuance_->IssueSerials(h_->Context(kIssuer).get(), Request("after", 1), &refused)
+                .error_code(),
+            grpc::StatusCode::FAILED_PRECONDITION);
 }
 
 // kill -9 of redis-server in the middle of a stream (appendfsync always): every unit the

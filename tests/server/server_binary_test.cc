@@ -279,7 +279,7 @@ TEST_F(ServerBinaryTest, SighupReloadsPrincipals) {
     if (code == grpc::StatusCode::OK) absl::SleepFor(absl::Milliseconds(25));
   }
   EXPECT_EQ(code, grpc::StatusCode::UNAUTHENTICATED);
-  EXPECT_THAT(server->Log(), HasSubstr("reloaded keys and principals"));
+  EXPECT_THAT(server->Log(), HasSubstr("reloaded principals"));
 }
 
 }  // namespace

@@ -231,6 +231,8 @@ TEST_F(StolenRegistryTest, OnlyTheCasesOwnOrganisationClearsOrExtendsIt) {
 }
 
 TEST_F(StolenRegistryTest, ConcurrentReportAndClearLeaveFlagAndAuditConsistent) {
+  v1::ReportStolenResponse opened;  // the case exists before anyone clears under it
+  ASSERT_TRUE(Report(t::kPolice, "RACE", {Unit(5)}, &opened).ok());
   std::thread reporter([&] {
     for (int i = 0; i < 40; ++i) {
       v1::ReportStolenResponse r;
