@@ -50,15 +50,6 @@ absl::StatusOr<std::map<std::string, std::string>> ParseClientConfig(absl::strin
   return out;
 }
 
-bool IsLoopbackAddress(absl::string_view address) {
-  if (absl::StartsWith(address, "unix:")) return true;
-  absl::ConsumePrefix(&address, "dns:///");
-  absl::ConsumePrefix(&address, "ipv4:");
-  absl::ConsumePrefix(&address, "ipv6:");
-  return absl::StartsWith(address, "127.") || absl::StartsWith(address, "localhost") ||
-         absl::StartsWith(address, "[::1]");
-}
-
 absl::StatusOr<ClientOptions> ResolveClientOptions(const ClientSettings& flags,
                                                    const EnvLookup& env) {
   std::map<std::string, std::string> file;

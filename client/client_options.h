@@ -24,6 +24,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "common/net.h"
 
 namespace hallmark {
 
@@ -57,8 +58,7 @@ absl::StatusOr<ClientOptions> ResolveClientOptions(const ClientSettings& flags,
 // Parses a config file's text; INVALID_ARGUMENT names the line.
 absl::StatusOr<std::map<std::string, std::string>> ParseClientConfig(absl::string_view text);
 
-// True for unix sockets, localhost and loopback addresses, where plaintext is acceptable.
-bool IsLoopbackAddress(absl::string_view address);
+// IsLoopbackAddress (common/net.h) says where plaintext is acceptable.
 
 }  // namespace hallmark
 

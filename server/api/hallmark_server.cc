@@ -14,6 +14,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "common/files.h"
+#include "common/net.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "common/status_macros.h"
@@ -215,8 +216,7 @@ absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> ServerCredentials(const
 }  // namespace
 
 bool IsLoopbackListen(absl::string_view listen) {
-  return absl::StartsWith(listen, "unix:") || absl::StartsWith(listen, "127.") ||
-         absl::StartsWith(listen, "localhost:") || absl::StartsWith(listen, "[::1]:");
+  return hallmark::IsLoopbackAddress(listen);
 }
 
 HallmarkServer::HallmarkServer(std::unique_ptr<State> state) : state_(std::move(state)) {}

@@ -2,6 +2,7 @@
 
 #include <google/protobuf/text_format.h>
 
+#include <cmath>
 #include <utility>
 
 #include "absl/strings/ascii.h"
@@ -40,6 +41,11 @@ bool IsRecordSafe(absl::string_view value, size_t max) {
   return true;
 }
 
+// NaN or infinity would make the bucket refill completely on every call: no limit at all.
+bool ValidRate(const admin::RateLimit& r) {
+  return std::isfinite(r.per_second()) && r.per_second() > 0 && r.burst() > 0;
+}
+
 absl::Status ValidatePrincipal(const Principal& p) {
   if (p.name().empty()) return Invalid(p, "name is required");
   if (!IsRecordSafe(p.name(), 64)) {
@@ -63,8 +69,8 @@ absl::Status ValidatePrincipal(const Principal& p) {
   if (p.role() == admin::ROLE_ISSUER && p.gs1_company_prefixes().empty()) {
     return Invalid(p, "an issuer needs at least one gs1_company_prefixes");
   }
-  if (p.has_rate_limit() && (p.rate_limit().per_second() <= 0 || p.rate_limit().burst() == 0)) {
-    return Invalid(p, "rate_limit needs per_second > 0 and burst > 0");
+  if (p.has_rate_limit() && !ValidRate(p.rate_limit())) {
+    return Invalid(p, "rate_limit needs a finite per_second > 0 and burst > 0");
   }
   return absl::OkStatus();
 }
@@ -140,10 +146,9 @@ absl::StatusOr<std::unique_ptr<PrincipalStore>> PrincipalStore::LoadFile(
 absl::StatusOr<std::unique_ptr<PrincipalStore>> PrincipalStore::FromProto(
     admin::Principals principals) {
   for (const admin::RoleLimit& r : principals.role_limits()) {
-    if (r.role() == admin::ROLE_UNSPECIFIED || r.rate_limit().per_second() <= 0 ||
-        r.rate_limit().burst() == 0) {
+    if (r.role() == admin::ROLE_UNSPECIFIED || !ValidRate(r.rate_limit())) {
       return absl::InvalidArgumentError(
-          "principals: role_limits needs a role, per_second > 0 and burst > 0");
+          "principals: role_limits needs a role, a finite per_second > 0 and burst > 0");
     }
   }
   absl::flat_hash_map<std::string, int> names, hashes, uris;

@@ -74,7 +74,9 @@ TEST(ClientOptionsTest, LoopbackDetection) {
   for (const char* a : {"127.0.0.1:50051", "localhost:1", "unix:/tmp/s", "[::1]:5", "dns:///localhost:1"}) {
     EXPECT_TRUE(IsLoopbackAddress(a)) << a;
   }
-  for (const char* a : {"10.0.0.1:50051", "hallmark.example.com:443", "[2001:db8::1]:1"}) {
+  for (const char* a : {"10.0.0.1:50051", "hallmark.example.com:443", "[2001:db8::1]:1",
+                        "localhost.evil.example:50051", "127.0.0.1.evil.example:443",
+                        "dns:///localhostx:1", "127.0.0:1", "[::1.evil]:1"}) {
     EXPECT_FALSE(IsLoopbackAddress(a)) << a;
   }
 }

@@ -1,6 +1,9 @@
 // The access rules, without a server.
 #include "server/auth/access.h"
 
+#include <cmath>
+#include <limits>
+
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "server/auth/principals.h"
@@ -84,6 +87,14 @@ TEST(AuthTest, StoreRejectsBadFiles) {
   bad_org.set_organisation("ACME\nRetail");
   EXPECT_THAT(load({bad_org}),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("organisation")));
+  // A NaN or infinite rate would refill the bucket on every call.
+  for (double rate : {std::nan(""), std::numeric_limits<double>::infinity(), 0.0}) {
+    Principal p = Make("rate", admin::ROLE_VERIFIER, "t");
+    p.mutable_rate_limit()->set_per_second(rate);
+    p.mutable_rate_limit()->set_burst(10);
+    EXPECT_THAT(load({p}), StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("finite")))
+        << rate;
+  }
   Principal good = Make("acme-issuer@eu", admin::ROLE_VERIFIER, "t");
   good.set_organisation("ACME Retail GmbH & Co. KG");
   EXPECT_THAT(load({good}), IsOk());

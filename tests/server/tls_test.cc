@@ -159,6 +159,9 @@ TEST(PlaintextTest, OnlyOnLoopbackUnlessAllowed) {
   EXPECT_TRUE(api::IsLoopbackListen("127.0.0.1:50051"));
   EXPECT_TRUE(api::IsLoopbackListen("unix:/run/h.sock"));
   EXPECT_FALSE(api::IsLoopbackListen("0.0.0.0:50051"));
+  EXPECT_FALSE(api::IsLoopbackListen("127.0.0.1.example.com:50051"));
+  EXPECT_TRUE(api::IsLoopbackListen("localhost:50051"));
+  EXPECT_TRUE(api::IsLoopbackListen("[::1]:50051"));
 }
 
 }  // namespace
