@@ -233,6 +233,13 @@ HallmarkServer::~HallmarkServer() {
 }
 
 absl::StatusOr<std::unique_ptr<HallmarkServer>> HallmarkServer::Start(const ServerConfig& config) {
+  // Redis keeps a unit's 6 most recent distinct locations (hallmark.lua, MAX_LOCATIONS): a
+  // threshold of 6 or more could never be passed, and 0 would flag every located scan.
+  if (config.clone_max_locations < 1 || config.clone_max_locations > 5) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--clone_max_locations: must be 1..5 (6 distinct locations are kept per unit), got ",
+        config.clone_max_locations));
+  }
   HALLMARK_ASSIGN_OR_RETURN(std::shared_ptr<grpc::ServerCredentials> credentials,
                             ServerCredentials(config));
   auto s = std::make_unique<State>();

@@ -264,8 +264,8 @@ local function record_scan(scan, now, location, since, status)
   scan.count = scan.count + 1
   if scan.first == 0 then scan.first = now end
   scan.last = now
-  if physical_status(status) == STATUS_DECOMMISSIONED then
-    scan.after_decommission = scan.after_decommission + 1
+  if physical_status(status) == STATUS_DECOMMISSIONED and scan.after_decommission < 65535 then
+    scan.after_decommission = scan.after_decommission + 1  -- stored in 16 bits: stays at the top
   end
   if location then
     local found = false

@@ -239,5 +239,19 @@ TEST_F(VerificationTest, VerifierOverItsBudgetIsThrottledOthersAreNot) {
   EXPECT_EQ(Verify(units_[0].digital_link(), t::kVerifier).verdict(), v1::VERDICT_AUTHENTIC);
 }
 
+// Redis keeps a unit's 6 latest distinct locations: a threshold the count can never pass
+// (or 0, which flags every located scan) is refused at start-up instead of silently
+// disabling or inverting the clone rule.
+TEST(VerificationConfigTest, CloneThresholdMustBeOneToFive) {
+  for (uint32_t bad : {0u, 6u, 100u}) {
+    t::ServerHarness::Options o;
+    o.configure = [bad](api::ServerConfig* c) { c->clone_max_locations = bad; };
+    EXPECT_THAT(t::ServerHarness::Start(o),
+                ::hallmark::testing::StatusIs(absl::StatusCode::kInvalidArgument,
+                                              HasSubstr("--clone_max_locations: must be 1..5")))
+        << bad;
+  }
+}
+
 }  // namespace
 }  // namespace hallmark
