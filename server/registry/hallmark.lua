@@ -533,7 +533,21 @@ local function life_apply(keys, args)
   if tonumber(args[3]) >= MAX_EVENTS then
     return redis.error_reply('HM_FULL unit history holds ' .. MAX_EVENTS .. ' events')
   end
-  if args[6] ~= v then redis.call('HSET', bucket, serial, args[6]) end
+  if args[6] ~= v then
+    redis.call('HSET', bucket, serial, args[6])
+    if physical_status(tonumber(args[6])) == STATUS_DECOMMISSIONED then
+      -- A new decommissioning (after a reactivation): only scans since this one count
+      -- towards SUSPECT_CLONE. Scan records skip the AOF (see verify).
+      local field = '\1' .. serial
+      local scan = unpack_scan(redis.call('HGET', bucket, field))
+      if scan.after_decommission ~= 0 then
+        scan.after_decommission = 0
+        redis.set_repl(redis.REPL_REPLICA)
+        redis.call('HSET', bucket, field, pack_scan(scan))
+        redis.set_repl(redis.REPL_ALL)
+      end
+    end
+  end
   local nset = tonumber(args[8])
   local i = 9
   if nset > 0 then

@@ -467,6 +467,12 @@ TEST_F(LifecycleTest, VerifyAnswersDecommissionedThenSuspectClone) {
   v = Verify(u.digital_link());
   EXPECT_EQ(v.verdict(), v1::VERDICT_SUSPECT_CLONE);
   EXPECT_THAT(v.reasons(), ElementsAre("decommissioned", "clone_scanned_after_decommission"));
+  // Reactivated, then decommissioned again: only scans since the new decommissioning count.
+  ASSERT_TRUE(Record(t::kIssuer, u.unit(), v1::LIFECYCLE_ACTION_REACTIVATED).ok());
+  EXPECT_EQ(Verify(u.digital_link()).verdict(), v1::VERDICT_AUTHENTIC);
+  ASSERT_TRUE(Record(t::kIssuer, u.unit(), v1::LIFECYCLE_ACTION_DECOMMISSIONED).ok());
+  EXPECT_EQ(Verify(u.digital_link()).verdict(), v1::VERDICT_DECOMMISSIONED);
+  EXPECT_EQ(Verify(u.digital_link()).verdict(), v1::VERDICT_SUSPECT_CLONE);
 }
 
 TEST_F(LifecycleTest, HistoryCarriesStolenReportsAndIsForIssuersAndPolice) {
