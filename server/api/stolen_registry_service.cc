@@ -16,7 +16,9 @@ constexpr std::initializer_list<auth::Role> kPolice = {admin::ROLE_LAW_ENFORCEME
 grpc::ServerUnaryReactor* StolenRegistryService::ReportStolen(
     grpc::CallbackServerContext* context, const v1::ReportStolenRequest* request,
     v1::ReportStolenResponse* response) {
-  return RunUnary(*guard_, context, kReporters, "StolenRegistry.ReportStolen", 1, max_call_,
+  // One token per unit, like every batch (docs/verification.md).
+  return RunUnary(*guard_, context, kReporters, "StolenRegistry.ReportStolen",
+                  std::max(1, request->units_size()), max_call_,
                   [&](const auth::Principal& p, absl::Time deadline, auto done) {
                     engine_->Report(p, *request, deadline, response, std::move(done));
                   });
@@ -25,7 +27,8 @@ grpc::ServerUnaryReactor* StolenRegistryService::ReportStolen(
 grpc::ServerUnaryReactor* StolenRegistryService::ClearStolen(grpc::CallbackServerContext* context,
                                                              const v1::ClearStolenRequest* request,
                                                              v1::ClearStolenResponse* response) {
-  return RunUnary(*guard_, context, kReporters, "StolenRegistry.ClearStolen", 1, max_call_,
+  return RunUnary(*guard_, context, kReporters, "StolenRegistry.ClearStolen",
+                  std::max(1, request->units_size()), max_call_,
                   [&](const auth::Principal& p, absl::Time deadline, auto done) {
                     engine_->Clear(p, *request, deadline, response, std::move(done));
                   });

@@ -30,6 +30,7 @@ constexpr Spec kPrincipals[] = {
     {kVerifier, admin::ROLE_VERIFIER, "", ""},
     {kPolice, admin::ROLE_LAW_ENFORCEMENT, "", "Police"},
     {kLimitedVerifier, admin::ROLE_VERIFIER, "", ""},
+    {kLimitedPolice, admin::ROLE_LAW_ENFORCEMENT, "", "Police"},
 };
 
 }  // namespace
@@ -50,7 +51,8 @@ absl::StatusOr<Deployment> WriteDeployment(const std::string& dir) {
     p->set_organisation(s.organisation);
     p->set_token_sha256(auth::TokenHash(token));
     // Tests drive far more calls than a real verifier app would; one keeps a real limit.
-    const bool limited = std::string(s.name) == kLimitedVerifier;
+    const bool limited =
+        std::string(s.name) == kLimitedVerifier || std::string(s.name) == kLimitedPolice;
     p->mutable_rate_limit()->set_per_second(limited ? 0.001 : 1e6);
     p->mutable_rate_limit()->set_burst(limited ? 5 : 1000000);
     d.tokens[s.name] = token;

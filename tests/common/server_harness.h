@@ -35,6 +35,7 @@ inline constexpr char kBrandRetailer[] = "globex-store";
 inline constexpr char kVerifier[] = "app";
 inline constexpr char kPolice[] = "police";
 inline constexpr char kLimitedVerifier[] = "app-limited";  // verifier, burst 5, ~no refill
+inline constexpr char kLimitedPolice[] = "police-limited";  // law enforcement, same limit
 // A retailer known only by its client certificate (no token): see make_test_pki.sh.
 inline constexpr char kCertRetailer[] = "cert-shop";
 inline constexpr char kCertRetailerUri[] = "spiffe://hallmark.test/principal/cert-shop";

@@ -230,6 +230,18 @@ TEST_F(StolenRegistryTest, OnlyTheCasesOwnOrganisationClearsOrExtendsIt) {
   EXPECT_EQ(Verify(6, t::kVerifier).verdict(), v1::VERDICT_AUTHENTIC);
 }
 
+// Reports and clears cost one rate-limit token per unit, like every batch: a budget of 5 is
+// spent by one report of 6 units.
+TEST_F(StolenRegistryTest, ReportsPayPerUnit) {
+  v1::ReportStolenResponse r;
+  ASSERT_TRUE(Report(t::kLimitedPolice, "BUDGET",
+                     {Unit(0), Unit(1), Unit(2), Unit(3), Unit(4), Unit(5)}, &r)
+                  .ok());
+  grpc::Status s = Report(t::kLimitedPolice, "BUDGET", {Unit(6)}, &r);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED) << s.error_message();
+  EXPECT_EQ(Verify(6, t::kVerifier).verdict(), v1::VERDICT_AUTHENTIC);
+}
+
 TEST_F(StolenRegistryTest, ConcurrentReportAndClearLeaveFlagAndAuditConsistent) {
   v1::ReportStolenResponse opened;  // the case exists before anyone clears under it
   ASSERT_TRUE(Report(t::kPolice, "RACE", {Unit(5)}, &opened).ok());
