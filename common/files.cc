@@ -54,8 +54,17 @@ absl::StatusOr<std::string> ReadFile(const std::string& path, size_t max_bytes) 
 absl::Status WriteFileAtomically(const std::string& path, absl::string_view content,
                                  mode_t mode) {
   const std::string tmp = absl::StrCat(path, ".tmp.", ::getpid());
-  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+  // A fresh file of our own: a leftover temp file (or a symlink planted there) would keep its
+  // own mode or redirect the write, and these files hold keys and token hashes.
+  ::unlink(tmp.c_str());
+  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
   if (fd < 0) return ErrnoError("creating", tmp);
+  if (::fchmod(fd, mode) != 0) {  // exactly `mode`, whatever the umask
+    absl::Status s = ErrnoError("setting the mode of", tmp);
+    ::close(fd);
+    ::unlink(tmp.c_str());
+    return s;
+  }
   size_t done = 0;
   while (done < content.size()) {
     const ssize_t n = ::write(fd, content.data() + done, content.size() - done);

@@ -20,7 +20,8 @@ namespace hallmark {
 // `max_bytes` (FailedPrecondition), so a mistaken path cannot exhaust memory.
 absl::StatusOr<std::string> ReadFile(const std::string& path, size_t max_bytes = 16 << 20);
 
-// Atomically replaces `path` with `content`, creating it with `mode` if new.
+// Atomically replaces `path` with `content` (via a fresh temp file beside it, fsync'd, then
+// renamed); the result has exactly `mode`.
 absl::Status WriteFileAtomically(const std::string& path, absl::string_view content,
                                  mode_t mode = 0644);
 
