@@ -12,17 +12,8 @@ cmake --build "$build" -j2 --target hallmark-server hallmarkctl hallmark-bench >
 dir=$(mktemp -d)
 spid=""
 trap 'kill $spid 2>/dev/null; redis-cli -s $dir/redis.sock shutdown nosave >/dev/null 2>&1; [ -n "${KEEP:-}" ] && echo "kept $dir" || rm -rf $dir' EXIT
-cat >"$dir/redis.conf" <<CONF
-include $root/deploy/redis/redis.conf
-port 0
-unixsocket $dir/redis.sock
-dir $dir
-save ""
-daemonize yes
-logfile $dir/redis.log
-CONF
-redis-server "$dir/redis.conf"
-for _ in $(seq 100); do redis-cli -s "$dir/redis.sock" ping >/dev/null 2>&1 && break; sleep 0.1; done
+source bench/lib.sh
+bench_start_redis "$dir"
 "$build/client/hallmarkctl" keys generate --keys_dir "$dir/keys" >/dev/null
 token=$("$build/client/hallmarkctl" principals add --file "$dir/p.textpb" --name b --role issuer \
   --prefix 950600 --rate 1000000000 --burst 1000000000 | tail -n 1)

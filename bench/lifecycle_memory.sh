@@ -10,18 +10,8 @@ units=${1:-20000}
 dir=$(mktemp -d)
 sock="$dir/redis.sock"
 trap 'redis-cli -s "$sock" shutdown nosave >/dev/null 2>&1 || true; rm -rf "$dir"' EXIT
-cat >"$dir/redis.conf" <<CONF
-include $PWD/deploy/redis/redis.conf
-port 0
-unixsocket $sock
-dir $dir
-save ""
-appendonly no
-daemonize yes
-logfile $dir/redis.log
-CONF
-redis-server "$dir/redis.conf"
-for _ in $(seq 100); do redis-cli -s "$sock" ping >/dev/null 2>&1 && break; sleep 0.1; done
+source bench/lib.sh
+bench_start_redis "$dir" "appendonly no"
 r() { redis-cli -s "$sock" "$@"; }
 used() { r INFO memory | sed -n 's/^used_memory:\([0-9]*\).*/\1/p'; }
 meta='hm:{09506000134352}'

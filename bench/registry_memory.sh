@@ -11,17 +11,8 @@ cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release >/dev/null
 cmake --build "$build" -j2 --target registry_memory >/dev/null
 dir=$(mktemp -d)
 trap 'redis-cli -s "$dir/redis.sock" shutdown nosave >/dev/null 2>&1 || true; rm -rf "$dir"' EXIT
-cat >"$dir/redis.conf" <<CONF
-include $PWD/deploy/redis/redis.conf
-port 0
-unixsocket $dir/redis.sock
-dir $dir
-save ""
-daemonize yes
-logfile $dir/redis.log
-CONF
-redis-server "$dir/redis.conf"
-for _ in $(seq 100); do redis-cli -s "$dir/redis.sock" ping >/dev/null 2>&1 && break; sleep 0.1; done
+source bench/lib.sh
+bench_start_redis "$dir"
 line=$("$build/bench/registry_memory" --redis "unix://$dir/redis.sock" --units "$units")
 echo "$line"
 per_unit=$(echo "$line" | sed -n 's/.*bytes_per_unit=\([0-9.]*\).*/\1/p')

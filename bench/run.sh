@@ -26,18 +26,8 @@ cleanup() {
 trap cleanup EXIT
 
 # Redis: the shipped durable configuration.
-cat >"$dir/redis.conf" <<CONF
-include $root/deploy/redis/redis.conf
-port 0
-unixsocket $dir/redis.sock
-dir $dir
-save ""
-daemonize yes
-pidfile $dir/redis.pid
-logfile $dir/redis.log
-CONF
-redis-server "$dir/redis.conf"
-for _ in $(seq 100); do redis-cli -s "$dir/redis.sock" ping >/dev/null 2>&1 && break; sleep 0.1; done
+source bench/lib.sh
+bench_start_redis "$dir"
 redis_pid=$(cat "$dir/redis.pid")
 
 ctl="$build/client/hallmarkctl"

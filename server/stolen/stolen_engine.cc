@@ -143,6 +143,7 @@ void StolenRegistryEngine::Clear(const auth::Principal& caller,
     absl::StatusOr<std::vector<UnitGroup>> g = GroupUnits(request.units(), caller, 1, kMaxUnits);
     if (!g.ok()) return done(g.status());
     groups = *std::move(g);
+    for (int i = 0; i < request.units_size(); ++i) out->add_results();
   }
   // Only the organisation that opened a case clears its flags (a stolen unit must never be
   // cleared by someone who merely learnt the case id).
@@ -167,9 +168,6 @@ void StolenRegistryEngine::Clear(const auth::Principal& caller,
 void StolenRegistryEngine::ClearUnits(registry::CaseChange change, std::vector<UnitGroup> groups,
                                       absl::Time call_deadline, v1::ClearStolenResponse* out,
                                       Done done) {
-  size_t total = 0;
-  for (const UnitGroup& g : groups) total += g.positions.size();
-  for (size_t i = 0; i < total; ++i) out->add_results();
   auto shared = std::make_shared<std::vector<UnitGroup>>(std::move(groups));
   auto join = FanIn::Create(shared->size(), std::move(done));
   for (const UnitGroup& g : *shared) {

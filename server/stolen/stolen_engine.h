@@ -45,7 +45,8 @@ class StolenRegistryEngine {
 
  private:
   absl::Time Deadline(absl::Time call_deadline) const;
-  // After the case's owner was checked: every flag of the case, or the listed units.
+  // After the case's owner was checked: every flag of the case, or the listed units (into
+  // `out`'s results, one per requested unit, already added).
   void ClearWholeCase(const auth::Principal& caller, registry::CaseChange change,
                       const registry::CaseIndex& index, absl::Time call_deadline,
                       v1::ClearStolenResponse* out, Done done);

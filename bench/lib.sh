@@ -1,0 +1,26 @@
+# bench/lib.sh: shared by the bench scripts (source it from the repository root).
+
+# bench_start_redis DIR [EXTRA_CONFIG]: starts a private redis-server with the shipped durable
+# deploy/redis/redis.conf, listening only on DIR/redis.sock (data, log and pid file in DIR),
+# and returns once it answers. The caller stops it (redis-cli -s DIR/redis.sock shutdown).
+bench_start_redis() {
+  local dir=$1 extra=${2:-}
+  cat >"$dir/redis.conf" <<CONF
+include $PWD/deploy/redis/redis.conf
+port 0
+unixsocket $dir/redis.sock
+dir $dir
+save ""
+daemonize yes
+pidfile $dir/redis.pid
+logfile $dir/redis.log
+$extra
+CONF
+  redis-server "$dir/redis.conf"
+  for _ in $(seq 100); do
+    redis-cli -s "$dir/redis.sock" ping >/dev/null 2>&1 && return 0
+    sleep 0.1
+  done
+  echo "redis-server did not start; see $dir/redis.log" >&2
+  return 1
+}
