@@ -1,9 +1,10 @@
 // hallmark-bench: a closed-loop load generator for hallmark-server. See client/bench/workloads.h
 // for the workloads; bench/run.sh runs them all and writes bench/RESULTS.md.
 //
-//   hallmark-bench --addr unix:/tmp/h.sock --token $TOKEN --workload verify-unique \
-//     --concurrency 64 --channels 4 --duration 10s --server_pid $(pidof hallmark-server)
+//   hallmark-bench --addr unix:/tmp/h.sock --token $TOKEN --workload verify-unique
+//       --concurrency 64 --channels 4 --duration 10s --server_pid $(pidof hallmark-server)
 #include <grpcpp/grpcpp.h>
+#include <unistd.h>
 
 #include <iostream>
 #include <optional>
@@ -31,8 +32,12 @@ ABSL_FLAG(absl::Duration, duration, absl::Seconds(10), "Measured window");
 ABSL_FLAG(absl::Duration, warmup, absl::Seconds(2), "Unmeasured warm-up");
 ABSL_FLAG(int64_t, requests, 0, "Stop after this many calls (0: --duration decides)");
 ABSL_FLAG(int64_t, prepare, 0, "Codes to issue first for verify/check workloads (0: enough)");
+ABSL_FLAG(std::string, prepare_addr, "",
+          "Issue the prepared codes through this server instead of --addr (bench/run.sh uses it "
+          "to verify codes of the real server on bench/floor_server)");
 ABSL_FLAG(std::string, codes, "",
           "Use the units of this CSV (written by `hallmarkctl issue`) instead of issuing codes");
+ABSL_FLAG(int, threads, 2, "Threads driving the calls, each with its own completion queue");
 ABSL_FLAG(int, batch, 100, "Codes per VerifyBatch");
 ABSL_FLAG(int, repeat_set, 100, "Distinct codes of verify-repeat");
 ABSL_FLAG(int64_t, stream_units, 1000000, "Units of the issue-stream workload");
@@ -44,9 +49,10 @@ namespace hallmark::bench {
 namespace {
 
 struct Cpu {
-  std::optional<double> server, redis;
+  std::optional<double> server, redis, self;
   static Cpu Now() {
     Cpu c;
+    c.self = ProcessCpuSeconds(::getpid());
     if (absl::GetFlag(FLAGS_server_pid) > 0) c.server = ProcessCpuSeconds(absl::GetFlag(FLAGS_server_pid));
     if (absl::GetFlag(FLAGS_redis_pid) > 0) c.redis = ProcessCpuSeconds(absl::GetFlag(FLAGS_redis_pid));
     return c;
@@ -61,6 +67,7 @@ void Report(const std::string& workload, int64_t ops, int items, absl::Duration 
     return x && y && ops > 0 ? (*y - *x) / ops * 1e6 : -1.0;
   };
   const double server_us = per_op_us(a.server, b.server), redis_us = per_op_us(a.redis, b.redis);
+  const double client_us = per_op_us(a.self, b.self);
   if (absl::GetFlag(FLAGS_json)) {
     JsonObject o;
     o.Add("workload", workload).Add("ops", ops).Add("items_per_op", items);
@@ -76,6 +83,7 @@ void Report(const std::string& workload, int64_t ops, int items, absl::Duration 
     }
     o.Raw("server_cpu_us_per_op", absl::StrFormat("%.2f", server_us));
     o.Raw("redis_cpu_us_per_op", absl::StrFormat("%.2f", redis_us));
+    o.Raw("client_cpu_us_per_op", absl::StrFormat("%.2f", client_us));
     std::cout << o.Build() << "\n";
     return;
   }
@@ -89,6 +97,7 @@ void Report(const std::string& workload, int64_t ops, int items, absl::Duration 
   }
   if (server_us >= 0) std::cout << absl::StrFormat("  server CPU per op: %.2f us\n", server_us);
   if (redis_us >= 0) std::cout << absl::StrFormat("  redis CPU per op: %.2f us\n", redis_us);
+  if (client_us >= 0) std::cout << absl::StrFormat("  hallmark-bench CPU per op: %.2f us\n", client_us);
 }
 
 int IssueStream(Target& t) {
@@ -125,6 +134,8 @@ int Run() {
   t.repeat_set = absl::GetFlag(FLAGS_repeat_set);
   const std::string workload = absl::GetFlag(FLAGS_workload);
   if (workload == "issue-stream") return IssueStream(t);
+  CqThreads queues(absl::GetFlag(FLAGS_threads));
+  t.queues = &queues;
   StartCall start = MakeWorkload(workload, t);
   if (!start) {
     std::cerr << "hallmark-bench: unknown --workload " << workload << "\n";
@@ -140,7 +151,11 @@ int Run() {
   } else if (workload != "health" && workload != "issue") {
     int64_t n = absl::GetFlag(FLAGS_prepare);
     if (n == 0) n = workload == "verify-repeat" ? 100 : 200000;
-    auto units = PrepareUnits(t, n, absl::StrCat("bench-prepare-", absl::ToUnixNanos(absl::Now())));
+    Target issuer = t;
+    if (!absl::GetFlag(FLAGS_prepare_addr).empty()) {
+      issuer.channels = OpenChannels(absl::GetFlag(FLAGS_prepare_addr), 1);
+    }
+    auto units = PrepareUnits(issuer, n, absl::StrCat("bench-prepare-", absl::ToUnixNanos(absl::Now())));
     if (!units.ok()) {
       std::cerr << "hallmark-bench: " << units.status().message() << "\n";
       return 1;

@@ -16,17 +16,26 @@ namespace {
 
 using Done = std::function<void(const grpc::Status&)>;
 
-#define HALLMARK_RPC(Method)                                                        \
-  [](auto* async, auto* ctx, auto* req, auto* resp, std::function<void(grpc::Status)> cb) { \
-    async->Method(ctx, req, resp, std::move(cb));                                   \
+// `stub->PrepareAsyncMethod(ctx, request, cq)`, as a callable that takes the stub.
+#define HALLMARK_RPC(Method)                                              \
+  [](auto* stub, auto* ctx, const auto& req, grpc::CompletionQueue* cq) { \
+    return stub->PrepareAsync##Method(ctx, req, cq);                      \
   }
 
-// One call's state: lives until its completion callback.
+// One call's state: lives until its completion, which runs `done` on the queue's thread.
 template <typename Req, typename Resp>
-struct CallState {
+struct CallState final : Completion {
   grpc::ClientContext ctx;
   Req request;
   Resp response;
+  grpc::Status status;
+  std::unique_ptr<grpc::ClientAsyncResponseReader<Resp>> reader;
+  std::function<void(const grpc::Status&)> done;
+
+  void Done(bool ok) override {
+    std::unique_ptr<CallState> owned(this);
+    done(ok ? status : grpc::Status(grpc::StatusCode::INTERNAL, "completion queue: not ok"));
+  }
 };
 
 template <typename Req, typename Resp>
@@ -37,8 +46,8 @@ std::unique_ptr<CallState<Req, Resp>> NewCall(const Target& t) {
   return c;
 }
 
-// Starts the call through `method(async_stub, ctx, request, response, callback)` on a stub of
-// the sequence's channel; `done` runs on completion.
+// Starts the call through `method(stub, ctx, request, cq)` on a stub of the sequence's
+// channel, on the calling thread's completion queue; `done` runs on completion.
 template <typename Stub, typename Req, typename Resp, typename Method>
 void Invoke(const Target& t, int64_t seq, std::unique_ptr<CallState<Req, Resp>> call,
             Method method, Done done) {
@@ -47,12 +56,12 @@ void Invoke(const Target& t, int64_t seq, std::unique_ptr<CallState<Req, Resp>> 
     stubs.clear();
     for (const auto& ch : t.channels) stubs.push_back(Stub::NewStub(ch));
   }
-  auto* c = call.release();
-  method(stubs[static_cast<size_t>(seq) % stubs.size()]->async(), &c->ctx, &c->request,
-         &c->response, [c, done = std::move(done)](grpc::Status s) {
-           std::unique_ptr<CallState<Req, Resp>> owned(c);
-           done(s);
-         });
+  CallState<Req, Resp>* c = call.release();
+  c->done = std::move(done);
+  c->reader = method(stubs[static_cast<size_t>(seq) % stubs.size()].get(), &c->ctx, c->request,
+                     t.queues->Pick(seq));
+  c->reader->StartCall();
+  c->reader->Finish(&c->response, &c->status, c);
 }
 
 }  // namespace

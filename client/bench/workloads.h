@@ -19,6 +19,7 @@
 
 #include "absl/status/statusor.h"
 #include "client/bench/closed_loop.h"
+#include "client/bench/cq_threads.h"
 #include "hallmark/v1/issuance.pb.h"
 
 namespace hallmark::bench {
@@ -30,6 +31,7 @@ struct Target {
   std::vector<v1::IssuedUnit> units;  // prepared codes for the verify/check workloads
   int batch = 100;
   int repeat_set = 100;
+  CqThreads* queues = nullptr;  // the threads the calls run on
 };
 
 // Separate connections (no shared subchannel) to `address`.
