@@ -30,7 +30,8 @@ ABSL_FLAG(int, concurrency, 32, "Calls in flight");
 ABSL_FLAG(int, channels, 2, "Connections the calls are spread over");
 ABSL_FLAG(absl::Duration, duration, absl::Seconds(10), "Measured window");
 ABSL_FLAG(absl::Duration, warmup, absl::Seconds(2), "Unmeasured warm-up");
-ABSL_FLAG(int64_t, requests, 0, "Stop after this many calls (0: --duration decides)");
+ABSL_FLAG(int64_t, requests, 0,
+          "Stop after this many calls, warm-up calls included (0: --duration decides)");
 ABSL_FLAG(int64_t, prepare, 0, "Codes to issue first for verify/check workloads (0: enough)");
 ABSL_FLAG(std::string, prepare_addr, "",
           "Issue the prepared codes through this server instead of --addr (bench/run.sh uses it "
@@ -172,6 +173,10 @@ int Run() {
   o.on_window_start = [&a] { a = Cpu::Now(); };
   o.on_window_end = [&b] { b = Cpu::Now(); };
   const LoadResult r = RunClosedLoop(o, start);
+  if (r.ops == 0 && r.errors == 0) {
+    std::cerr << "hallmark-bench: no call completed in the measured window (did --requests or "
+                 "the prepared codes run out during --warmup?)\n";
+  }
   Report(workload, r.ops, ItemsPerCall(workload, t), r.window, &r, a, b);
   return r.errors > 0 ? 1 : 0;
 }
