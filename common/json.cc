@@ -7,6 +7,12 @@ namespace hallmark {
 std::string JsonQuote(absl::string_view s) {
   std::string out;
   out.reserve(s.size() + 2);
+  AppendJsonQuoted(s, &out);
+  return out;
+}
+
+void AppendJsonQuoted(absl::string_view s, std::string* out_ptr) {
+  std::string& out = *out_ptr;
   out.push_back('"');
   size_t run = 0;  // start of the characters not yet copied, which need no escape
   for (size_t i = 0; i < s.size(); ++i) {
@@ -25,7 +31,6 @@ std::string JsonQuote(absl::string_view s) {
   }
   out.append(s.data() + run, s.size() - run);
   out.push_back('"');
-  return out;
 }
 
 }  // namespace hallmark

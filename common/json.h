@@ -20,6 +20,8 @@ namespace hallmark {
 
 // `s` as a JSON string literal, quotes included.
 std::string JsonQuote(absl::string_view s);
+// The same, appended to `out` (no temporary string).
+void AppendJsonQuoted(absl::string_view s, std::string* out);
 
 class JsonObject {
  public:

@@ -44,18 +44,17 @@ int HexValue(char c) {
 absl::StatusOr<std::string> PercentDecode(absl::string_view value) {
   std::string out;
   out.reserve(value.size());
-  for (size_t i = 0; i < value.size(); ++i) {
-    if (value[i] != '%') {
-      out.push_back(value[i]);
-      continue;
-    }
+  size_t run = 0;  // start of the characters not yet copied, which need no decoding
+  for (size_t i = value.find('%'); i != absl::string_view::npos; i = value.find('%', run)) {
     const int hi = i + 2 < value.size() ? HexValue(value[i + 1]) : -1;
     const int lo = hi >= 0 ? HexValue(value[i + 2]) : -1;
     if (lo < 0) return absl::InvalidArgumentError("digital link: malformed percent-encoding");
     if (hi == 0 && lo == 0) return absl::InvalidArgumentError("digital link: %00 is not allowed");
+    out.append(value.data() + run, i - run);
     out.push_back(static_cast<char>(hi * 16 + lo));
-    i += 2;
+    run = i + 3;
   }
+  out.append(value.data() + run, value.size() - run);
   return out;
 }
 

@@ -38,13 +38,13 @@ bool IsCset64(char c) {
 }
 
 absl::Status ValidateValue(const AiSpec& spec, absl::string_view value) {
-  const std::string field = absl::StrCat("AI (", spec.ai, ")");
+  const auto field = [&spec] { return absl::StrCat("AI (", spec.ai, ")"); };  // errors only
   if (value.size() < spec.min_length || value.size() > spec.max_length) {
     return absl::InvalidArgumentError(
         spec.min_length == spec.max_length
-            ? absl::StrCat(field, ": must have exactly ", spec.max_length, " characters, got ",
-                           value.size())
-            : absl::StrCat(field, ": must have ", spec.min_length, "..", spec.max_length,
+            ? absl::StrCat(field(), ": must have exactly ", spec.max_length,
+                           " characters, got ", value.size())
+            : absl::StrCat(field(), ": must have ", spec.min_length, "..", spec.max_length,
                            " characters, got ", value.size()));
   }
   for (size_t i = 0; i < value.size(); ++i) {
@@ -54,7 +54,7 @@ absl::Status ValidateValue(const AiSpec& spec, absl::string_view value) {
                                                  : IsCset82(c);
     if (!ok) {
       return absl::InvalidArgumentError(absl::StrCat(
-          field, ": character at position ", i + 1, " is not allowed",
+          field(), ": character at position ", i + 1, " is not allowed",
           spec.charset == C::kNumeric ? " (digits only)"
           : spec.charset == C::kCset64 ? " (GS1 character set 64)"
                                        : " (GS1 character set 82)"));

@@ -60,10 +60,18 @@ class Sink {
 
 template <typename Fields>
 void WriteLine(absl::string_view level, absl::string_view msg, const Fields& fields) {
-  std::string line = "{\"ts\":\"";
+  std::string line;
+  line.reserve(256);
+  line += "{\"ts\":\"";
   internal::AppendTimestamp(absl::Now(), &line);
-  absl::StrAppend(&line, "\",\"level\":\"", level, "\",\"msg\":", JsonQuote(msg));
-  for (const Field& f : fields) absl::StrAppend(&line, ",", JsonQuote(f.first), ":", JsonQuote(f.second));
+  absl::StrAppend(&line, "\",\"level\":\"", level, "\",\"msg\":");
+  AppendJsonQuoted(msg, &line);
+  for (const Field& f : fields) {
+    line += ',';
+    AppendJsonQuoted(f.first, &line);
+    line += ':';
+    AppendJsonQuoted(f.second, &line);
+  }
   line += "}\n";
   Sink::Get().Append(line, level != "info");
 }

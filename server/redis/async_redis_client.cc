@@ -50,17 +50,29 @@ RedisReply FromHiredis(const redisReply* r) {
 
 struct AsyncRedisClient::Pending {
   AsyncRedisClient* client = nullptr;
-  std::vector<std::string> argv;
+  std::string command;     // RESP-encoded, formatted by the calling thread
   absl::Time deadline;
   ReplyCallback done;
   event* timer = nullptr;
-  absl::Time sent;         // when it went to hiredis
+  absl::Time sent{};       // when it went to hiredis
   bool finished = false;   // `done` has run
   bool in_flight = false;  // hiredis holds this as privdata until it calls OnReply
   bool asking = false;     // send ASKING right before it (Redis Cluster ASK redirection)
 };
 
 namespace {
+
+// The RESP encoding of a command: an array of bulk strings. (hiredis's own formatter builds it
+// with a printf-style sdscatfmt per argument, several times the cost, on the loop thread.)
+std::string FormatCommand(const std::vector<std::string>& argv) {
+  size_t size = 16;
+  for (const std::string& a : argv) size += a.size() + 24;
+  std::string out;
+  out.reserve(size);
+  absl::StrAppend(&out, "*", argv.size(), "\r\n");
+  for (const std::string& a : argv) absl::StrAppend(&out, "$", a.size(), "\r\n", a, "\r\n");
+  return out;
+}
 
 timeval TimevalIn(absl::Duration d) {
   if (d < absl::ZeroDuration()) d = absl::ZeroDuration();
@@ -167,33 +179,28 @@ void AsyncRedisClient::Wake() { event_active(wakeup_, EV_READ, 0); }
 
 void AsyncRedisClient::Execute(std::vector<std::string> argv, absl::Time deadline,
                                ReplyCallback done) {
+  Enqueue(new Pending{this, FormatCommand(argv), deadline, std::move(done)});
+}
+
+void AsyncRedisClient::ExecuteAsking(std::vector<std::string> argv, absl::Time deadline,
+                                     ReplyCallback done) {
+  auto* p = new Pending{this, FormatCommand(argv), deadline, std::move(done)};
+  p->asking = true;  // Dispatch writes ASKING and the command together
+  Enqueue(p);
+}
+
+void AsyncRedisClient::Enqueue(Pending* p) {
   {
     absl::MutexLock lock(&mu_);
     if (!stopped_) {
       // Only the first command of a batch wakes the loop; it drains the whole queue.
       const bool wake = queue_.empty();
-      queue_.push_back(new Pending{this, std::move(argv), deadline, std::move(done)});
-      if (wake) Wake();
-      return;
-    }
-  }
-  done(NotSentError("redis: client stopped"));
-}
-
-void AsyncRedisClient::ExecuteAsking(std::vector<std::string> argv, absl::Time deadline,
-                                     ReplyCallback done) {
-  {
-    absl::MutexLock lock(&mu_);
-    if (!stopped_) {
-      const bool wake = queue_.empty();
-      auto* p = new Pending{this, std::move(argv), deadline, std::move(done)};
-      p->asking = true;  // Dispatch writes ASKING and the command together
       queue_.push_back(p);
       if (wake) Wake();
       return;
     }
   }
-  done(NotSentError("redis: client stopped"));
+  Complete(p, NotSentError("redis: client stopped"));
 }
 
 absl::Status AsyncRedisClient::WaitUntilReady(absl::Duration timeout) {
@@ -260,22 +267,14 @@ void AsyncRedisClient::Dispatch(Pending* p) {
                                              : "redis: deadline passed before sending"));
     return;
   }
-  std::vector<const char*> args;
-  std::vector<size_t> lens;
-  args.reserve(p->argv.size());
-  lens.reserve(p->argv.size());
-  for (const std::string& a : p->argv) {
-    args.push_back(a.data());
-    lens.push_back(a.size());
-  }
   // ASKING and its command go out back to back (nothing can come between them on the loop
   // thread); ASKING's own reply is discarded.
   if (p->asking && redisAsyncCommand(ctx_, nullptr, nullptr, "ASKING") != REDIS_OK) {
     Complete(p, NotSentError("redis: could not queue command"));
     return;
   }
-  if (redisAsyncCommandArgv(ctx_, &OnReply, p, static_cast<int>(args.size()), args.data(),
-                            lens.data()) != REDIS_OK) {
+  if (redisAsyncFormattedCommand(ctx_, &OnReply, p, p->command.data(), p->command.size()) !=
+      REDIS_OK) {
     Complete(p, NotSentError("redis: could not queue command"));
     return;
   }
@@ -406,7 +405,7 @@ void AsyncRedisClient::StartInit() {
   }
   const absl::Time deadline = absl::Now() + options_.handshake_timeout;
   for (size_t i = 0; i < options_.init_commands.size(); ++i) {
-    auto* p = new Pending{this, options_.init_commands[i], deadline,
+    auto* p = new Pending{this, FormatCommand(options_.init_commands[i]), deadline,
                           [hs, i, finish](absl::StatusOr<RedisReply> r) {
                             if (r.ok()) {
                               hs->replies[i] = *std::move(r);

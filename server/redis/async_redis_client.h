@@ -87,6 +87,7 @@ class AsyncRedisClient final : public RedisConnection {
   AsyncRedisClient(Options options, RedisAddress address);
   void Loop();
   void Wake();
+  void Enqueue(Pending* p);  // hands a command to the loop thread (or fails it when stopped)
   void SetReady(bool ready, const absl::Status& why);
 
   // Loop-thread only:

@@ -298,21 +298,22 @@ local function verify(keys, args)
   local location = tonumber(args[3])
   local L, p = meta_state(meta)
   local bucket = unit_bucket(meta, serial, L, p)
-  local v = redis.call('HGET', bucket, serial)
-  if v == false then return {0} end
-  local n = tonumber(v)
+  local scan_field = '\1' .. serial
+  local unit = redis.call('HMGET', bucket, serial, scan_field)  -- the unit and its scan record
+  if unit[1] == false then return {0} end
+  local n = tonumber(unit[1])
   local status = n % 16
   local b = redis.call('HMGET', meta .. ':b:' .. math.floor(n / 16), 'lot', 'sku', 'key', 'at')
   local stolen = redis.call('HGET', meta .. ':x', serial) or ''
   local recalled = unit_recalled(n) or
                    (b[1] and redis.call('HEXISTS', meta .. ':recall', b[1]) == 1)
-  local scan = unpack_scan(redis.call('HGET', bucket, '\1' .. serial))
+  local scan = unpack_scan(unit[2])
   local distinct = record_scan(scan, now, location, since, status)
   -- Scan records are statistics, not acknowledged state: they go to replicas but not to the
   -- AOF, so a Verify never waits for an fsync. They persist through RDB snapshots and AOF
   -- rewrites (which write the whole dataset); a crash can lose the scans since the last one.
   redis.set_repl(redis.REPL_REPLICA)
-  redis.call('HSET', bucket, '\1' .. serial, pack_scan(scan))
+  redis.call('HSET', bucket, scan_field, pack_scan(scan))
   redis.set_repl(redis.REPL_ALL)
   return {1, physical_status(status), b[1] or '', b[2] or '', b[3] or '', b[4] or '', stolen,
           scan.count, scan.first, scan.last, distinct, scan.after_decommission,

@@ -73,6 +73,22 @@ TEST_F(RedisClientTest, RepliesOfEveryType) {
   EXPECT_TRUE(err->is_error());
 }
 
+TEST_F(RedisClientTest, ArgumentsAreSentByteForByte) {
+  // The client encodes commands itself: RESP's own framing bytes, empty and large arguments
+  // must arrive as they were given.
+  auto client = Connect();
+  const std::string framing = "*1\r\n$3\r\nFOO\r\n\n\r$-1\r\n";
+  const std::string large(1 << 20, 'x');
+  ASSERT_EQ(Exec(*client, {"HSET", "h", framing, "", "", framing, "big", large})->integer, 3);
+  auto got = Exec(*client, {"HMGET", "h", framing, "", "big"});
+  ASSERT_THAT(got, IsOk());
+  ASSERT_EQ(got->elements.size(), 3u);
+  EXPECT_EQ(got->elements[0].str, "");
+  EXPECT_EQ(got->elements[1].str, framing);
+  EXPECT_EQ(got->elements[2].str, large);
+  EXPECT_EQ(Exec(*client, {"HLEN", "h"})->integer, 3);
+}
+
 TEST_F(RedisClientTest, ManyConcurrentCommandsAllComplete) {
   auto client = Connect();
   constexpr int kN = 5000;
