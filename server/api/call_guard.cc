@@ -15,16 +15,6 @@ std::string CodeName(absl::StatusCode code) {
   return absl::StatusCodeToString(code);
 }
 
-// "12.345": milliseconds with three decimals, rounded to the microsecond (what "%.3f" would
-// print, at a fraction of absl::StrFormat's cost on every access-log line).
-std::string Millis(absl::Duration d) {
-  const int64_t us = std::max<int64_t>(0, (absl::ToInt64Nanoseconds(d) + 500) / 1000);
-  const char fraction[] = {static_cast<char>('0' + us / 100 % 10),
-                           static_cast<char>('0' + us / 10 % 10),
-                           static_cast<char>('0' + us % 10)};
-  return absl::StrCat(us / 1000, ".", absl::string_view(fraction, sizeof(fraction)));
-}
-
 }  // namespace
 
 void Call::Note(absl::string_view key, std::string value) {
@@ -48,7 +38,7 @@ grpc::Status Call::Finish(const absl::Status& status) {
         {"method", method_},
         {"principal", principal_ != nullptr ? principal_->name() : "-"},
         {"code", code},
-        {"latency_ms", Millis(latency)}};
+        {"latency_ms", log::Millis(latency)}};
     for (auto& n : notes) fields.emplace_back(n.first, std::move(n.second));
     if (!status.ok()) fields.emplace_back("error", std::string(status.message()));
     log::Write("info", "rpc", fields);

@@ -27,6 +27,10 @@ void Write(absl::string_view level, absl::string_view msg, const std::vector<Fie
 // Writes what is buffered (also done at exit).
 void Flush();
 
+// A duration as a log field: milliseconds with three decimals ("12.345"), rounded half up to
+// the microsecond, "-" in front of a negative one (a wall clock that stepped back).
+std::string Millis(absl::Duration d);
+
 namespace internal {
 // Appends `t` as the lines' "ts" value, e.g. 2026-11-28T22:00:00.123Z (UTC, milliseconds
 // truncated). Exposed for tests.

@@ -24,6 +24,20 @@ absl::Time At(int y, int mo, int d, int h, int mi, int s, int ms) {
          absl::Milliseconds(ms);
 }
 
+TEST(LogMillisTest, ThreeDecimalsRoundedHalfUpToTheMicrosecond) {
+  EXPECT_EQ(Millis(absl::ZeroDuration()), "0.000");
+  EXPECT_EQ(Millis(absl::Nanoseconds(499)), "0.000");
+  EXPECT_EQ(Millis(absl::Nanoseconds(500)), "0.001");
+  EXPECT_EQ(Millis(absl::Nanoseconds(1'234'499)), "1.234");
+  EXPECT_EQ(Millis(absl::Nanoseconds(1'234'500)), "1.235");
+  EXPECT_EQ(Millis(absl::Microseconds(45'006)), "45.006");
+  EXPECT_EQ(Millis(absl::Seconds(12)), "12000.000");
+  EXPECT_EQ(Millis(absl::Nanoseconds(999'999'600)), "1000.000");
+  EXPECT_EQ(Millis(absl::Microseconds(-3)), "-0.003");
+  EXPECT_EQ(Millis(absl::Nanoseconds(-400)), "0.000");
+  EXPECT_EQ(Millis(absl::InfiniteDuration()), "9223372036854.776");
+}
+
 TEST(LogTimestampTest, FormatsUtcWithMilliseconds) {
   EXPECT_EQ(Ts(At(2026, 11, 28, 22, 0, 0, 123)), "2026-11-28T22:00:00.123Z");
   EXPECT_EQ(Ts(At(2026, 11, 28, 22, 0, 0, 7)), "2026-11-28T22:00:00.007Z");
