@@ -163,6 +163,10 @@ int Run() {
     }
     t.units = *std::move(units);
   }
+  if (t.units.empty() && workload != "health" && workload != "issue") {
+    std::cerr << "hallmark-bench: " << workload << " needs codes: none were prepared or read\n";
+    return 1;
+  }
   LoadOptions o;
   o.concurrency = absl::GetFlag(FLAGS_concurrency);
   o.warmup = absl::GetFlag(FLAGS_warmup);
