@@ -41,7 +41,12 @@ grpc::Status Call::Finish(const absl::Status& status) {
         {"latency_ms", log::Millis(latency)}};
     for (auto& n : notes) fields.emplace_back(n.first, std::move(n.second));
     if (!status.ok()) fields.emplace_back("error", std::string(status.message()));
-    log::Write("info", "rpc", fields);
+    if (admission_.ok()) {
+      log::Write("info", "rpc", fields);
+    } else {  // refused before any work (no or bad token, wrong role, rate limit): a caller can
+              // send these as fast as it likes, so their lines are limited
+      log::WriteLimited(absl::StrCat("rpc_refused_", code), "info", "rpc", std::move(fields));
+    }
   }
   return ToGrpcStatus(status);
 }
@@ -80,10 +85,10 @@ std::shared_ptr<Call> CallGuard::Admit(const grpc::CallbackServerContext* contex
   if (admitted.ok()) admitted = auth::RequireRole(**who, roles, method);
   if (!admitted.ok()) {
     if (metrics_ != nullptr) metrics_->SecurityEvent("auth_failure");
-    log::Warn("security: call refused",
-              {{"event", "auth_failure"}, {"method", std::string(method)},
-               {"principal", who.ok() ? (*who)->name() : "-"},
-               {"peer", context->peer()}, {"why", std::string(admitted.message())}});
+    log::WriteLimited("auth_failure", "warn", "security: call refused",
+                      {{"event", "auth_failure"}, {"method", std::string(method)},
+                       {"principal", who.ok() ? (*who)->name() : "-"},
+                       {"peer", context->peer()}, {"why", std::string(admitted.message())}});
     call->admission_ = admitted;
     return call;
   }

@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <thread>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
@@ -99,7 +100,40 @@ void AppendTimestamp(absl::Time t, std::string* out) {
   absl::StrAppend(out, cached_prefix, absl::string_view(digits, sizeof(digits)));
 }
 
+int64_t AdmitLimited(absl::string_view kind, absl::Time now) {
+  struct Window {
+    int64_t second = INT64_MIN;
+    int written = 0;
+    int64_t dropped = 0;  // since the last line written
+  };
+  static absl::Mutex mu(absl::kConstInit);
+  static auto* windows = new absl::flat_hash_map<std::string, Window>();  // kinds are few, fixed
+  const int64_t second = absl::ToUnixSeconds(now);
+  absl::MutexLock lock(&mu);
+  Window& w = (*windows)[kind];
+  if (w.second != second) {
+    w.second = second;
+    w.written = 0;
+  }
+  if (w.written >= kLimitedLinesPerSecond) {
+    ++w.dropped;
+    return -1;
+  }
+  ++w.written;
+  const int64_t dropped = w.dropped;
+  w.dropped = 0;
+  return dropped;
+}
+
 }  // namespace internal
+
+void WriteLimited(absl::string_view kind, absl::string_view level, absl::string_view msg,
+                  std::vector<Field> fields) {
+  const int64_t dropped = internal::AdmitLimited(kind, absl::Now());
+  if (dropped < 0) return;
+  if (dropped > 0) fields.emplace_back("suppressed", absl::StrCat(dropped));
+  WriteLine(level, msg, fields);
+}
 
 void Info(absl::string_view msg, std::initializer_list<Field> fields) {
   WriteLine("info", msg, fields);

@@ -51,13 +51,14 @@ void LogSecurityEvent(const crypto::UnitCode& code, const Decision& d,
     metrics->SecurityEvent("clone_suspected");
   }
   if (d.verdict == v1::VERDICT_NOT_REGISTERED) {
-    log::Warn("security: validly signed code not in the registry (key leak or lost data?)",
-              {{"event", "not_registered"}, {"gtin", code.gtin}, {"serial", code.serial},
-               {"principal", caller}});
+    log::WriteLimited("not_registered", "warn",
+                      "security: validly signed code not in the registry (key leak or lost data?)",
+                      {{"event", "not_registered"}, {"gtin", code.gtin}, {"serial", code.serial},
+                       {"principal", caller}});
   } else if (d.verdict == v1::VERDICT_SUSPECT_CLONE) {
-    log::Warn("security: suspected cloned code",
-              {{"event", "clone_suspected"}, {"gtin", code.gtin}, {"serial", code.serial},
-               {"reason", d.reasons.back()}, {"principal", caller}});
+    log::WriteLimited("clone_suspected", "warn", "security: suspected cloned code",
+                      {{"event", "clone_suspected"}, {"gtin", code.gtin}, {"serial", code.serial},
+                       {"reason", d.reasons.back()}, {"principal", caller}});
   }
 }
 
@@ -97,10 +98,11 @@ void VerificationEngine::VerifyOne(const auth::Principal& caller,
   if (!signature.ok()) {
     if (signature.failure == crypto::DigSigFailure::kKeyRevoked) {
       if (metrics != nullptr) metrics->SecurityEvent("revoked_key_used");
-      log::Warn("security: code signed by a revoked key",
-                {{"event", "revoked_key_used"}, {"gtin", code->gtin}, {"serial", code->serial},
-                 {"key_id", crypto::FormatKeyId(signature.key_id)},
-                 {"principal", caller.name()}});
+      log::WriteLimited("revoked_key_used", "warn", "security: code signed by a revoked key",
+                        {{"event", "revoked_key_used"}, {"gtin", code->gtin},
+                         {"serial", code->serial},
+                         {"key_id", crypto::FormatKeyId(signature.key_id)},
+                         {"principal", caller.name()}});
     }
     Fill(CounterfeitDecision(signature), out);
     return done(absl::OkStatus());

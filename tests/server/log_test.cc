@@ -24,6 +24,21 @@ absl::Time At(int y, int mo, int d, int h, int mi, int s, int ms) {
          absl::Milliseconds(ms);
 }
 
+TEST(LogLimitedTest, AtMostTheLimitPerSecondAndTheNextLineCountsTheDropped) {
+  const absl::Time t = At(2026, 11, 29, 5, 0, 0, 0);
+  for (int i = 0; i < kLimitedLinesPerSecond; ++i) {
+    EXPECT_EQ(internal::AdmitLimited("test_flood", t + absl::Milliseconds(i)), 0) << i;
+  }
+  for (int i = 0; i < 26; ++i) {
+    EXPECT_EQ(internal::AdmitLimited("test_flood", t + absl::Milliseconds(500 + i)), -1) << i;
+  }
+  // Another kind has its own budget.
+  EXPECT_EQ(internal::AdmitLimited("test_other", t + absl::Milliseconds(900)), 0);
+  // The next second: written again, and the first line reports the 26 dropped.
+  EXPECT_EQ(internal::AdmitLimited("test_flood", t + absl::Seconds(1)), 26);
+  EXPECT_EQ(internal::AdmitLimited("test_flood", t + absl::Seconds(1)), 0);
+}
+
 TEST(LogMillisTest, ThreeDecimalsRoundedHalfUpToTheMicrosecond) {
   EXPECT_EQ(Millis(absl::ZeroDuration()), "0.000");
   EXPECT_EQ(Millis(absl::Nanoseconds(499)), "0.000");

@@ -219,6 +219,43 @@ TEST_F(ServerBinaryTest, OneJsonLogLinePerRpcWithoutSecrets) {
   }
 }
 
+TEST_F(ServerBinaryTest, AFloodOfBadTokensCannotFloodTheLog) {
+  StartRedis();
+  auto server = StartServer();
+  ASSERT_THAT(server, IsOk());
+  ASSERT_TRUE(HealthBecomes(HealthCheckResponse::SERVING)) << server->Log();
+  auto stub = v1::Verification::NewStub(Channel());
+  v1::VerifyRequest verify;
+  verify.set_code("https://id.gs1.org/01/09506000134352/21/X");
+  constexpr int kCalls = 400;
+  const absl::Time start = absl::Now();
+  for (int i = 0; i < kCalls; ++i) {
+    grpc::ClientContext ctx;
+    ctx.AddMetadata("authorization", "Bearer hm_notatoken");
+    v1::VerifyResponse r;
+    ASSERT_EQ(stub->Verify(&ctx, verify, &r).error_code(), grpc::StatusCode::UNAUTHENTICATED);
+  }
+  const int64_t seconds = absl::ToInt64Seconds(absl::Now() - start);
+  server->Signal(SIGTERM);
+  ASSERT_EQ(server->Wait(absl::Seconds(30)), 0);
+  const std::string log = server->Log();
+  int warn_lines = 0, rpc_lines = 0;
+  for (absl::string_view line : absl::StrSplit(log, '\n')) {
+    if (absl::StrContains(line, "\"event\":\"auth_failure\"")) ++warn_lines;
+    if (absl::StrContains(line, "\"msg\":\"rpc\"") &&
+        absl::StrContains(line, "\"code\":\"UNAUTHENTICATED\"")) {
+      ++rpc_lines;
+    }
+  }
+  // At most 20 (log::kLimitedLinesPerSecond) lines of each kind per wall-clock second the
+  // flood touched (+1 for a partial second at each end), however many calls it made.
+  const int64_t bound = 20 * (seconds + 2);
+  EXPECT_GE(warn_lines, 1);
+  EXPECT_LE(warn_lines, bound) << "calls took " << seconds << " s";
+  EXPECT_GE(rpc_lines, 1);
+  EXPECT_LE(rpc_lines, bound) << "calls took " << seconds << " s";
+}
+
 TEST_F(ServerBinaryTest, EveryFlagCanComeFromTheEnvironment) {
   StartRedis();
   ::setenv("HALLMARK_LISTEN", ("unix:" + Socket()).c_str(), 1);
