@@ -142,6 +142,7 @@ int Run() {
     std::cerr << "hallmark-bench: unknown --workload " << workload << "\n";
     return 2;
   }
+  const bool needs_codes = workload != "health" && workload != "issue";
   if (!absl::GetFlag(FLAGS_codes).empty()) {
     auto units = ReadUnitsCsv(absl::GetFlag(FLAGS_codes));
     if (!units.ok()) {
@@ -149,7 +150,7 @@ int Run() {
       return 1;
     }
     t.units = *std::move(units);
-  } else if (workload != "health" && workload != "issue") {
+  } else if (needs_codes) {
     int64_t n = absl::GetFlag(FLAGS_prepare);
     if (n == 0) n = workload == "verify-repeat" ? 100 : 200000;
     Target issuer = t;
@@ -163,7 +164,7 @@ int Run() {
     }
     t.units = *std::move(units);
   }
-  if (t.units.empty() && workload != "health" && workload != "issue") {
+  if (t.units.empty() && needs_codes) {
     std::cerr << "hallmark-bench: " << workload << " needs codes: none were prepared or read\n";
     return 1;
   }

@@ -172,7 +172,7 @@ absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> ServerCredentials(const
     if (!c.client_ca.empty() || c.require_client_cert) {
       return absl::InvalidArgumentError("--client_ca/--require_client_cert need --tls_cert and --tls_key");
     }
-    if (!IsLoopbackListen(c.listen) && !c.allow_insecure) {
+    if (!IsLoopbackAddress(c.listen) && !c.allow_insecure) {
       return absl::FailedPreconditionError(absl::StrCat(
           "refusing plaintext on ", c.listen,
           ": give --tls_cert/--tls_key, listen on loopback or a unix socket, or pass "
@@ -180,7 +180,7 @@ absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> ServerCredentials(const
     }
     log::Warn("serving PLAINTEXT gRPC (no TLS)",
               {{"listen", c.listen},
-               {"why", IsLoopbackListen(c.listen) ? "loopback only" : "--allow_insecure"}});
+               {"why", IsLoopbackAddress(c.listen) ? "loopback only" : "--allow_insecure"}});
     return grpc::InsecureServerCredentials();
   }
   if (c.require_client_cert && c.client_ca.empty()) {
@@ -214,10 +214,6 @@ absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> ServerCredentials(const
 }
 
 }  // namespace
-
-bool IsLoopbackListen(absl::string_view listen) {
-  return hallmark::IsLoopbackAddress(listen);
-}
 
 HallmarkServer::HallmarkServer(std::unique_ptr<State> state) : state_(std::move(state)) {}
 

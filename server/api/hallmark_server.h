@@ -54,9 +54,6 @@ struct ServerConfig {
   absl::Duration tls_refresh = absl::Seconds(10);  // how often certificate files are re-read
 };
 
-// True for unix sockets and loopback host:port addresses.
-bool IsLoopbackListen(absl::string_view listen);
-
 class HallmarkServer {
  public:
   // Loads keys (an ACTIVE key is required) and principals, connects to Redis (waiting up to

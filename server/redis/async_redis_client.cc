@@ -319,8 +319,7 @@ void AsyncRedisClient::OnReply(redisAsyncContext*, void* reply, void* pending) {
     // (A deliberate drop has marked it not ready already, with its own reason.)
     AsyncRedisClient* self = p->client;
     if (self->ready()) {
-      self->SetReady(false, absl::UnavailableError(absl::StrCat(
-                                "redis: connection to ", self->address_.ToString(), " lost")));
+      self->SetReady(false, self->ConnectionLost());
     }
     Complete(p, absl::UnavailableError("redis: connection lost"));
   } else {
@@ -443,8 +442,11 @@ void AsyncRedisClient::OnDisconnect(const redisAsyncContext* c, int status) {
   auto* self = static_cast<AsyncRedisClient*>(c->data);
   if (c != self->ctx_) return;
   self->ctx_ = nullptr;  // hiredis frees it after this callback
-  self->DropConnection(absl::UnavailableError(
-      absl::StrCat("redis: connection to ", self->address_.ToString(), " lost")));
+  self->DropConnection(self->ConnectionLost());
+}
+
+absl::Status AsyncRedisClient::ConnectionLost() const {
+  return absl::UnavailableError(absl::StrCat("redis: connection to ", address_.ToString(), " lost"));
 }
 
 void AsyncRedisClient::ScheduleReconnect() {

@@ -89,6 +89,7 @@ class AsyncRedisClient final : public RedisConnection {
   void Wake();
   void Enqueue(Pending* p);  // hands a command to the loop thread (or fails it when stopped)
   void SetReady(bool ready, const absl::Status& why);
+  absl::Status ConnectionLost() const;  // UNAVAILABLE naming the address
 
   // Loop-thread only:
   void DrainQueue();

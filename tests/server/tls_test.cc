@@ -9,6 +9,7 @@
 #include "absl/time/clock.h"
 #include "client/hallmark_client.h"
 #include "common/files.h"
+#include "common/net.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/common/server_harness.h"
@@ -156,12 +157,12 @@ TEST(PlaintextTest, OnlyOnLoopbackUnlessAllowed) {
     c->allow_insecure = true;
   };
   EXPECT_THAT(t::ServerHarness::Start(allowed), IsOk());
-  EXPECT_TRUE(api::IsLoopbackListen("127.0.0.1:50051"));
-  EXPECT_TRUE(api::IsLoopbackListen("unix:/run/h.sock"));
-  EXPECT_FALSE(api::IsLoopbackListen("0.0.0.0:50051"));
-  EXPECT_FALSE(api::IsLoopbackListen("127.0.0.1.example.com:50051"));
-  EXPECT_TRUE(api::IsLoopbackListen("localhost:50051"));
-  EXPECT_TRUE(api::IsLoopbackListen("[::1]:50051"));
+  EXPECT_TRUE(IsLoopbackAddress("127.0.0.1:50051"));
+  EXPECT_TRUE(IsLoopbackAddress("unix:/run/h.sock"));
+  EXPECT_FALSE(IsLoopbackAddress("0.0.0.0:50051"));
+  EXPECT_FALSE(IsLoopbackAddress("127.0.0.1.example.com:50051"));
+  EXPECT_TRUE(IsLoopbackAddress("localhost:50051"));
+  EXPECT_TRUE(IsLoopbackAddress("[::1]:50051"));
 }
 
 }  // namespace
