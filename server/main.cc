@@ -39,6 +39,8 @@ ABSL_FLAG(absl::Duration, max_call, absl::Seconds(60), "Longest unary call, what
 ABSL_FLAG(absl::Duration, shutdown_grace, absl::Seconds(20),
           "On SIGTERM, how long in-flight calls may take to finish");
 ABSL_FLAG(int, worker_threads, 0, "Signing threads (0: one per core)");
+ABSL_FLAG(int, bulk_in_flight, 2,
+          "Bulk jobs (issue/import calls, stream chunks) in Redis and signing at once; more wait");
 ABSL_FLAG(int, max_receive_message_bytes, 4 << 20, "Largest request message");
 ABSL_FLAG(uint32_t, clone_max_locations, 3,
           "Verify says SUSPECT_CLONE when a unit was seen in more distinct locations than this...");
@@ -77,6 +79,7 @@ hallmark::api::ServerConfig ConfigFromFlags() {
   c.max_call = absl::GetFlag(FLAGS_max_call);
   c.worker_threads = absl::GetFlag(FLAGS_worker_threads);
   c.max_receive_message_bytes = absl::GetFlag(FLAGS_max_receive_message_bytes);
+  c.bulk_in_flight = absl::GetFlag(FLAGS_bulk_in_flight);
   c.clone_max_locations = absl::GetFlag(FLAGS_clone_max_locations);
   c.clone_window = absl::GetFlag(FLAGS_clone_window);
   c.signature_cache_entries = absl::GetFlag(FLAGS_signature_cache_entries);

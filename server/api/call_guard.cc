@@ -5,7 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
-#include "server/common/grpc_status.h"
+#include "server/api/grpc_status.h"
 #include "server/common/log.h"
 
 namespace hallmark::api {
@@ -16,6 +16,26 @@ std::string CodeName(absl::StatusCode code) {
 }
 
 }  // namespace
+
+Cost Cost::Items(int n, size_t min, size_t max, absl::string_view field) {
+  Cost c(std::max(1, n));
+  if (n < 0 || static_cast<size_t>(n) < min || static_cast<size_t>(n) > max) {
+    c.requests = 1;
+    c.invalid = absl::InvalidArgumentError(
+        absl::StrCat(field, ": must have ", min, "..", max, " entries, got ", n));
+  }
+  return c;
+}
+
+Cost Cost::Units(uint64_t n, uint64_t max, std::string rule_if_invalid) {
+  Cost c(1);
+  if (n == 0 || n > max) {
+    c.invalid = absl::InvalidArgumentError(std::move(rule_if_invalid));
+  } else {
+    c.issue_units = static_cast<double>(n);
+  }
+  return c;
+}
 
 void Call::Note(absl::string_view key, std::string value) {
   absl::MutexLock lock(&mu_);
@@ -71,7 +91,7 @@ absl::StatusOr<const auth::Principal*> CallGuard::Identify(
 
 std::shared_ptr<Call> CallGuard::Admit(const grpc::CallbackServerContext* context,
                                        std::initializer_list<auth::Role> roles,
-                                       absl::string_view method, double cost) const {
+                                       absl::string_view method, const Cost& cost) const {
   if (calls_->draining.load()) {
     // Not counted: refused retries must not keep a draining server from going quiet.
     auto refused = std::make_shared<Call>(std::string(method), metrics_, log_rpcs_);
@@ -92,14 +112,31 @@ std::shared_ptr<Call> CallGuard::Admit(const grpc::CallbackServerContext* contex
     call->admission_ = admitted;
     return call;
   }
-  admitted = limiter_->Acquire((*who)->name(), store->RateLimitFor(**who), cost, absl::Now());
-  if (!admitted.ok() && metrics_ != nullptr) {
-    metrics_->RateLimited(auth::RoleName((*who)->role()));
+  const auth::Principal& p = **who;
+  const absl::Time now = absl::Now();
+  if (!cost.invalid.ok()) {
+    // Validated before pricing: a refused request costs one token at most, never a debt.
+    limiter_->ChargeRefusal(p.name(), store->RateLimitFor(p), now);
+    admitted = cost.invalid;
+  } else if (cost.issue_units > 0) {
+    admitted = limiter_->Acquire(
+        {{p.name(), store->RateLimitFor(p), cost.requests},
+         {IssueBudgetKey(p), store->IssueRateFor(p), cost.issue_units}},
+        now);
+  } else {
+    admitted = limiter_->Acquire(p.name(), store->RateLimitFor(p), cost.requests, now);
+  }
+  if (absl::IsResourceExhausted(admitted) && metrics_ != nullptr) {
+    metrics_->RateLimited(auth::RoleName(p.role()));
   }
   call->admission_ = admitted;
   call->store_ = std::move(store);
   call->principal_ = *who;
   return call;
+}
+
+std::string IssueBudgetKey(const auth::Principal& issuer) {
+  return absl::StrCat("units:", issuer.name());
 }
 
 void CallGuard::Drain(absl::Time deadline, absl::Duration quiet) const {

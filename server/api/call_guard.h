@@ -86,6 +86,23 @@ class Call {
   bool finished_ ABSL_GUARDED_BY(mu_) = false;
 };
 
+// What a call costs, known from the request before any work: `requests` tokens from the
+// caller's request bucket and `issue_units` from an issuer's units budget. A request whose
+// size is out of range carries `invalid`: it is refused before it is priced and costs one
+// token, so a huge malformed batch cannot push a shared principal into debt.
+struct Cost {
+  Cost(double requests = 1) : requests(requests) {}  // NOLINT: a plain number is a cost
+  // A batch of n items, one token each; n outside [min, max] is INVALID_ARGUMENT naming `field`.
+  static Cost Items(int n, size_t min, size_t max, absl::string_view field);
+  // One request issuing n units (IssueSerials count, ImportSerials serials); n outside
+  // [1, max] is INVALID_ARGUMENT with `rule` ("count: must be 1..10000, got 0").
+  static Cost Units(uint64_t n, uint64_t max, std::string rule_if_invalid);
+
+  double requests;
+  double issue_units = 0;
+  absl::Status invalid;
+};
+
 class CallGuard {
  public:
   CallGuard(const Snapshot<auth::PrincipalStore>* principals, auth::RateLimiter* limiter,
@@ -94,9 +111,11 @@ class CallGuard {
 
   std::shared_ptr<Call> Admit(const grpc::CallbackServerContext* context,
                               std::initializer_list<auth::Role> roles, absl::string_view method,
-                              double cost = 1) const;
+                              const Cost& cost = Cost()) const;
 
   Metrics* metrics() const { return metrics_; }
+  const Snapshot<auth::PrincipalStore>* principals() const { return principals_; }
+  auth::RateLimiter* limiter() const { return limiter_; }
 
   // Graceful shutdown, before the gRPC server's own: new calls are refused with UNAVAILABLE
   // (clients retry elsewhere); returns once no call is in flight and none has ended for
@@ -115,6 +134,9 @@ class CallGuard {
   const std::shared_ptr<CallCounter> calls_ = std::make_shared<CallCounter>();
 };
 
+// The rate-limiter key of an issuer's units budget (streams draw from it chunk by chunk).
+std::string IssueBudgetKey(const auth::Principal& issuer);
+
 // The call's deadline as absl::Time, capped at now + `max`.
 absl::Time CallDeadline(const grpc::CallbackServerContext* context, absl::Duration max);
 
@@ -123,7 +145,7 @@ absl::Time CallDeadline(const grpc::CallbackServerContext* context, absl::Durati
 template <typename Body>
 grpc::ServerUnaryReactor* RunUnary(const CallGuard& guard, grpc::CallbackServerContext* context,
                                    std::initializer_list<auth::Role> roles,
-                                   absl::string_view method, double cost,
+                                   absl::string_view method, const Cost& cost,
                                    absl::Duration max_call, Body body) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   std::shared_ptr<Call> admitted = guard.Admit(context, roles, method, cost);

@@ -72,6 +72,8 @@ struct HallmarkServer::State {
   std::unique_ptr<Snapshot<auth::PrincipalStore>> principals;
   std::unique_ptr<auth::RateLimiter> limiter;
   std::unique_ptr<WorkPool> pool;
+  std::unique_ptr<Timer> timer = std::make_unique<Timer>();
+  std::unique_ptr<AsyncGate> bulk;
   std::unique_ptr<redis::RedisConnection> redis;
   std::unique_ptr<registry::RedisRegistry> registry;
   std::unique_ptr<registry::RedisStolenStore> stolen_store;
@@ -225,6 +227,7 @@ HallmarkServer::~HallmarkServer() {
   Wait();
   state_->health.Detach();
   state_->redis->Stop();
+  state_->timer.reset();  // drops paced streams' wake-ups: their calls have ended
   state_->pool.reset();  // runs what is queued, then joins
 }
 
@@ -253,6 +256,7 @@ absl::StatusOr<std::unique_ptr<HallmarkServer>> HallmarkServer::Start(const Serv
                           ? config.worker_threads
                           : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
   s->pool = std::make_unique<WorkPool>(threads);
+  s->bulk = std::make_unique<AsyncGate>(static_cast<size_t>(std::max(1, config.bulk_in_flight)));
   if (!config.metrics_listen.empty()) {
     HALLMARK_ASSIGN_OR_RETURN(s->metrics_port, s->metrics->Serve(config.metrics_listen));
   }
@@ -264,6 +268,8 @@ absl::StatusOr<std::unique_ptr<HallmarkServer>> HallmarkServer::Start(const Serv
   issuance::EngineOptions eo;
   eo.resolver_host = config.resolver_host;
   eo.redis_timeout = config.redis_timeout;
+  eo.bulk = s->bulk.get();
+  eo.timer = s->timer.get();
   s->issuance = std::make_unique<issuance::IssuanceEngine>(s->registry.get(), s->pool.get(),
                                                            s->keys.get(), eo);
   verification::VerificationOptions vo;

@@ -31,6 +31,9 @@ struct ServerConfig {
   absl::Duration redis_startup_timeout = absl::Seconds(10);
   absl::Duration max_call = absl::Seconds(60);   // unary calls, whatever the client asks
   int worker_threads = 0;                        // 0: one per core
+  // Bulk work (issue/import calls, stream chunks) in Redis and on the work pool at once; the
+  // rest waits its turn, so verification is never queued behind a flood of issuance.
+  int bulk_in_flight = 2;
   int max_receive_message_bytes = 4 << 20;
   int max_send_message_bytes = 64 << 20;
   // Verification.

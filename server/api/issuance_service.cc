@@ -6,7 +6,7 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
-#include "server/common/grpc_status.h"
+#include "server/api/grpc_status.h"
 #include "server/issuance/issue_stream.h"
 
 namespace hallmark::api {
@@ -16,16 +16,52 @@ using issuance::IssueStream;
 
 constexpr std::initializer_list<auth::Role> kIssuer = {admin::ROLE_ISSUER};
 
+// A stream's view of admission while it runs: its caller must stay enabled (a principal
+// disabled by a reload stops at the next chunk), and each chunk is paid from its units budget.
+class AdmittedStream final : public issuance::StreamPolicy {
+ public:
+  AdmittedStream(const CallGuard* guard, const auth::Principal& caller)
+      : guard_(guard), name_(caller.name()), role_(caller.role()) {}
+
+  absl::Status StillAllowed() override {
+    std::shared_ptr<const auth::PrincipalStore> store = guard_->principals()->Get();
+    const auth::Principal* p = store->FindByName(name_);
+    if (p == nullptr || p->disabled() || p->role() != role_) {
+      return absl::PermissionDeniedError(absl::StrCat(
+          "principal ", name_, " was disabled or changed during the stream; it may not issue"));
+    }
+    return absl::OkStatus();
+  }
+
+  absl::Duration Charge(uint64_t units) override {
+    std::shared_ptr<const auth::PrincipalStore> store = guard_->principals()->Get();
+    const auth::Principal* p = store->FindByName(name_);
+    if (p == nullptr) return absl::ZeroDuration();  // StillAllowed ends the stream
+    return guard_->limiter()->Take(
+        {{IssueBudgetKey(*p), store->IssueRateFor(*p), static_cast<double>(units)}},
+        absl::Now());
+  }
+
+ private:
+  const CallGuard* const guard_;
+  const std::string name_;
+  const auth::Role role_;
+};
+
 // Writes a stream's units as they become available, one outstanding write at a time (gRPC
 // flow control pushes back on the producer through IssueStream's bounded look-ahead).
 class StreamIssueReactor final : public grpc::ServerWriteReactor<v1::IssuedUnit> {
  public:
   explicit StreamIssueReactor(std::shared_ptr<Call> call) : call_(std::move(call)) {}
 
-  void Begin(issuance::IssuanceEngine* engine, const auth::Principal& issuer,
-             const v1::IssueSerialsRequest& request, absl::Time deadline) {
+  // `place`: the issuer's stream place, held until the reactor is done.
+  void Begin(issuance::IssuanceEngine* engine, const CallGuard* guard,
+             const auth::Principal& issuer, const v1::IssueSerialsRequest& request,
+             absl::Time deadline, std::shared_ptr<void> place) {
+    place_ = std::move(place);
     std::shared_ptr<IssueStream> stream =
-        engine->Stream(issuer, request, deadline, [this] { TryWrite(); });
+        engine->Stream(issuer, request, deadline, std::make_shared<AdmittedStream>(guard, issuer),
+                       [this] { TryWrite(); });
     {
       absl::MutexLock lock(&mu_);
       stream_ = std::move(stream);
@@ -116,6 +152,7 @@ class StreamIssueReactor final : public grpc::ServerWriteReactor<v1::IssuedUnit>
   bool finished_ ABSL_GUARDED_BY(mu_) = false;
   bool cancelled_ ABSL_GUARDED_BY(mu_) = false;
   v1::IssuedUnit unit_;
+  std::shared_ptr<void> place_;
 };
 
 // Finishes `reactor` through `call`, counting `units` handed out when the call succeeded.
@@ -137,7 +174,11 @@ grpc::ServerUnaryReactor* IssuanceService::IssueSerials(grpc::CallbackServerCont
                                                         const v1::IssueSerialsRequest* request,
                                                         v1::IssueSerialsResponse* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  std::shared_ptr<Call> call = guard_->Admit(context, kIssuer, "Issuance.IssueSerials");
+  std::shared_ptr<Call> call = guard_->Admit(
+      context, kIssuer, "Issuance.IssueSerials",
+      Cost::Units(request->count(), issuance::kMaxUnaryCount,
+                  absl::StrCat("count: must be 1..", issuance::kMaxUnaryCount, ", got ",
+                               request->count())));
   if (!call->admitted()) {
     reactor->Finish(call->Finish(call->admission()));
     return reactor;
@@ -155,9 +196,18 @@ grpc::ServerWriteReactor<v1::IssuedUnit>* IssuanceService::StreamIssueSerials(
     reactor->FinishNow(call->admission());
     return reactor;
   }
+  absl::StatusOr<std::shared_ptr<void>> place =
+      streams_.Take(call->principal().name(),
+                    guard_->principals()->Get()->MaxStreamsFor(call->principal()),
+                    "streams (max_streams)");
+  if (!place.ok()) {
+    reactor->FinishNow(place.status());
+    return reactor;
+  }
   // A stream of millions of units outlives any unary cap: only the client's deadline applies;
   // each registry call still has its own.
-  reactor->Begin(engine_, call->principal(), *request, CallDeadline(context, absl::Hours(24)));
+  reactor->Begin(engine_, guard_, call->principal(), *request,
+                 CallDeadline(context, absl::Hours(24)), *std::move(place));
   return reactor;
 }
 
@@ -165,7 +215,11 @@ grpc::ServerUnaryReactor* IssuanceService::ImportSerials(grpc::CallbackServerCon
                                                          const v1::ImportSerialsRequest* request,
                                                          v1::ImportSerialsResponse* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  std::shared_ptr<Call> call = guard_->Admit(context, kIssuer, "Issuance.ImportSerials");
+  std::shared_ptr<Call> call = guard_->Admit(
+      context, kIssuer, "Issuance.ImportSerials",
+      Cost::Units(request->serials_size(), issuance::kMaxImportSerials,
+                  absl::StrCat("serials: must have 1..", issuance::kMaxImportSerials,
+                               " entries, got ", request->serials_size())));
   if (!call->admitted()) {
     reactor->Finish(call->Finish(call->admission()));
     return reactor;

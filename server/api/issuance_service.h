@@ -2,6 +2,8 @@
 //
 // The hallmark.v1.Issuance gRPC service: thin handlers that admit the caller (issuer role
 // only; the GTIN check is part of the plan) and hand the request to the IssuanceEngine.
+// Issuance is priced in units (the issuer's issue_rate budget; a stream pays chunk by chunk)
+// and a stream holds one of the issuer's max_streams places while it runs.
 #ifndef HALLMARK_SERVER_API_ISSUANCE_SERVICE_H_
 #define HALLMARK_SERVER_API_ISSUANCE_SERVICE_H_
 
@@ -30,6 +32,7 @@ class IssuanceService final : public v1::Issuance::CallbackService {
   const CallGuard* const guard_;
   issuance::IssuanceEngine* const engine_;
   const absl::Duration max_call_;
+  auth::ConcurrencyLimiter streams_;
 };
 
 }  // namespace hallmark::api

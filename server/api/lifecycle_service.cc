@@ -34,7 +34,8 @@ grpc::ServerUnaryReactor* LifecycleService::Recall(grpc::CallbackServerContext* 
                                                    const v1::RecallRequest* request,
                                                    v1::RecallResponse* response) {
   return RunUnary(*guard_, context, kIssuers, "Lifecycle.Recall",
-                  std::max(1, request->units_size()), max_call_,
+                  Cost::Items(request->units_size(), 0, lifecycle::kMaxRecallUnits, "units"),
+                  max_call_,
                   [&](const auth::Principal& p, absl::Time deadline, auto done) {
                     engine_->Recall(p, *request, deadline, response, std::move(done));
                   });

@@ -1,6 +1,6 @@
 #include "server/api/stolen_registry_service.h"
 
-#include "server/common/grpc_status.h"
+#include "server/api/grpc_status.h"
 
 namespace hallmark::api {
 namespace {
@@ -18,7 +18,7 @@ grpc::ServerUnaryReactor* StolenRegistryService::ReportStolen(
     v1::ReportStolenResponse* response) {
   // One token per unit, like every batch (docs/verification.md).
   return RunUnary(*guard_, context, kReporters, "StolenRegistry.ReportStolen",
-                  std::max(1, request->units_size()), max_call_,
+                  Cost::Items(request->units_size(), 1, stolen::kMaxUnits, "units"), max_call_,
                   [&](const auth::Principal& p, absl::Time deadline, auto done) {
                     engine_->Report(p, *request, deadline, response, std::move(done));
                   });
@@ -28,7 +28,7 @@ grpc::ServerUnaryReactor* StolenRegistryService::ClearStolen(grpc::CallbackServe
                                                              const v1::ClearStolenRequest* request,
                                                              v1::ClearStolenResponse* response) {
   return RunUnary(*guard_, context, kReporters, "StolenRegistry.ClearStolen",
-                  std::max(1, request->units_size()), max_call_,
+                  Cost::Items(request->units_size(), 0, stolen::kMaxUnits, "units"), max_call_,
                   [&](const auth::Principal& p, absl::Time deadline, auto done) {
                     engine_->Clear(p, *request, deadline, response, std::move(done));
                   });
@@ -38,7 +38,7 @@ grpc::ServerUnaryReactor* StolenRegistryService::CheckStolen(grpc::CallbackServe
                                                              const v1::CheckStolenRequest* request,
                                                              v1::CheckStolenResponse* response) {
   return RunUnary(*guard_, context, kCheckers, "StolenRegistry.CheckStolen",
-                  std::max(1, request->units_size()), max_call_,
+                  Cost::Items(request->units_size(), 1, stolen::kMaxUnits, "units"), max_call_,
                   [&](const auth::Principal& p, absl::Time deadline, auto done) {
                     engine_->Check(p, *request, deadline, response, std::move(done));
                   });

@@ -1,7 +1,7 @@
 #include "server/api/verification_service.h"
 
 #include "absl/strings/str_cat.h"
-#include "server/common/grpc_status.h"
+#include "server/api/grpc_status.h"
 
 namespace hallmark::api {
 namespace {
@@ -42,7 +42,8 @@ grpc::ServerUnaryReactor* VerificationService::VerifyBatch(grpc::CallbackServerC
                                                            v1::VerifyBatchResponse* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   std::shared_ptr<Call> call = guard_->Admit(context, kAnyRole, "Verification.VerifyBatch",
-                                             std::max(1, request->requests_size()));
+                                             Cost::Items(request->requests_size(), 1,
+                                                         verification::kMaxBatch, "requests"));
   if (!call->admitted()) {
     reactor->Finish(call->Finish(call->admission()));
     return reactor;

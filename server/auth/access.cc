@@ -6,7 +6,10 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/cord.h"
+#include "google/rpc/error_details.pb.h"
 
 namespace hallmark::auth {
 
@@ -50,24 +53,118 @@ absl::Status CheckGtinAccess(const Principal& principal, absl::string_view gtin1
       "GTIN ", gtin14, " is outside the GS1 company prefixes of issuer ", principal.name()));
 }
 
-absl::Status RateLimiter::Acquire(const std::string& principal, const RateLimitSpec& limit,
-                                  double cost, absl::Time now) {
-  absl::MutexLock lock(&mu_);
-  auto [it, inserted] = buckets_.try_emplace(principal, Bucket{limit.burst, now});
+// "20", "0.5", "0.001", "1000000": a rate as people write it, never in scientific notation.
+std::string FormatRate(double per_second) {
+  std::string s = absl::StrFormat("%.3f", per_second);
+  while (s.back() == '0') s.pop_back();
+  if (s.back() == '.') s.pop_back();
+  return s;
+}
+
+std::string FormatWait(absl::Duration wait) {
+  const int64_t ms = std::max<int64_t>(1, absl::ToInt64Milliseconds(absl::Ceil(wait, absl::Milliseconds(1))));
+  if (ms < 1000) return absl::StrCat(ms, " ms");
+  if (ms < 60'000) {
+    const int64_t tenths = (ms + 99) / 100;
+    return tenths % 10 == 0 ? absl::StrCat(tenths / 10, " s")
+                            : absl::StrCat(tenths / 10, ".", tenths % 10, " s");
+  }
+  const int64_t s = (ms + 999) / 1000;
+  if (s < 3600) return s % 60 == 0 ? absl::StrCat(s / 60, " min")
+                                   : absl::StrCat(s / 60, " min ", s % 60, " s");
+  const int64_t min = (s + 59) / 60;
+  return min % 60 == 0 ? absl::StrCat(min / 60, " h")
+                       : absl::StrCat(min / 60, " h ", min % 60, " min");
+}
+
+absl::Status RetryLater(absl::string_view what, absl::Duration wait) {
+  absl::Status s =
+      absl::ResourceExhaustedError(absl::StrCat(what, "; retry after ", FormatWait(wait)));
+  google::rpc::RetryInfo info;
+  const absl::Duration rounded = absl::Ceil(wait, absl::Milliseconds(1));
+  info.mutable_retry_delay()->set_seconds(absl::ToInt64Seconds(rounded));
+  info.mutable_retry_delay()->set_nanos(
+      static_cast<int32_t>(absl::ToInt64Nanoseconds(rounded % absl::Seconds(1))));
+  s.SetPayload(kRetryInfoPayload, absl::Cord(info.SerializeAsString()));
+  return s;
+}
+
+RateLimiter::Bucket& RateLimiter::Refill(const std::string& key, const RateLimitSpec& limit,
+                                         absl::Time now) {
+  auto [it, inserted] = buckets_.try_emplace(key, Bucket{limit.burst, now});
   Bucket& b = it->second;
   const double elapsed = std::max(0.0, absl::ToDoubleSeconds(now - b.updated));
   b.tokens = std::min(limit.burst, b.tokens + elapsed * limit.per_second);
-  b.updated = now;
-  // A call costing more than the burst (a 1,000-code batch) goes through on a full bucket and
-  // leaves it in debt, so batches cannot beat the per-code rate.
-  const double needed = std::min(cost, limit.burst);
-  if (b.tokens >= needed) {
-    b.tokens -= cost;
-    return absl::OkStatus();
+  b.updated = std::max(b.updated, now);
+  return b;
+}
+
+absl::Duration RateLimiter::Take(std::initializer_list<Charge> charges, absl::Time now) {
+  for (const Charge& c : charges) {
+    if (c.cost > 2 * c.limit.burst) return absl::InfiniteDuration();
   }
-  const double wait_ms = std::ceil((needed - b.tokens) / limit.per_second * 1000);
-  return absl::ResourceExhaustedError(absl::StrCat(
-      "rate limit of ", limit.per_second, " requests/s exceeded; retry after ", wait_ms, " ms"));
+  absl::MutexLock lock(&mu_);
+  std::vector<Bucket*> buckets;
+  absl::Duration wait;
+  for (const Charge& c : charges) {
+    Bucket& b = Refill(c.key, c.limit, now);
+    buckets.push_back(&b);
+    // A call costing more than the burst (a batch) goes through on a full bucket and leaves it
+    // at most `burst` in debt, so batches cannot beat the per-item rate.
+    const double needed = std::min(c.cost, c.limit.burst);
+    if (b.tokens < needed) {
+      wait = std::max(wait, absl::Seconds((needed - b.tokens) / c.limit.per_second));
+    }
+  }
+  if (wait > absl::ZeroDuration()) return wait;
+  size_t i = 0;
+  for (const Charge& c : charges) buckets[i++]->tokens -= c.cost;
+  return absl::ZeroDuration();
+}
+
+absl::Status RateLimiter::Acquire(std::initializer_list<Charge> charges, absl::Time now) {
+  const absl::Duration wait = Take(charges, now);
+  if (wait == absl::ZeroDuration()) return absl::OkStatus();
+  if (wait == absl::InfiniteDuration()) {
+    for (const Charge& c : charges) {
+      if (c.cost <= 2 * c.limit.burst) continue;
+      return absl::ResourceExhaustedError(absl::StrCat(
+          "this call costs ", c.cost, " rate-limit tokens, more than the ", 2 * c.limit.burst,
+          " one call may cost this caller (twice its burst of ", c.limit.burst,
+          "); split it into smaller calls"));
+    }
+  }
+  std::string limits;
+  for (const Charge& c : charges) {
+    absl::StrAppend(&limits, limits.empty() ? "" : " and ", FormatRate(c.limit.per_second), "/s");
+  }
+  return RetryLater(absl::StrCat("rate limit of ", limits, " exceeded"), wait);
+}
+
+void RateLimiter::ChargeRefusal(const std::string& key, const RateLimitSpec& limit,
+                                absl::Time now) {
+  absl::MutexLock lock(&mu_);
+  Bucket& b = Refill(key, limit, now);
+  if (b.tokens >= 1) b.tokens -= 1;
+}
+
+absl::StatusOr<std::shared_ptr<void>> ConcurrencyLimiter::Take(const std::string& key,
+                                                               uint32_t max,
+                                                               absl::string_view what) {
+  {
+    absl::MutexLock lock(&mu_);
+    uint32_t& held = held_[key];
+    if (held >= max) {
+      return RetryLater(absl::StrCat(key, " already runs ", held, " ", what, ", its limit"),
+                        absl::Seconds(1));
+    }
+    ++held;
+  }
+  return std::shared_ptr<void>(nullptr, [this, key](void*) {
+    absl::MutexLock lock(&mu_);
+    auto it = held_.find(key);
+    if (it != held_.end() && --it->second == 0) held_.erase(it);
+  });
 }
 
 }  // namespace hallmark::auth

@@ -11,9 +11,12 @@
 #define HALLMARK_SERVER_AUTH_ACCESS_H_
 
 #include <initializer_list>
+#include <memory>
+#include <vector>
 #include <string>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/node_hash_map.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
@@ -35,23 +38,68 @@ absl::Status RequireRole(const Principal& principal, std::initializer_list<Role>
 absl::Status CheckGtinAccess(const Principal& principal, absl::string_view gtin14);
 bool OwnsGtin(const Principal& principal, absl::string_view gtin14);
 
-// Token buckets per principal name, refilled at the principal's rate (see
-// PrincipalStore::RateLimitFor).
+// The payload key of a RESOURCE_EXHAUSTED status that the caller may retry: a serialized
+// google.rpc.RetryInfo, sent to the client in the status details (see api/grpc_status.h).
+inline constexpr absl::string_view kRetryInfoPayload = "type.googleapis.com/google.rpc.RetryInfo";
+
+// RESOURCE_EXHAUSTED with a readable hint ("...; retry after 1.5 s") and a RetryInfo payload.
+absl::Status RetryLater(absl::string_view what, absl::Duration wait);
+// "50 ms", "1.5 s", "2 min 5 s", "3 h 20 min": never scientific notation.
+std::string FormatWait(absl::Duration wait);
+
+// Token buckets, one per key (a principal's name, or "units:" + name for issuance), refilled
+// at the limit's rate up to its burst. Thread-safe.
+//
+// Pricing rules (docs/security.md):
+//  - a call takes `cost` tokens (one per code or unit of a batch);
+//  - it is admitted when the bucket holds min(cost, burst) tokens, and never leaves the bucket
+//    more than `burst` in debt: a call costing more than twice the burst is refused outright
+//    (it could never be admitted honestly) and costs nothing;
+//  - a refused call takes nothing, so no caller can push a shared principal into a long debt.
 class RateLimiter {
  public:
-  // Takes `cost` tokens (one per code or unit of a batch) or fails with RESOURCE_EXHAUSTED
-  // and the wait until enough refill. A cost above the burst needs a full bucket and leaves
-  // it in debt, so batches cannot beat the per-item rate.
-  absl::Status Acquire(const std::string& principal, const RateLimitSpec& limit, double cost,
-                       absl::Time now);
+  struct Charge {
+    std::string key;
+    RateLimitSpec limit;
+    double cost;
+  };
+  // Takes `cost` tokens or fails with RESOURCE_EXHAUSTED: with a RetryInfo payload and the
+  // wait until enough refill, or (cost above twice the burst) without one.
+  absl::Status Acquire(const std::string& key, const RateLimitSpec& limit, double cost,
+                       absl::Time now) {
+    return Acquire({Charge{key, limit, cost}}, now);
+  }
+  // Several buckets at once (a request and the units it issues): all or nothing.
+  absl::Status Acquire(std::initializer_list<Charge> charges, absl::Time now);
+  // For pacing: takes the tokens and returns zero, or takes nothing and returns how long to
+  // wait (InfiniteDuration when a cost is above twice its burst: it can never be taken).
+  absl::Duration Take(std::initializer_list<Charge> charges, absl::Time now);
+  // Takes one token if the bucket has one (the price of a request refused as invalid); never
+  // fails and never makes a debt.
+  void ChargeRefusal(const std::string& key, const RateLimitSpec& limit, absl::Time now);
 
  private:
   struct Bucket {
     double tokens;
     absl::Time updated;
   };
+  Bucket& Refill(const std::string& key, const RateLimitSpec& limit, absl::Time now)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::Mutex mu_;
-  absl::flat_hash_map<std::string, Bucket> buckets_ ABSL_GUARDED_BY(mu_);
+  absl::node_hash_map<std::string, Bucket> buckets_ ABSL_GUARDED_BY(mu_);  // stable addresses
+};
+
+// Places held at once per key (an issuer's running streams). Thread-safe.
+class ConcurrencyLimiter {
+ public:
+  // A place among `max` for `key`, held until the returned handle is destroyed (it must not
+  // outlive the limiter); RESOURCE_EXHAUSTED with a RetryInfo payload when all are taken.
+  absl::StatusOr<std::shared_ptr<void>> Take(const std::string& key, uint32_t max,
+                                             absl::string_view what);
+
+ private:
+  absl::Mutex mu_;
+  absl::flat_hash_map<std::string, uint32_t> held_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace hallmark::auth

@@ -15,6 +15,9 @@
 namespace hallmark::auth {
 namespace {
 
+constexpr RateLimitSpec kDefaultIssueRate{20'000, 100'000};
+constexpr uint32_t kDefaultMaxStreams = 4;
+
 bool IsHex64(absl::string_view s) {
   if (s.size() != 64) return false;
   for (char c : s) {
@@ -71,6 +74,9 @@ absl::Status ValidatePrincipal(const Principal& p) {
   }
   if (p.has_rate_limit() && !ValidRate(p.rate_limit())) {
     return Invalid(p, "rate_limit needs a finite per_second > 0 and burst > 0");
+  }
+  if (p.has_issue_rate() && !ValidRate(p.issue_rate())) {
+    return Invalid(p, "issue_rate needs a finite per_second > 0 and burst > 0");
   }
   return absl::OkStatus();
 }
@@ -130,6 +136,18 @@ RateLimitSpec PrincipalStore::RateLimitFor(const Principal& principal) const {
   }
   auto it = role_limits_.find(principal.role());
   return it == role_limits_.end() ? RateLimitSpec{1, 1} : it->second;
+}
+
+RateLimitSpec PrincipalStore::IssueRateFor(const Principal& principal) const {
+  if (principal.has_issue_rate()) {
+    return {principal.issue_rate().per_second(),
+            static_cast<double>(principal.issue_rate().burst())};
+  }
+  return kDefaultIssueRate;
+}
+
+uint32_t PrincipalStore::MaxStreamsFor(const Principal& principal) const {
+  return principal.max_streams() > 0 ? principal.max_streams() : kDefaultMaxStreams;
 }
 
 absl::StatusOr<std::unique_ptr<PrincipalStore>> PrincipalStore::LoadFile(

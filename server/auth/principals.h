@@ -53,6 +53,10 @@ class PrincipalStore {
   const Principal* FindByCertUri(absl::string_view uri) const;
   // The principal's own rate_limit, else its role's from the file, else the built-in default.
   RateLimitSpec RateLimitFor(const Principal& principal) const;
+  // Issuers: units issued or imported per second (Principal.issue_rate, else the default).
+  RateLimitSpec IssueRateFor(const Principal& principal) const;
+  // Issuers: concurrent StreamIssueSerials calls (Principal.max_streams, else the default).
+  uint32_t MaxStreamsFor(const Principal& principal) const;
   size_t size() const { return principals_.principal_size(); }
 
  private:

@@ -31,6 +31,17 @@ absl::Time IssuanceEngine::RedisDeadline(absl::Time call_deadline) const {
   return std::min(call_deadline, absl::Now() + options_.redis_timeout);
 }
 
+void IssuanceEngine::InBulkGate(absl::AnyInvocable<void(Done)> work, Done done) const {
+  AsyncGate* gate = options_.bulk;
+  if (gate == nullptr) return work(std::move(done));
+  gate->Enter([gate, work = std::move(work), done = std::move(done)]() mutable {
+    work([gate, done = std::move(done)](absl::Status s) mutable {
+      gate->Leave();
+      done(s);
+    });
+  });
+}
+
 std::string IssuanceEngine::ActiveKeyId() const {
   std::shared_ptr<const crypto::KeyRing> ring = keys_->Get();
   return ring->active() != nullptr ? crypto::FormatKeyId(ring->active()->info.id) : "";
@@ -68,24 +79,28 @@ void IssuanceEngine::Issue(const auth::Principal& issuer, const v1::IssueSerials
     absl::StatusOr<SerialSource> source = SerialSource::ForBatch(*batch);
     if (!source.ok()) return done(source.status());
     const std::string lot = batch->stored.lot;
-    writer_.WriteRange(
-        std::make_shared<const SerialSource>(*std::move(source)), gtin, batch->id, 0,
-        batch->stored.count, RedisDeadline(call_deadline),
-        [this, gtin, lot, ring, out, done = std::move(done)](
-            absl::StatusOr<std::vector<std::string>> serials) mutable {
-          if (!serials.ok()) return done(serials.status());
-          auto units = std::make_shared<std::vector<v1::IssuedUnit>>();
-          units->reserve(serials->size());
-          for (std::string& s : *serials) units->push_back(Blank(gtin, std::move(s), lot));
-          maker_.Make(ring, units.get(),
-                      [units, out, done = std::move(done)](absl::Status s) mutable {
-                        if (s.ok()) {
-                          out->mutable_units()->Reserve(static_cast<int>(units->size()));
-                          for (v1::IssuedUnit& u : *units) out->add_units()->Swap(&u);
-                        }
-                        done(s);
-                      });
-        });
+    auto shared_source = std::make_shared<const SerialSource>(*std::move(source));
+    const uint64_t count = batch->stored.count, id = batch->id;
+    InBulkGate([this, gtin, lot, ring, out, shared_source, count, id, call_deadline](
+                   Done done) mutable {
+      writer_.WriteRange(
+          shared_source, gtin, id, 0, count, RedisDeadline(call_deadline),
+          [this, gtin, lot, ring, out, done = std::move(done)](
+              absl::StatusOr<std::vector<std::string>> serials) mutable {
+            if (!serials.ok()) return done(serials.status());
+            auto units = std::make_shared<std::vector<v1::IssuedUnit>>();
+            units->reserve(serials->size());
+            for (std::string& s : *serials) units->push_back(Blank(gtin, std::move(s), lot));
+            maker_.Make(ring, units.get(),
+                        [units, out, done = std::move(done)](absl::Status s) mutable {
+                          if (s.ok()) {
+                            out->mutable_units()->Reserve(static_cast<int>(units->size()));
+                            for (v1::IssuedUnit& u : *units) out->add_units()->Swap(&u);
+                          }
+                          done(s);
+                        });
+          });
+    }, std::move(done));
   });
 }
 
@@ -124,41 +139,47 @@ void IssuanceEngine::Import(const auth::Principal& issuer,
               done = std::move(done)](absl::StatusOr<registry::Batch> batch) mutable {
     if (!batch.ok()) return done(batch.status());
     const std::string lot = batch->stored.lot;
-    std::vector<std::string> to_register = serials;
-    registry_->Register(
-        gtin, batch->id, std::move(to_register), /*all_or_nothing=*/false,
-        RedisDeadline(call_deadline),
-        [this, plan, gtin, lot, ring, serials, finish, done = std::move(done)](
-            absl::StatusOr<registry::RegisterResult> r) mutable {
-          if (!r.ok()) return done(r.status());
-          auto accepted = std::make_shared<std::vector<v1::IssuedUnit>>();
-          std::vector<std::pair<size_t, v1::RejectedSerial>> dupes;
-          for (size_t k = 0; k < serials.size(); ++k) {
-            if (r->outcomes[k] == registry::RegisterOutcome::kConflict) {
-              v1::RejectedSerial rej;
-              rej.set_serial(serials[k]);
-              rej.set_reason(v1::REJECT_REASON_DUPLICATE);
-              rej.set_detail("already registered for this GTIN");
-              dupes.emplace_back(plan->candidates[k], std::move(rej));
-            } else {
-              accepted->push_back(Blank(gtin, serials[k], lot));
+    const uint64_t id = batch->id;
+    InBulkGate([this, plan, gtin, lot, ring, call_deadline, id, serials = std::move(serials),
+                finish](Done done) mutable {
+      std::vector<std::string> to_register = serials;
+      registry_->Register(
+          gtin, id, std::move(to_register), /*all_or_nothing=*/false,
+          RedisDeadline(call_deadline),
+          [this, plan, gtin, lot, ring, serials, finish, done = std::move(done)](
+              absl::StatusOr<registry::RegisterResult> r) mutable {
+            if (!r.ok()) return done(r.status());
+            auto accepted = std::make_shared<std::vector<v1::IssuedUnit>>();
+            std::vector<std::pair<size_t, v1::RejectedSerial>> dupes;
+            for (size_t k = 0; k < serials.size(); ++k) {
+              if (r->outcomes[k] == registry::RegisterOutcome::kConflict) {
+                v1::RejectedSerial rej;
+                rej.set_serial(serials[k]);
+                rej.set_reason(v1::REJECT_REASON_DUPLICATE);
+                rej.set_detail("already registered for this GTIN");
+                dupes.emplace_back(plan->candidates[k], std::move(rej));
+              } else {
+                accepted->push_back(Blank(gtin, serials[k], lot));
+              }
             }
-          }
-          maker_.Make(ring, accepted.get(),
-                      [plan, accepted, dupes = std::move(dupes), finish,
-                       done = std::move(done)](absl::Status s) mutable {
-                        if (s.ok()) finish(*plan, std::move(*accepted), std::move(dupes));
-                        done(s);
-                      });
-        });
+            maker_.Make(ring, accepted.get(),
+                        [plan, accepted, dupes = std::move(dupes), finish,
+                         done = std::move(done)](absl::Status s) mutable {
+                          if (s.ok()) finish(*plan, std::move(*accepted), std::move(dupes));
+                          done(s);
+                        });
+          });
+    }, std::move(done));
   });
 }
 
 std::shared_ptr<IssueStream> IssuanceEngine::Stream(const auth::Principal& issuer,
                                                     const v1::IssueSerialsRequest& request,
                                                     absl::Time call_deadline,
+                                                    std::shared_ptr<StreamPolicy> policy,
                                                     absl::AnyInvocable<void()> on_progress) {
-  return IssueStream::Start(this, issuer, request, call_deadline, std::move(on_progress));
+  return IssueStream::Start(this, issuer, request, call_deadline, std::move(policy),
+                            std::move(on_progress));
 }
 
 }  // namespace hallmark::issuance

@@ -22,7 +22,9 @@
 #include "crypto/key_ring.h"
 #include "hallmark/v1/issuance.pb.h"
 #include "server/auth/principals.h"
+#include "server/common/async_gate.h"
 #include "server/common/snapshot.h"
+#include "server/common/timer.h"
 #include "server/common/work_pool.h"
 #include "server/issuance/batch_writer.h"
 #include "server/issuance/issue_plan.h"
@@ -38,6 +40,23 @@ struct EngineOptions {
   absl::Duration redis_timeout = absl::Seconds(5);  // per registry call
   size_t stream_chunk = 1000;                       // units per registry call when streaming
   size_t stream_chunks_ahead = 4;                   // produced ahead of a slow reader, at most
+  // Bulk work (a unary issue, an import, one stream chunk) holds a place of this gate from its
+  // registry write until its units are signed, so bulk work cannot crowd verification out of
+  // Redis and the work pool. nullptr: unbounded (unit tests).
+  AsyncGate* bulk = nullptr;
+  // Wakes streams paced by their issuer's budget. nullptr: streams are not paced.
+  Timer* timer = nullptr;
+};
+
+// What a stream asks of its caller's admission while it runs (minutes or hours).
+class StreamPolicy {
+ public:
+  virtual ~StreamPolicy() = default;
+  // OK while the caller may still issue (not disabled or changed since the stream began).
+  virtual absl::Status StillAllowed() = 0;
+  // Takes `units` from the caller's issuance budget: zero when taken, else how long to wait
+  // (InfiniteDuration: never, the chunk is larger than the budget can hold).
+  virtual absl::Duration Charge(uint64_t units) = 0;
 };
 
 class IssuanceEngine {
@@ -55,16 +74,21 @@ class IssuanceEngine {
 
   // Starts a streaming issuance; `on_progress` is called whenever units become available or
   // the stream ends. Validation errors surface through the stream's first Pop().
+  // `policy` (may be null) is asked before every chunk.
   std::shared_ptr<IssueStream> Stream(const auth::Principal& issuer,
                                       const v1::IssueSerialsRequest& request,
                                       absl::Time call_deadline,
+                                      std::shared_ptr<StreamPolicy> policy,
                                       absl::AnyInvocable<void()> on_progress);
 
   const EngineOptions& options() const { return options_; }
 
  private:
   friend class IssueStream;
+  using Done = absl::AnyInvocable<void(absl::Status)>;
   absl::Time RedisDeadline(absl::Time call_deadline) const;
+  // Runs `work` once the bulk gate has a place; the place is freed just before `done` runs.
+  void InBulkGate(absl::AnyInvocable<void(Done)> work, Done done) const;
   std::string ActiveKeyId() const;
   // Begins (or finds) the batch and checks a repeat against the first attempt.
   void BeginBatch(registry::BatchSpec spec, absl::Time call_deadline,

@@ -4,21 +4,25 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "common/status_macros.h"
 #include "server/issuance/issuance_engine.h"
 
 namespace hallmark::issuance {
 
 IssueStream::IssueStream(IssuanceEngine* engine, absl::Time call_deadline,
+                         std::shared_ptr<StreamPolicy> policy,
                          absl::AnyInvocable<void()> on_progress)
-    : engine_(engine), call_deadline_(call_deadline), on_progress_(std::move(on_progress)) {}
+    : engine_(engine), call_deadline_(call_deadline), policy_(std::move(policy)),
+      on_progress_(std::move(on_progress)) {}
 
 std::shared_ptr<IssueStream> IssueStream::Start(IssuanceEngine* engine,
                                                 const auth::Principal& issuer,
                                                 const v1::IssueSerialsRequest& request,
                                                 absl::Time call_deadline,
+                                                std::shared_ptr<StreamPolicy> policy,
                                                 absl::AnyInvocable<void()> on_progress) {
   std::shared_ptr<IssueStream> stream(
-      new IssueStream(engine, call_deadline, std::move(on_progress)));
+      new IssueStream(engine, call_deadline, std::move(policy), std::move(on_progress)));
   std::shared_ptr<const crypto::KeyRing> ring = engine->keys_->Get();
   if (ring->active() == nullptr) {
     stream->Fail(absl::FailedPreconditionError("no ACTIVE signing key loaded"));
@@ -61,15 +65,58 @@ void IssueStream::OnBatch(absl::StatusOr<registry::Batch> batch) {
 
 void IssueStream::Pump() {
   std::vector<uint64_t> to_start;
+  absl::Status stop;
+  absl::Duration wait;
   {
     absl::MutexLock lock(&mu_);
-    while (started_ && !cancelled_ && error_.ok() && next_chunk_ < chunks_total_ &&
+    while (started_ && !cancelled_ && !paused_ && error_.ok() && next_chunk_ < chunks_total_ &&
            next_chunk_ - head_chunk_ < engine_->options_.stream_chunks_ahead) {
+      stop = MayStart(ChunkSize(next_chunk_), &wait);
+      if (!stop.ok() || wait > absl::ZeroDuration()) break;
       chunks_[next_chunk_];  // reserve its slot, not ready yet
       to_start.push_back(next_chunk_++);
     }
+    if (stop.ok() && wait > absl::ZeroDuration()) paused_ = true;
   }
+  // Pump may run inside Pop, under the reader's lock: Fail notifies the reader, so it must run
+  // elsewhere.
+  if (!stop.ok()) {
+    engine_->pool_->Post([self = shared_from_this(), stop] { self->Fail(stop); });
+  }
+  if (stop.ok() && wait > absl::ZeroDuration()) ResumeAfter(wait);
   for (uint64_t index : to_start) StartChunk(index);
+}
+
+absl::Status IssueStream::MayStart(uint64_t n, absl::Duration* wait) {
+  *wait = absl::ZeroDuration();
+  if (policy_ == nullptr) return absl::OkStatus();
+  HALLMARK_RETURN_IF_ERROR(policy_->StillAllowed());
+  if (engine_->options_.timer == nullptr) return absl::OkStatus();
+  *wait = policy_->Charge(n);
+  if (*wait == absl::InfiniteDuration()) {
+    return absl::ResourceExhaustedError(absl::StrCat(
+        "a stream chunk of ", n, " units is larger than this issuer's issue_rate burst allows"));
+  }
+  return absl::OkStatus();
+}
+
+void IssueStream::ResumeAfter(absl::Duration wait) {
+  std::weak_ptr<IssueStream> weak = weak_from_this();
+  engine_->options_.timer->After(wait, [weak] {
+    std::shared_ptr<IssueStream> self = weak.lock();
+    if (self == nullptr) return;
+    {
+      absl::MutexLock lock(&self->mu_);
+      self->paused_ = false;
+    }
+    // Not on the timer's thread: Pump starts registry writes.
+    self->engine_->pool_->Post([self] { self->Pump(); });
+  });
+}
+
+uint64_t IssueStream::ChunkSize(uint64_t index) const {
+  const uint64_t first = index * engine_->options_.stream_chunk;
+  return std::min<uint64_t>(engine_->options_.stream_chunk, total_ - first);
 }
 
 absl::Status IssueStream::KeyStillUsable() const {
@@ -92,16 +139,31 @@ absl::Status IssueStream::KeyStillUsable() const {
 }
 
 void IssueStream::StartChunk(uint64_t index) {
+  AsyncGate* gate = engine_->options_.bulk;
+  if (gate == nullptr) return WriteChunk(index);
+  std::shared_ptr<IssueStream> self = shared_from_this();
+  gate->Enter([self, index] { self->WriteChunk(index); });
+}
+
+void IssueStream::WriteChunk(uint64_t index) {
   std::shared_ptr<const SerialSource> source;
   std::string gtin;
   uint64_t batch, first, n;
+  bool ended;
   {
     absl::MutexLock lock(&mu_);
+    ended = cancelled_ || !error_.ok();  // while the chunk waited for the gate
     source = source_;
     gtin = gtin_;
     batch = batch_id_;
     first = index * engine_->options_.stream_chunk;
-    n = std::min<uint64_t>(engine_->options_.stream_chunk, total_ - first);
+    n = ChunkSize(index);
+  }
+  if (ended) {  // frees the gate's place; not here, where Pump (inside Pop) may have called us
+    engine_->pool_->Post([self = shared_from_this(), index] {
+      self->ChunkDone(index, absl::CancelledError("stream ended"));
+    });
+    return;
   }
   auto self = shared_from_this();
   engine_->writer_.WriteRange(
@@ -110,6 +172,11 @@ void IssueStream::StartChunk(uint64_t index) {
         if (!serials.ok()) return self->ChunkDone(index, serials.status());
         // On the writer's thread, never inside Pop (WriteRange always completes later).
         if (absl::Status s = self->KeyStillUsable(); !s.ok()) return self->ChunkDone(index, s);
+        if (self->policy_ != nullptr) {
+          if (absl::Status s = self->policy_->StillAllowed(); !s.ok()) {
+            return self->ChunkDone(index, s);
+          }
+        }
         auto units = std::make_shared<std::vector<v1::IssuedUnit>>();
         std::shared_ptr<const crypto::KeyRing> ring;
         {
@@ -132,6 +199,7 @@ void IssueStream::StartChunk(uint64_t index) {
 }
 
 void IssueStream::ChunkDone(uint64_t index, absl::StatusOr<std::vector<v1::IssuedUnit>> units) {
+  if (engine_->options_.bulk != nullptr) engine_->options_.bulk->Leave();
   if (!units.ok()) return Fail(units.status());
   bool head;
   {

@@ -6,6 +6,11 @@
 // chunks are produced ahead of the reader, so a slow reader holds the server to a few MB, not
 // millions of units (gRPC flow control holds the rest).
 //
+// Before each chunk the stream asks its StreamPolicy: a caller disabled meanwhile ends it with
+// PERMISSION_DENIED; an exhausted units budget pauses it (on the engine's timer) until the
+// budget refills. Each chunk holds a place of the engine's bulk gate while it is written and
+// signed.
+//
 // A broken stream is resumed by repeating the request with the same request_id: the batch is
 // found, its serials re-derived and re-registered as its own, and returned again first.
 //
@@ -26,12 +31,11 @@
 #include "absl/time/time.h"
 #include "crypto/key_ring.h"
 #include "hallmark/v1/issuance.pb.h"
+#include "server/issuance/issuance_engine.h"
 #include "server/auth/principals.h"
 #include "server/issuance/serial_source.h"
 
 namespace hallmark::issuance {
-
-class IssuanceEngine;
 
 class IssueStream : public std::enable_shared_from_this<IssueStream> {
  public:
@@ -40,6 +44,7 @@ class IssueStream : public std::enable_shared_from_this<IssueStream> {
   static std::shared_ptr<IssueStream> Start(IssuanceEngine* engine, const auth::Principal& issuer,
                                             const v1::IssueSerialsRequest& request,
                                             absl::Time call_deadline,
+                                            std::shared_ptr<StreamPolicy> policy,
                                             absl::AnyInvocable<void()> on_progress);
 
   // kUnit: *unit is the next unit. kEnd: *status is how the stream ended (OK when complete).
@@ -60,18 +65,25 @@ class IssueStream : public std::enable_shared_from_this<IssueStream> {
   };
 
   IssueStream(IssuanceEngine* engine, absl::Time call_deadline,
-              absl::AnyInvocable<void()> on_progress);
+              std::shared_ptr<StreamPolicy> policy, absl::AnyInvocable<void()> on_progress);
   void OnBatch(absl::StatusOr<registry::Batch> batch);
   void Pump();
   // OK while the key the stream signs with is still in the server's key ring and not revoked.
   absl::Status KeyStillUsable() const;
+  // Asks the policy whether chunk `index` of `n` units may start: OK, or a wait (*wait > 0),
+  // or the error that ends the stream.
+  absl::Status MayStart(uint64_t n, absl::Duration* wait) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void ResumeAfter(absl::Duration wait);
+  uint64_t ChunkSize(uint64_t index) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void StartChunk(uint64_t index);
+  void WriteChunk(uint64_t index);
   void ChunkDone(uint64_t index, absl::StatusOr<std::vector<v1::IssuedUnit>> units);
   void Fail(const absl::Status& s);
   void Notify();
 
   IssuanceEngine* const engine_;
   const absl::Time call_deadline_;
+  const std::shared_ptr<StreamPolicy> policy_;
   absl::AnyInvocable<void()> on_progress_;
   absl::Mutex notify_mu_;  // serialises on_progress_ calls
 
@@ -89,6 +101,7 @@ class IssueStream : public std::enable_shared_from_this<IssueStream> {
   uint64_t popped_ ABSL_GUARDED_BY(mu_) = 0;
   bool started_ ABSL_GUARDED_BY(mu_) = false;
   bool cancelled_ ABSL_GUARDED_BY(mu_) = false;
+  bool paused_ ABSL_GUARDED_BY(mu_) = false;  // waiting for the issuer's budget to refill
   absl::Status error_ ABSL_GUARDED_BY(mu_);
 };
 

@@ -31,6 +31,7 @@ constexpr Spec kPrincipals[] = {
     {kPolice, admin::ROLE_LAW_ENFORCEMENT, "", "Police"},
     {kLimitedVerifier, admin::ROLE_VERIFIER, "", ""},
     {kLimitedPolice, admin::ROLE_LAW_ENFORCEMENT, "", "Police"},
+    {kLimitedIssuer, admin::ROLE_ISSUER, "950600", "ACME"},
 };
 
 }  // namespace
@@ -55,6 +56,15 @@ absl::StatusOr<Deployment> WriteDeployment(const std::string& dir) {
         std::string(s.name) == kLimitedVerifier || std::string(s.name) == kLimitedPolice;
     p->mutable_rate_limit()->set_per_second(limited ? 0.001 : 1e6);
     p->mutable_rate_limit()->set_burst(limited ? 5 : 1000000);
+    if (std::string(s.name) == kLimitedIssuer) {
+      p->mutable_issue_rate()->set_per_second(0.001);
+      p->mutable_issue_rate()->set_burst(1000);  // one stream chunk, then ~no refill
+      p->set_max_streams(1);
+    } else if (s.role == admin::ROLE_ISSUER) {
+      p->mutable_issue_rate()->set_per_second(1e7);
+      p->mutable_issue_rate()->set_burst(100000000);
+      p->set_max_streams(64);
+    }
     d.tokens[s.name] = token;
   }
   admin::Principal* cert = principals.add_principal();

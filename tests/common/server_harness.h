@@ -36,6 +36,9 @@ inline constexpr char kVerifier[] = "app";
 inline constexpr char kPolice[] = "police";
 inline constexpr char kLimitedVerifier[] = "app-limited";  // verifier, burst 5, ~no refill
 inline constexpr char kLimitedPolice[] = "police-limited";  // law enforcement, same limit
+// An issuer of 950600 with an issue_rate of 1,000 units (one stream chunk) and ~no refill, and
+// one stream at a time.
+inline constexpr char kLimitedIssuer[] = "acme-limited";
 // A retailer known only by its client certificate (no token): see make_test_pki.sh.
 inline constexpr char kCertRetailer[] = "cert-shop";
 inline constexpr char kCertRetailerUri[] = "spiffe://hallmark.test/principal/cert-shop";

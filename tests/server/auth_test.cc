@@ -5,6 +5,7 @@
 #include <limits>
 
 #include "gmock/gmock.h"
+#include "google/rpc/error_details.pb.h"
 #include "gtest/gtest.h"
 #include "server/auth/principals.h"
 #include "tests/common/status_matchers.h"
@@ -158,12 +159,73 @@ TEST(RateLimiterTest, BatchesPayPerItemAndCannotBeatTheRate) {
   RateLimiter limiter;
   const RateLimitSpec verifier{20, 40};
   const absl::Time t0 = absl::FromUnixSeconds(1000);
-  EXPECT_THAT(limiter.Acquire("app", verifier, 1000, t0), IsOk());  // a full bucket lets it in
-  // ... and leaves a debt of 960 codes: 48 s at 20 codes/s before the next call.
-  EXPECT_THAT(limiter.Acquire("app", verifier, 1, t0 + absl::Seconds(40)),
-              StatusIs(absl::StatusCode::kResourceExhausted));
-  EXPECT_THAT(limiter.Acquire("app", verifier, 1, t0 + absl::Seconds(48) + absl::Milliseconds(50)),
-              IsOk());
+  EXPECT_THAT(limiter.Acquire("app", verifier, 80, t0), IsOk());  // a full bucket lets it in
+  // ... and leaves a debt of 40 codes (never more than the burst): 2.05 s at 20 codes/s
+  // before the next call.
+  EXPECT_THAT(limiter.Acquire("app", verifier, 1, t0 + absl::Seconds(2)),
+              StatusIs(absl::StatusCode::kResourceExhausted, HasSubstr("retry after 50 ms")));
+  EXPECT_THAT(limiter.Acquire("app", verifier, 1, t0 + absl::Milliseconds(2050)), IsOk());
+}
+
+TEST(RateLimiterTest, NoCallPutsAPrincipalIntoDebtBeyondItsBurst) {
+  RateLimiter limiter;
+  const RateLimitSpec verifier{20, 40};
+  const absl::Time t0 = absl::FromUnixSeconds(1000);
+  // 1,000 codes on a burst of 40 would leave 48 s of debt: refused outright, nothing taken.
+  absl::Status big = limiter.Acquire("app", verifier, 1000, t0);
+  EXPECT_THAT(big, StatusIs(absl::StatusCode::kResourceExhausted,
+                            HasSubstr("split it into smaller calls")));
+  EXPECT_FALSE(big.GetPayload(kRetryInfoPayload).has_value());  // waiting would not help
+  for (int i = 0; i < 40; ++i) ASSERT_THAT(limiter.Acquire("app", verifier, 1, t0), IsOk()) << i;
+  // A refused (invalid) request costs one token when there is one, and never a debt.
+  RateLimiter other;
+  for (int i = 0; i < 100; ++i) other.ChargeRefusal("app", verifier, t0);
+  EXPECT_THAT(other.Acquire("app", verifier, 1, t0), StatusIs(absl::StatusCode::kResourceExhausted,
+                                                               HasSubstr("retry after 50 ms")));
+}
+
+TEST(RateLimiterTest, SeveralBucketsAreChargedAllOrNothing) {
+  RateLimiter limiter;
+  const RateLimitSpec requests{10, 10}, units{100, 1000};
+  const absl::Time t0 = absl::FromUnixSeconds(1000);
+  EXPECT_THAT(limiter.Acquire({{"acme", requests, 1}, {"units:acme", units, 1500}}, t0), IsOk());
+  // The units bucket is 500 in debt: refused, and the request bucket keeps its token.
+  absl::Status s = limiter.Acquire({{"acme", requests, 1}, {"units:acme", units, 1}}, t0);
+  EXPECT_THAT(s, StatusIs(absl::StatusCode::kResourceExhausted, HasSubstr("retry after 5.1 s")));
+  for (int i = 0; i < 9; ++i) ASSERT_THAT(limiter.Acquire("acme", requests, 1, t0), IsOk()) << i;
+  EXPECT_NEAR(absl::ToDoubleMilliseconds(limiter.Take({{"units:acme", units, 10}}, t0)), 5100,
+              0.01);
+  EXPECT_EQ(limiter.Take({{"units:acme", units, 3000}}, t0), absl::InfiniteDuration());
+}
+
+TEST(RateLimiterTest, RetryHintsAreReadableAndCarryRetryInfo) {
+  EXPECT_EQ(FormatWait(absl::Microseconds(10)), "1 ms");
+  EXPECT_EQ(FormatWait(absl::Milliseconds(50)), "50 ms");
+  EXPECT_EQ(FormatWait(absl::Milliseconds(1500)), "1.5 s");
+  EXPECT_EQ(FormatWait(absl::Seconds(2)), "2 s");
+  EXPECT_EQ(FormatWait(absl::Seconds(125)), "2 min 5 s");
+  EXPECT_EQ(FormatWait(absl::Seconds(9'997'960)), "2777 h 13 min");
+  absl::Status s = RetryLater("rate limit of 20/s exceeded", absl::Milliseconds(1500));
+  EXPECT_EQ(s.message(), "rate limit of 20/s exceeded; retry after 1.5 s");
+  auto payload = s.GetPayload(kRetryInfoPayload);
+  ASSERT_TRUE(payload.has_value());
+  google::rpc::RetryInfo info;
+  ASSERT_TRUE(info.ParseFromString(std::string(*payload)));
+  EXPECT_EQ(info.retry_delay().seconds(), 1);
+  EXPECT_EQ(info.retry_delay().nanos(), 500'000'000);
+}
+
+TEST(ConcurrencyLimiterTest, PlacesAreHeldUntilReleased) {
+  ConcurrencyLimiter limiter;
+  auto a = limiter.Take("acme", 2, "streams");
+  auto b = limiter.Take("acme", 2, "streams");
+  ASSERT_THAT(a, IsOk());
+  ASSERT_THAT(b, IsOk());
+  EXPECT_THAT(limiter.Take("acme", 2, "streams"),
+              StatusIs(absl::StatusCode::kResourceExhausted, HasSubstr("already runs 2 streams")));
+  EXPECT_THAT(limiter.Take("globex", 2, "streams"), IsOk());  // per key
+  a->reset();
+  EXPECT_THAT(limiter.Take("acme", 2, "streams"), IsOk());
 }
 
 TEST(TokenTest, NewTokensAreLongRandomAndHashed) {
