@@ -41,8 +41,7 @@ int64_t UsedMemory(redis::RedisClient& c) {
 int Run() {
   redis::AsyncRedisClient::Options o;
   o.address = absl::GetFlag(FLAGS_redis);
-  o.init_commands = registry::InitCommands();
-  o.check_init = [](const auto& r) { return registry::CheckInit(r, false); };
+  registry::UseRegistryInit(&o, false);
   auto client = redis::AsyncRedisClient::Start(std::move(o));
   if (!client.ok() || !(*client)->WaitUntilReady(absl::Seconds(10)).ok()) {
     std::cerr << "cannot reach a durable Redis at " << absl::GetFlag(FLAGS_redis) << "\n";

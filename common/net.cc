@@ -20,23 +20,33 @@ bool IsLoopbackIpv4(absl::string_view host) {
   return octets[0] == "127";
 }
 
-}  // namespace
-
-bool IsLoopbackAddress(absl::string_view address) {
-  if (absl::StartsWith(address, "unix:")) return true;
-  absl::ConsumePrefix(&address, "dns:///");
-  absl::ConsumePrefix(&address, "ipv4:");
-  absl::ConsumePrefix(&address, "ipv6:");
+bool IsLoopbackHostPort(absl::string_view address) {
   absl::string_view host = address;
   if (absl::ConsumePrefix(&host, "[")) {
     const size_t close = host.find(']');
     if (close == absl::string_view::npos) return false;
     host = host.substr(0, close);
-    return host == "::1";
+    // ::1, or an IPv4-mapped loopback address (::ffff:127.x.y.z).
+    return host == "::1" || (absl::ConsumePrefix(&host, "::ffff:") && IsLoopbackIpv4(host));
   }
   const size_t colon = host.rfind(':');
   if (colon != absl::string_view::npos) host = host.substr(0, colon);
   return absl::EqualsIgnoreCase(host, "localhost") || IsLoopbackIpv4(host);
+}
+
+}  // namespace
+
+bool IsLoopbackAddress(absl::string_view address) {
+  if (absl::StartsWith(address, "unix:")) return true;
+  absl::ConsumePrefix(&address, "dns:///");
+  // gRPC's ipv4: and ipv6: targets list several addresses, comma-separated: every one of
+  // them must be loopback (a plaintext token must not reach the second one otherwise).
+  const bool list = absl::ConsumePrefix(&address, "ipv4:") || absl::ConsumePrefix(&address, "ipv6:");
+  if (!list) return IsLoopbackHostPort(address);
+  for (absl::string_view one : absl::StrSplit(address, ',')) {
+    if (!IsLoopbackHostPort(one)) return false;
+  }
+  return true;
 }
 
 }  // namespace hallmark

@@ -35,6 +35,12 @@ ABSL_FLAG(bool, allow_volatile_redis, false,
 ABSL_FLAG(absl::Duration, redis_timeout, absl::Seconds(2), "Deadline of each Redis call");
 ABSL_FLAG(absl::Duration, redis_startup_timeout, absl::Seconds(10),
           "How long to wait for Redis at startup");
+ABSL_FLAG(absl::Duration, redis_probe_interval, absl::Seconds(1),
+          "How often Redis must answer a PING for the server to stay ready (0: never asked)");
+ABSL_FLAG(absl::Duration, redis_probe_timeout, absl::Seconds(1),
+          "How long a PING may take before the server reports NOT_SERVING");
+ABSL_FLAG(absl::Duration, redis_recheck_interval, absl::Seconds(10),
+          "How often Redis's durability settings and function library are re-checked");
 ABSL_FLAG(absl::Duration, max_call, absl::Seconds(60), "Longest unary call, whatever the client asks");
 ABSL_FLAG(absl::Duration, shutdown_grace, absl::Seconds(20),
           "On SIGTERM, how long in-flight calls may take to finish");
@@ -56,6 +62,9 @@ ABSL_FLAG(uint32_t, default_warranty_months, 12,
 ABSL_FLAG(std::string, metrics_listen, "",
           "host:port to serve Prometheus /metrics on (empty: not served)");
 ABSL_FLAG(bool, log_rpcs, true, "One JSON log line per RPC");
+ABSL_FLAG(std::string, library_log_level, "error",
+          "Lowest level of gRPC's, protobuf's and Abseil's own lines (error, info, debug); they "
+          "go through the JSON log and its per-kind limiter");
 ABSL_FLAG(std::string, tls_cert, "", "Server certificate chain (PEM); with --tls_key enables TLS");
 ABSL_FLAG(std::string, tls_key, "", "Server private key (PEM)");
 ABSL_FLAG(std::string, client_ca, "", "CA bundle (PEM) for client certificates (mutual TLS)");
@@ -77,6 +86,9 @@ hallmark::api::ServerConfig ConfigFromFlags() {
   c.redis_timeout = absl::GetFlag(FLAGS_redis_timeout);
   c.redis_startup_timeout = absl::GetFlag(FLAGS_redis_startup_timeout);
   c.max_call = absl::GetFlag(FLAGS_max_call);
+  c.redis_probe_interval = absl::GetFlag(FLAGS_redis_probe_interval);
+  c.redis_probe_timeout = absl::GetFlag(FLAGS_redis_probe_timeout);
+  c.redis_recheck_interval = absl::GetFlag(FLAGS_redis_recheck_interval);
   c.worker_threads = absl::GetFlag(FLAGS_worker_threads);
   c.max_receive_message_bytes = absl::GetFlag(FLAGS_max_receive_message_bytes);
   c.bulk_in_flight = absl::GetFlag(FLAGS_bulk_in_flight);
@@ -88,6 +100,7 @@ hallmark::api::ServerConfig ConfigFromFlags() {
   c.default_warranty_months = absl::GetFlag(FLAGS_default_warranty_months);
   c.metrics_listen = absl::GetFlag(FLAGS_metrics_listen);
   c.log_rpcs = absl::GetFlag(FLAGS_log_rpcs);
+  c.library_log_level = absl::GetFlag(FLAGS_library_log_level);
   c.tls_cert = absl::GetFlag(FLAGS_tls_cert);
   c.tls_key = absl::GetFlag(FLAGS_tls_key);
   c.client_ca = absl::GetFlag(FLAGS_client_ca);

@@ -72,21 +72,35 @@ grpc::Status Call::Finish(const absl::Status& status) {
 }
 
 absl::StatusOr<const auth::Principal*> CallGuard::Identify(
-    const grpc::CallbackServerContext* context, const auth::PrincipalStore& store) const {
-  const auto& metadata = context->client_metadata();
-  auto it = metadata.find("authorization");
-  if (it != metadata.end()) {
-    return auth::Authenticate(store, absl::string_view(it->second.data(), it->second.size()));
-  }
+    const grpc::CallbackServerContext* context, const auth::PrincipalStore& store,
+    std::string* cert_identity) const {
   // Mutual TLS: the client certificate's URI SAN names the principal.
+  const auth::Principal* by_cert = nullptr;
   std::shared_ptr<const grpc::AuthContext> auth = context->auth_context();
   if (auth != nullptr && auth->IsPeerAuthenticated()) {
     for (const grpc::string_ref& uri : auth->FindPropertyValues(GRPC_PEER_URI_PROPERTY_NAME)) {
-      const auth::Principal* p = store.FindByCertUri(absl::string_view(uri.data(), uri.size()));
-      if (p != nullptr) return p;
+      const absl::string_view u(uri.data(), uri.size());
+      if (cert_identity->empty()) *cert_identity = std::string(u);
+      by_cert = store.FindByCertUri(u);
+      if (by_cert != nullptr) {
+        *cert_identity = by_cert->name();
+        break;
+      }
     }
   }
-  return auth::Authenticate(store, "");
+  const auto& metadata = context->client_metadata();
+  auto it = metadata.find("authorization");
+  if (it == metadata.end()) {
+    return by_cert != nullptr ? by_cert : auth::Authenticate(store, "");
+  }
+  absl::StatusOr<const auth::Principal*> by_token =
+      auth::Authenticate(store, absl::string_view(it->second.data(), it->second.size()));
+  if (!by_token.ok()) return by_token;
+  if ((by_cert != nullptr || require_client_cert_) && by_cert != *by_token) {
+    return absl::UnauthenticatedError(
+        "the bearer token does not belong to the client certificate's principal");
+  }
+  return by_token;
 }
 
 std::shared_ptr<Call> CallGuard::Admit(const grpc::CallbackServerContext* context,
@@ -100,7 +114,8 @@ std::shared_ptr<Call> CallGuard::Admit(const grpc::CallbackServerContext* contex
   }
   auto call = std::make_shared<Call>(std::string(method), metrics_, log_rpcs_, calls_);
   std::shared_ptr<const auth::PrincipalStore> store = principals_->Get();
-  absl::StatusOr<const auth::Principal*> who = Identify(context, *store);
+  std::string cert_identity;
+  absl::StatusOr<const auth::Principal*> who = Identify(context, *store, &cert_identity);
   absl::Status admitted = who.status();
   if (admitted.ok()) admitted = auth::RequireRole(**who, roles, method);
   if (!admitted.ok()) {
@@ -108,6 +123,7 @@ std::shared_ptr<Call> CallGuard::Admit(const grpc::CallbackServerContext* contex
     log::WriteLimited("auth_failure", "warn", "security: call refused",
                       {{"event", "auth_failure"}, {"method", std::string(method)},
                        {"principal", who.ok() ? (*who)->name() : "-"},
+                       {"cert", cert_identity.empty() ? "-" : cert_identity},
                        {"peer", context->peer()}, {"why", std::string(admitted.message())}});
     call->admission_ = admitted;
     return call;
@@ -132,6 +148,7 @@ std::shared_ptr<Call> CallGuard::Admit(const grpc::CallbackServerContext* contex
   call->admission_ = admitted;
   call->store_ = std::move(store);
   call->principal_ = *who;
+  if (!cert_identity.empty()) call->Note("cert", cert_identity);  // both identities logged
   return call;
 }
 

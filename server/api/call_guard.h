@@ -105,9 +105,12 @@ struct Cost {
 
 class CallGuard {
  public:
+  // `require_client_cert`: every caller presents a client certificate (mutual TLS); a bearer
+  // token must then belong to the certificate's own principal.
   CallGuard(const Snapshot<auth::PrincipalStore>* principals, auth::RateLimiter* limiter,
-            Metrics* metrics, bool log_rpcs)
-      : principals_(principals), limiter_(limiter), metrics_(metrics), log_rpcs_(log_rpcs) {}
+            Metrics* metrics, bool log_rpcs, bool require_client_cert = false)
+      : principals_(principals), limiter_(limiter), metrics_(metrics), log_rpcs_(log_rpcs),
+        require_client_cert_(require_client_cert) {}
 
   std::shared_ptr<Call> Admit(const grpc::CallbackServerContext* context,
                               std::initializer_list<auth::Role> roles, absl::string_view method,
@@ -124,13 +127,19 @@ class CallGuard {
   void Drain(absl::Time deadline, absl::Duration quiet) const;
 
  private:
+  // The caller: by bearer token, else by its client certificate's URI SAN. When both are
+  // present they must name the same principal (a retailer's certificate with a police token
+  // is refused, not taken as the police). *cert_identity gets the certificate's principal
+  // name or URI, for the log.
   absl::StatusOr<const auth::Principal*> Identify(const grpc::CallbackServerContext* context,
-                                                  const auth::PrincipalStore& store) const;
+                                                  const auth::PrincipalStore& store,
+                                                  std::string* cert_identity) const;
 
   const Snapshot<auth::PrincipalStore>* const principals_;
   auth::RateLimiter* const limiter_;
   Metrics* const metrics_;
   const bool log_rpcs_;
+  const bool require_client_cert_;
   const std::shared_ptr<CallCounter> calls_ = std::make_shared<CallCounter>();
 };
 

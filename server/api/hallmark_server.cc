@@ -22,8 +22,11 @@
 #include "server/api/call_guard.h"
 #include "server/api/issuance_service.h"
 #include "server/api/keys_service.h"
+#include "server/api/library_logs.h"
 #include "server/api/lifecycle_service.h"
+#include "server/api/parse_failure_interceptor.h"
 #include "server/api/stolen_registry_service.h"
+#include "server/api/tls_files.h"
 #include "server/api/verification_service.h"
 #include "server/common/log.h"
 #include "server/redis/async_redis_client.h"
@@ -66,6 +69,7 @@ struct HallmarkServer::State {
   ServerConfig config;
   HealthReporter health;
   std::unique_ptr<Metrics> metrics = Metrics::Create();
+  std::unique_ptr<TlsFiles> tls_files;  // the checked copies gRPC reads (TLS only)
   int metrics_port = 0;
   std::unique_ptr<Snapshot<crypto::KeyRing>> keys;
   std::unique_ptr<Snapshot<verification::CodeChecker>> checker;
@@ -131,10 +135,18 @@ absl::StatusOr<std::unique_ptr<redis::RedisConnection>> ConnectRedis(const Serve
                                                                      Metrics* metrics) {
   redis::AsyncRedisClient::Options o;
   o.address = config.redis;
-  o.init_commands = registry::InitCommands();
-  const bool allow_volatile = config.allow_volatile_redis;
-  o.check_init = [allow_volatile](const std::vector<redis::RedisReply>& replies) {
-    return registry::CheckInit(replies, allow_volatile);
+  registry::UseRegistryInit(&o, config.allow_volatile_redis);
+  o.probe_interval = config.redis_probe_interval;
+  o.probe_timeout = config.redis_probe_timeout;
+  o.recheck_interval = config.redis_recheck_interval;
+  o.on_durability_change = [metrics](const absl::Status& durability) {
+    metrics->RedisDurable(durability.ok());
+    if (durability.ok()) {
+      log::Info("redis durable: writes accepted");
+    } else {
+      log::Error("redis NOT durable: writes refused until it is",
+                 {{"why", std::string(durability.message())}});
+    }
   };
   o.on_command_done = [metrics](absl::Duration latency, bool ok) {
     metrics->RedisCall(latency, ok);
@@ -161,12 +173,20 @@ absl::StatusOr<std::unique_ptr<redis::RedisConnection>> ConnectRedis(const Serve
     HALLMARK_ASSIGN_OR_RETURN(client, redis::AsyncRedisClient::Start(std::move(o)));
   }
   HALLMARK_RETURN_IF_ERROR(client->WaitUntilReady(config.redis_startup_timeout));
+  // A deployment that starts on a non-durable Redis is misconfigured: refuse to serve. Later
+  // losses of durability (CONFIG SET at run time) refuse writes only, and are logged.
+  if (absl::Status durable = client->durability(); !durable.ok()) {
+    client->Stop();
+    return durable;
+  }
   return client;
 }
 
-// TLS from files that are re-read every config.tls_refresh (rotation without a restart), or
-// plaintext where that is safe (loopback) or explicitly allowed.
-absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> ServerCredentials(const ServerConfig& c) {
+// TLS from files that are re-read every config.tls_refresh (rotation without a restart; a bad
+// set is refused and the last good one kept, see tls_files.h), or plaintext where that is safe
+// (loopback) or explicitly allowed. Invalid files stop startup.
+absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> ServerCredentials(
+    const ServerConfig& c, Metrics* metrics, std::unique_ptr<TlsFiles>* files) {
   if (c.tls_cert.empty() != c.tls_key.empty()) {
     return absl::InvalidArgumentError("--tls_cert and --tls_key go together");
   }
@@ -188,16 +208,21 @@ absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> ServerCredentials(const
   if (c.require_client_cert && c.client_ca.empty()) {
     return absl::InvalidArgumentError("--require_client_cert needs --client_ca");
   }
-  for (const std::string* f : {&c.tls_cert, &c.tls_key, &c.client_ca}) {
-    if (!f->empty()) HALLMARK_RETURN_IF_ERROR(ReadFile(*f).status());
-  }
+  HALLMARK_ASSIGN_OR_RETURN(
+      *files, TlsFiles::Start({c.tls_cert, c.tls_key, c.client_ca, c.tls_refresh},
+                              [metrics](const absl::Status& why) {
+                                metrics->SecurityEvent("tls_reload_rejected");
+                                log::Error("TLS files rejected: still serving the last good ones",
+                                           {{"why", std::string(why.message())}});
+                              }));
+  const TlsFiles& f = **files;
   const unsigned refresh = static_cast<unsigned>(std::max<int64_t>(1, absl::ToInt64Seconds(c.tls_refresh)));
   std::shared_ptr<grpc::experimental::CertificateProviderInterface> provider =
       c.client_ca.empty()
-          ? std::make_shared<grpc::experimental::FileWatcherCertificateProvider>(c.tls_key, c.tls_cert,
-                                                                                 refresh)
+          ? std::make_shared<grpc::experimental::FileWatcherCertificateProvider>(
+                f.key_path(), f.cert_path(), refresh)
           : std::make_shared<grpc::experimental::FileWatcherCertificateProvider>(
-                c.tls_key, c.tls_cert, c.client_ca, refresh);
+                f.key_path(), f.cert_path(), f.ca_path(), refresh);
   grpc::experimental::TlsServerCredentialsOptions options(provider);
   options.watch_identity_key_cert_pairs();
   if (c.client_ca.empty()) {
@@ -239,10 +264,13 @@ absl::StatusOr<std::unique_ptr<HallmarkServer>> HallmarkServer::Start(const Serv
         "--clone_max_locations: must be 1..5 (6 distinct locations are kept per unit), got ",
         config.clone_max_locations));
   }
-  HALLMARK_ASSIGN_OR_RETURN(std::shared_ptr<grpc::ServerCredentials> credentials,
-                            ServerCredentials(config));
+  HALLMARK_ASSIGN_OR_RETURN(LibraryLogLevel library_log_level,
+                            ParseLibraryLogLevel(config.library_log_level));
+  RouteLibraryLogs(library_log_level);
   auto s = std::make_unique<State>();
   s->config = config;
+  HALLMARK_ASSIGN_OR_RETURN(std::shared_ptr<grpc::ServerCredentials> credentials,
+                            ServerCredentials(config, s->metrics.get(), &s->tls_files));
   HALLMARK_ASSIGN_OR_RETURN(std::shared_ptr<const crypto::KeyRing> ring,
                             LoadKeys(config.keys_dir, /*require_signing_key=*/true));
   s->checker = std::make_unique<Snapshot<verification::CodeChecker>>(
@@ -290,7 +318,7 @@ absl::StatusOr<std::unique_ptr<HallmarkServer>> HallmarkServer::Start(const Serv
   s->lifecycle = std::make_unique<lifecycle::LifecycleEngine>(s->lifecycle_store.get(),
                                                               std::move(hasher), lo);
   s->guard = std::make_unique<CallGuard>(s->principals.get(), s->limiter.get(), s->metrics.get(),
-                                         config.log_rpcs);
+                                         config.log_rpcs, config.require_client_cert);
   s->issuance_service =
       std::make_unique<IssuanceService>(s->guard.get(), s->issuance.get(), config.max_call);
   s->keys_service = std::make_unique<KeysService>(s->keys.get());
@@ -312,6 +340,9 @@ absl::StatusOr<std::unique_ptr<HallmarkServer>> HallmarkServer::Start(const Serv
   builder.RegisterService(s->verification_service.get());
   builder.RegisterService(s->stolen_service.get());
   builder.RegisterService(s->lifecycle_service.get());
+  std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> interceptors;
+  interceptors.push_back(std::make_unique<ParseFailureInterceptorFactory>(s->metrics.get()));
+  builder.experimental().SetInterceptorCreators(std::move(interceptors));
   s->server = builder.BuildAndStart();
   if (s->server == nullptr) {
     return absl::UnavailableError(absl::StrCat("cannot listen on ", config.listen));

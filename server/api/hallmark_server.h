@@ -5,8 +5,10 @@
 // services (plus standard health checking and reflection). main() only parses flags and
 // handles signals; tests start the same object in-process on a unix socket.
 //
-// Health: SERVING while Redis is connected, its functions loaded and its durability checked;
-// NOT_SERVING otherwise, so a load balancer stops routing to a server that would only fail.
+// Health: SERVING while Redis is connected, answers a periodic PING in time and has the
+// functions loaded; NOT_SERVING otherwise, so a load balancer stops routing to a server that
+// would only fail. A Redis that stops being durable keeps the server SERVING verification while
+// every write that promises durability is refused UNAVAILABLE (logged, hallmark_redis_durable 0).
 #ifndef HALLMARK_SERVER_API_HALLMARK_SERVER_H_
 #define HALLMARK_SERVER_API_HALLMARK_SERVER_H_
 
@@ -29,6 +31,11 @@ struct ServerConfig {
   bool allow_volatile_redis = false;
   absl::Duration redis_timeout = absl::Seconds(2);
   absl::Duration redis_startup_timeout = absl::Seconds(10);
+  // Readiness follows a PING that must be answered within the timeout; durability and the
+  // function library are re-checked every recheck interval.
+  absl::Duration redis_probe_interval = absl::Seconds(1);
+  absl::Duration redis_probe_timeout = absl::Seconds(1);
+  absl::Duration redis_recheck_interval = absl::Seconds(10);
   absl::Duration max_call = absl::Seconds(60);   // unary calls, whatever the client asks
   int worker_threads = 0;                        // 0: one per core
   // Bulk work (issue/import calls, stream chunks) in Redis and on the work pool at once; the
@@ -48,6 +55,7 @@ struct ServerConfig {
   // Observability.
   std::string metrics_listen;  // "host:port" for Prometheus /metrics; empty: not served
   bool log_rpcs = true;        // one JSON log line per RPC
+  std::string library_log_level = "error";  // gRPC/protobuf/Abseil lines: error, info, debug
   // Transport security (see docs/operations.md).
   std::string tls_cert;        // server certificate chain (PEM); with tls_key enables TLS
   std::string tls_key;

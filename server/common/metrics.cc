@@ -113,9 +113,15 @@ struct Metrics::Impl {
                                  .Register(*registry)};
   prometheus::Gauge& redis_ready = prometheus::BuildGauge()
                                        .Name("hallmark_redis_ready")
-                                       .Help("1 while Redis is connected, loaded and durable")
+                                       .Help("1 while Redis is connected, answering and loaded")
                                        .Register(*registry)
                                        .Add({});
+  prometheus::Gauge& redis_durable =
+      prometheus::BuildGauge()
+          .Name("hallmark_redis_durable")
+          .Help("1 while Redis is durable (appendonly, appendfsync always); 0: writes refused")
+          .Register(*registry)
+          .Add({});
 };
 
 Metrics::Metrics(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -169,6 +175,7 @@ void Metrics::SecurityEvent(absl::string_view event) {
 }
 
 void Metrics::RedisReady(bool ready) { impl_->redis_ready.Set(ready ? 1 : 0); }
+void Metrics::RedisDurable(bool durable) { impl_->redis_durable.Set(durable ? 1 : 0); }
 
 std::string Metrics::Scrape() const {
   return prometheus::TextSerializer().Serialize(impl_->registry->Collect());

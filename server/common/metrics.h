@@ -17,7 +17,9 @@
 //                                                    revoked_key_used, return_other_retailer,
 //                                                    return_without_sale
 //   hallmark_lifecycle_events_total{action,flag}     lifecycle events ("" flag: none)
-//   hallmark_redis_ready                             1 while Redis is connected and checked
+//   hallmark_redis_ready                             1 while Redis is connected, answering PING
+//                                                    and has the functions loaded
+//   hallmark_redis_durable                           1 while Redis is durable (0: writes refused)
 #ifndef HALLMARK_SERVER_COMMON_METRICS_H_
 #define HALLMARK_SERVER_COMMON_METRICS_H_
 
@@ -47,6 +49,7 @@ class Metrics {
   void SecurityEvent(absl::string_view event);
   void LifecycleEvent(absl::string_view action, absl::string_view flag);
   void RedisReady(bool ready);
+  void RedisDurable(bool durable);
 
   // The current exposition text (what /metrics serves); for tests and debugging.
   std::string Scrape() const;

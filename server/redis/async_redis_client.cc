@@ -133,9 +133,14 @@ absl::StatusOr<std::unique_ptr<AsyncRedisClient>> AsyncRedisClient::Start(Option
   client->wakeup_ = event_new(client->base_, -1, 0, &OnWakeup, client.get());
   client->reconnect_timer_ = evtimer_new(client->base_, &OnReconnectTimer, client.get());
   client->handshake_timer_ = evtimer_new(client->base_, &OnHandshakeTimeout, client.get());
+  client->probe_timer_ = event_new(client->base_, -1, EV_PERSIST, &OnProbeTimer, client.get());
   if (client->wakeup_ == nullptr || client->reconnect_timer_ == nullptr ||
-      client->handshake_timer_ == nullptr) {
+      client->handshake_timer_ == nullptr || client->probe_timer_ == nullptr) {
     return absl::InternalError("redis: event_new failed");
+  }
+  if (client->options_.probe_interval > absl::ZeroDuration()) {
+    const timeval tv = TimevalIn(client->options_.probe_interval);
+    evtimer_add(client->probe_timer_, &tv);
   }
   client->thread_ = std::thread([c = client.get()] { c->Loop(); });
   event_active(client->reconnect_timer_, EV_TIMEOUT, 0);  // first connect, on the loop
@@ -148,6 +153,7 @@ AsyncRedisClient::~AsyncRedisClient() {
   if (wakeup_ != nullptr) event_free(wakeup_);
   if (reconnect_timer_ != nullptr) event_free(reconnect_timer_);
   if (handshake_timer_ != nullptr) event_free(handshake_timer_);
+  if (probe_timer_ != nullptr) event_free(probe_timer_);
   if (base_ != nullptr) event_base_free(base_);
 }
 
@@ -256,6 +262,7 @@ void AsyncRedisClient::DrainQueue() {
     DropConnection(absl::UnavailableError("redis: client shutting down"));
     event_del(reconnect_timer_);
     event_del(handshake_timer_);
+    event_del(probe_timer_);
     event_base_loopbreak(base_);
   }
 }
@@ -369,52 +376,124 @@ void AsyncRedisClient::OnConnect(const redisAsyncContext* c, int status) {
     self->ScheduleReconnect();
     return;
   }
-  self->StartInit();
+  self->RunInit(/*recheck=*/false);
 }
 
-// Collects the replies of the init commands, then applies the check.
-struct AsyncRedisClient::Handshake {
-  AsyncRedisClient* client;
-  redisAsyncContext* ctx;
-  std::vector<RedisReply> replies;
-  size_t outstanding;
-  absl::Status failure;
-};
-
-void AsyncRedisClient::StartInit() {
-  auto hs = std::make_shared<Handshake>(
-      Handshake{this, ctx_, std::vector<RedisReply>(options_.init_commands.size()),
-                options_.init_commands.size(), absl::OkStatus()});
-  auto finish = [](const std::shared_ptr<Handshake>& h) {
-    AsyncRedisClient* self = h->client;
-    if (h->ctx != self->ctx_) return;  // that connection is gone already
-    absl::Status s = h->failure;
-    if (s.ok() && self->options_.check_init) s = self->options_.check_init(h->replies);
-    if (!s.ok()) {
-      self->DropConnection(s);
-      return;
-    }
-    event_del(self->handshake_timer_);
-    self->backoff_ = self->options_.reconnect_min;
-    self->SetReady(true, absl::OkStatus());
+void AsyncRedisClient::SendAll(const std::vector<std::vector<std::string>>& commands,
+                               absl::Time deadline,
+                               absl::AnyInvocable<void(absl::Status, std::vector<RedisReply>)> done) {
+  struct Collect {
+    std::vector<RedisReply> replies;
+    size_t outstanding;
+    absl::Status failure;
+    absl::AnyInvocable<void(absl::Status, std::vector<RedisReply>)> done;
   };
-  if (options_.init_commands.empty()) {
-    finish(hs);
+  auto c = std::make_shared<Collect>(
+      Collect{std::vector<RedisReply>(commands.size()), commands.size(), absl::OkStatus(),
+              std::move(done)});
+  if (commands.empty()) return c->done(absl::OkStatus(), {});
+  for (size_t i = 0; i < commands.size(); ++i) {
+    Dispatch(new Pending{this, FormatCommand(commands[i]), deadline,
+                         [c, i](absl::StatusOr<RedisReply> r) {
+                           if (r.ok()) {
+                             c->replies[i] = *std::move(r);
+                           } else if (c->failure.ok()) {
+                             c->failure = r.status();
+                           }
+                           if (--c->outstanding == 0) c->done(c->failure, std::move(c->replies));
+                         }});
+  }
+}
+
+void AsyncRedisClient::RunInit(bool recheck) {
+  const absl::Time deadline = absl::Now() + options_.handshake_timeout;
+  redisAsyncContext* ctx = ctx_;
+  SendAll(options_.init_commands, deadline,
+          [this, recheck, ctx, deadline](absl::Status failure, std::vector<RedisReply> replies) {
+            if (ctx != ctx_) return;  // that connection is gone already
+            std::vector<std::vector<std::string>> more;
+            if (failure.ok() && options_.init_followup) more = options_.init_followup(replies);
+            if (more.empty()) return FinishInit(recheck, ctx, failure, std::move(replies));
+            SendAll(more, deadline,
+                    [this, recheck, ctx, first = std::move(replies)](
+                        absl::Status failure, std::vector<RedisReply> replies) mutable {
+                      for (RedisReply& r : replies) first.push_back(std::move(r));
+                      FinishInit(recheck, ctx, failure, std::move(first));
+                    });
+          });
+}
+
+void AsyncRedisClient::FinishInit(bool recheck, redisAsyncContext* ctx, absl::Status failure,
+                                  std::vector<RedisReply> replies) {
+  if (ctx != ctx_) return;
+  recheck_in_flight_ = false;
+  next_recheck_ = absl::Now() + options_.recheck_interval;
+  absl::Status s = failure;
+  if (s.ok() && options_.check_init) s = options_.check_init(replies);
+  if (!s.ok()) {
+    if (!recheck) return DropConnection(s);
+    // A recheck that timed out is the probe's business (a stalled Redis); any other failure
+    // (the functions could not be loaded) makes the client not ready until a recheck passes.
+    if (!absl::IsUnavailable(failure)) {
+      init_ok_ = false;
+      SetReady(false, s);
+    }
     return;
   }
-  const absl::Time deadline = absl::Now() + options_.handshake_timeout;
-  for (size_t i = 0; i < options_.init_commands.size(); ++i) {
-    auto* p = new Pending{this, FormatCommand(options_.init_commands[i]), deadline,
-                          [hs, i, finish](absl::StatusOr<RedisReply> r) {
-                            if (r.ok()) {
-                              hs->replies[i] = *std::move(r);
-                            } else if (hs->failure.ok()) {
-                              hs->failure = r.status();
-                            }
-                            if (--hs->outstanding == 0) finish(hs);
-                          }};
-    Dispatch(p);
+  SetDurability(options_.check_durable ? options_.check_durable(replies) : absl::OkStatus());
+  if (!recheck) {
+    event_del(handshake_timer_);
+    backoff_ = options_.reconnect_min;
+    stalled_ = false;
   }
+  init_ok_ = true;
+  if (!stalled_) SetReady(true, absl::OkStatus());
+}
+
+void AsyncRedisClient::OnProbeTimer(int, short, void* self) {
+  static_cast<AsyncRedisClient*>(self)->Probe();
+}
+
+void AsyncRedisClient::Probe() {
+  if (ctx_ == nullptr || !init_ok_) return;  // connecting: the handshake has its own timeout
+  redisAsyncContext* ctx = ctx_;
+  if (!probe_in_flight_) {
+    probe_in_flight_ = true;
+    Dispatch(new Pending{this, FormatCommand({"PING"}), absl::Now() + options_.probe_timeout,
+                         [this, ctx](absl::StatusOr<RedisReply> r) {
+                           probe_in_flight_ = false;
+                           if (ctx != ctx_) return;
+                           stalled_ = !r.ok();
+                           if (r.ok() && init_ok_ && !ready()) {
+                             SetReady(true, absl::OkStatus());
+                           } else if (!r.ok() && ready()) {
+                             SetReady(false, absl::UnavailableError(absl::StrCat(
+                                                 "redis: ", address_.ToString(),
+                                                 " did not answer PING within ",
+                                                 absl::FormatDuration(options_.probe_timeout))));
+                           }
+                         }});
+  }
+  if (!recheck_in_flight_ && absl::Now() >= next_recheck_) {
+    recheck_in_flight_ = true;
+    RunInit(/*recheck=*/true);
+  }
+}
+
+void AsyncRedisClient::SetDurability(const absl::Status& durability) {
+  bool changed;
+  {
+    absl::MutexLock lock(&mu_);
+    changed = durability_.ok() != durability.ok() ||
+              durability_.message() != durability.message();
+    durability_ = durability;
+  }
+  if (changed && options_.on_durability_change) options_.on_durability_change(durability);
+}
+
+absl::Status AsyncRedisClient::durability() const {
+  absl::MutexLock lock(&mu_);
+  return durability_;
 }
 
 void AsyncRedisClient::OnHandshakeTimeout(int, short, void* self) {
@@ -424,6 +503,8 @@ void AsyncRedisClient::OnHandshakeTimeout(int, short, void* self) {
 
 void AsyncRedisClient::DropConnection(const absl::Status& why) {
   event_del(handshake_timer_);
+  init_ok_ = false;
+  recheck_in_flight_ = false;
   SetReady(false, why);
   if (ctx_ != nullptr) {
     redisAsyncContext* c = ctx_;

@@ -55,6 +55,24 @@ class AsyncRedisClient final : public RedisConnection {
     // check (e.g. a non-durable Redis) keeps the client not ready and retries later.
     std::vector<std::vector<std::string>> init_commands;
     std::function<absl::Status(const std::vector<RedisReply>&)> check_init;
+    // Further commands, chosen from the init replies (e.g. FUNCTION LOAD only when the
+    // library is missing or of another version); their replies are appended before the check.
+    std::function<std::vector<std::vector<std::string>>(const std::vector<RedisReply>&)>
+        init_followup;
+    // Judges durability from the init replies once check_init passed. A failure does not
+    // make the client not ready (reads go on); durability() returns it so that writes which
+    // promise durability can be refused.
+    std::function<absl::Status(const std::vector<RedisReply>&)> check_durable;
+    // Told about every durability change. Runs on the loop thread.
+    std::function<void(const absl::Status& durability)> on_durability_change;
+    // Liveness: a PING every probe_interval must be answered within probe_timeout, else the
+    // client is not ready until one is (a stalled, e.g. SIGSTOPped, Redis keeps its
+    // connections open). Zero interval: no probing.
+    absl::Duration probe_interval = absl::Seconds(1);
+    absl::Duration probe_timeout = absl::Seconds(1);
+    // The init commands and checks run again this often on a live connection: durability is
+    // re-checked and a flushed function library reloaded.
+    absl::Duration recheck_interval = absl::Seconds(10);
     absl::Duration handshake_timeout = absl::Seconds(5);  // connect + init
     absl::Duration reconnect_min = absl::Milliseconds(50);
     absl::Duration reconnect_max = absl::Seconds(1);
@@ -79,6 +97,7 @@ class AsyncRedisClient final : public RedisConnection {
   bool ready() const override { return ready_.load(std::memory_order_acquire); }
 
   absl::Status WaitUntilReady(absl::Duration timeout) override;
+  absl::Status durability() const override;
 
  private:
   struct Pending;
@@ -95,13 +114,23 @@ class AsyncRedisClient final : public RedisConnection {
   void DrainQueue();
   void Dispatch(Pending* p);
   void Connect();
-  void StartInit();
+  // Sends the init commands (and their follow-up) and applies the checks: at connect
+  // (`recheck` false: a failure drops the connection) or periodically on a live connection.
+  void RunInit(bool recheck);
+  void FinishInit(bool recheck, redisAsyncContext* ctx, absl::Status failure,
+                  std::vector<RedisReply> replies);
+  // Dispatches `commands` pipelined; `done` gets the first failure (if any) and the replies.
+  void SendAll(const std::vector<std::vector<std::string>>& commands, absl::Time deadline,
+               absl::AnyInvocable<void(absl::Status, std::vector<RedisReply>)> done);
+  void Probe();
+  void SetDurability(const absl::Status& durability);
   void DropConnection(const absl::Status& why);
   void ScheduleReconnect();
 
   static void OnWakeup(int, short, void* self);
   static void OnReconnectTimer(int, short, void* self);
   static void OnHandshakeTimeout(int, short, void* self);
+  static void OnProbeTimer(int, short, void* self);
   static void OnCommandTimeout(int, short, void* pending);
   static void OnReply(redisAsyncContext* c, void* reply, void* pending);
   static void OnConnect(const redisAsyncContext* c, int status);
@@ -114,17 +143,26 @@ class AsyncRedisClient final : public RedisConnection {
   event* wakeup_ = nullptr;
   event* reconnect_timer_ = nullptr;
   event* handshake_timer_ = nullptr;
+  event* probe_timer_ = nullptr;
+  // Loop-thread only: the current connection passed its init checks; a probe or a recheck is
+  // in flight; the last probe went unanswered; when the next recheck is due.
+  bool init_ok_ = false;
+  bool probe_in_flight_ = false;
+  bool recheck_in_flight_ = false;
+  bool stalled_ = false;
+  absl::Time next_recheck_;
   redisAsyncContext* ctx_ = nullptr;
   absl::Duration backoff_;
   std::atomic<bool> ready_{false};
   std::thread thread_;
 
-  absl::Mutex mu_;
+  mutable absl::Mutex mu_;
   std::vector<Pending*> queue_ ABSL_GUARDED_BY(mu_);
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   bool stopped_ ABSL_GUARDED_BY(mu_) = false;  // loop joined: Execute fails inline
   bool ready_mirror_ ABSL_GUARDED_BY(mu_) = false;
   absl::Status last_error_ ABSL_GUARDED_BY(mu_) = absl::UnavailableError("redis: connecting");
+  absl::Status durability_ ABSL_GUARDED_BY(mu_) = absl::UnavailableError("redis: connecting");
 };
 
 }  // namespace hallmark::redis

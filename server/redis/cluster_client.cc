@@ -416,6 +416,21 @@ void ClusterRedisClient::MovedSlot(int slot, const std::string& address) {
   map_ = std::move(map);
 }
 
+absl::Status ClusterRedisClient::durability() const {
+  absl::MutexLock lock(&mu_);
+  if (map_ == nullptr) return absl::UnavailableError("cluster: slot map not known yet");
+  for (const std::string& master : map_->masters) {
+    auto it = nodes_.find(master);
+    if (it == nodes_.end()) {
+      return absl::UnavailableError(absl::StrCat("cluster: master ", master, " not connected"));
+    }
+    if (absl::Status s = it->second->durability(); !s.ok()) {
+      return absl::Status(s.code(), absl::StrCat("master ", master, ": ", s.message()));
+    }
+  }
+  return absl::OkStatus();
+}
+
 void ClusterRedisClient::UpdateReady(const absl::Status& why) {
   // Computed, committed and told under one lock, so concurrent updates (node threads, the
   // refresher) take effect, and are reported, in the order they were computed.

@@ -72,6 +72,8 @@ class ClusterRedisClient final : public RedisConnection {
   void Execute(std::vector<std::string> argv, absl::Time deadline, ReplyCallback done) override;
   bool ready() const override { return ready_.load(std::memory_order_acquire); }
   absl::Status WaitUntilReady(absl::Duration timeout) override;
+  // The first master whose connection found it not durable, else OK.
+  absl::Status durability() const override;
   // Never from a callback (`done`, on_state_change): it joins the threads those run on.
   void Stop() override;
 

@@ -37,8 +37,12 @@ class RedisClient {
   virtual void Execute(std::vector<std::string> argv, absl::Time deadline,
                        ReplyCallback done) = 0;
 
-  // True while connected and initialised (functions loaded, durability checked).
+  // True while connected, answering and initialised (functions loaded).
   virtual bool ready() const = 0;
+
+  // OK while the last check found Redis durable (AOF, fsync always; on a cluster: every
+  // master); otherwise why not. Writes that promise durability are refused while not OK.
+  virtual absl::Status durability() const { return absl::OkStatus(); }
 };
 
 // A RedisClient the server owns: it can be waited for at startup and stopped at shutdown.

@@ -5,6 +5,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "common/status_macros.h"
 #include "server/registry/function_library.h"
 #include "server/registry/reply_util.h"
 
@@ -109,21 +110,40 @@ std::string MetaKey(absl::string_view gtin14) { return absl::StrCat("hm:{", gtin
 
 absl::string_view FunctionLibrary() { return kFunctionLibrary; }
 
+absl::string_view FunctionLibraryVersion() { return kFunctionLibraryVersion; }
+
 std::vector<std::vector<std::string>> InitCommands() {
   return {
-      {"FUNCTION", "LOAD", "REPLACE", std::string(FunctionLibrary())},
+      {"FCALL_RO", "hm_library_version", "0"},
       {"CONFIG", "GET", "appendonly"},
       {"CONFIG", "GET", "appendfsync"},
       {"CONFIG", "GET", "no-appendfsync-on-rewrite"},
   };
 }
 
-absl::Status CheckInit(const std::vector<RedisReply>& replies, bool allow_volatile) {
-  if (replies.size() != 4) return absl::InternalError("redis init: wrong number of replies");
-  if (replies[0].is_error()) {
-    return absl::InternalError(absl::StrCat("redis: loading functions failed: ", replies[0].str));
+namespace {
+bool LibraryIsCurrent(const RedisReply& version) {
+  return !version.is_error() && version.str == FunctionLibraryVersion();
+}
+}  // namespace
+
+std::vector<std::vector<std::string>> InitFollowup(const std::vector<RedisReply>& replies) {
+  if (!replies.empty() && LibraryIsCurrent(replies[0])) return {};
+  return {{"FUNCTION", "LOAD", "REPLACE", std::string(FunctionLibrary())}};
+}
+
+absl::Status CheckFunctions(const std::vector<RedisReply>& replies) {
+  if (replies.size() == 5) {  // the follow-up loaded the library
+    if (!replies[4].is_error()) return absl::OkStatus();
+    return absl::InternalError(absl::StrCat("redis: loading functions failed: ", replies[4].str));
   }
+  if (replies.size() == 4 && LibraryIsCurrent(replies[0])) return absl::OkStatus();
+  return absl::InternalError("redis: the function library is not loaded");
+}
+
+absl::Status CheckDurable(const std::vector<RedisReply>& replies, bool allow_volatile) {
   if (allow_volatile) return absl::OkStatus();
+  if (replies.size() < 4) return absl::InternalError("redis init: wrong number of replies");
   const struct {
     const char* name;
     const char* want;
@@ -139,6 +159,20 @@ absl::Status CheckInit(const std::vector<RedisReply>& replies, bool allow_volati
     }
   }
   return absl::OkStatus();
+}
+
+absl::Status CheckInit(const std::vector<RedisReply>& replies, bool allow_volatile) {
+  HALLMARK_RETURN_IF_ERROR(CheckFunctions(replies));
+  return CheckDurable(replies, allow_volatile);
+}
+
+void UseRegistryInit(redis::AsyncRedisClient::Options* o, bool allow_volatile) {
+  o->init_commands = InitCommands();
+  o->init_followup = InitFollowup;
+  o->check_init = CheckFunctions;
+  o->check_durable = [allow_volatile](const std::vector<RedisReply>& replies) {
+    return CheckDurable(replies, allow_volatile);
+  };
 }
 
 absl::Status RedisErrorToStatus(absl::string_view error) {

@@ -4,10 +4,11 @@
 // that knows the key layout beyond the per-GTIN hash tag built by MetaKey()). Stateless apart
 // from the client, so any number of servers can share one Redis.
 //
-// InitCommands()/CheckInit() are what the Redis client runs after every connect: load the
-// function library (FUNCTION LOAD REPLACE) and check that the server is durable
-// (appendonly yes, appendfsync always, no-appendfsync-on-rewrite no) unless volatility was
-// explicitly allowed.
+// UseRegistryInit() sets what the Redis client runs after every connect and every recheck:
+// ask the loaded library's version (FCALL_RO hm_library_version), load the library
+// (FUNCTION LOAD REPLACE) only when it is missing or of another version (a reload writes ~30 KB
+// to the AOF), and check that the server is durable (appendonly yes, appendfsync always,
+// no-appendfsync-on-rewrite no) unless volatility was explicitly allowed.
 #ifndef HALLMARK_SERVER_REGISTRY_REDIS_REGISTRY_H_
 #define HALLMARK_SERVER_REGISTRY_REDIS_REGISTRY_H_
 
@@ -16,6 +17,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
+#include "server/redis/async_redis_client.h"
 #include "server/redis/redis_client.h"
 #include "server/registry/registry.h"
 
@@ -27,10 +29,23 @@ std::string MetaKey(absl::string_view gtin14);
 // The Lua library source.
 absl::string_view FunctionLibrary();
 
+// The version of the embedded library (a digest of its source), as hm_library_version says.
+absl::string_view FunctionLibraryVersion();
+
 std::vector<std::vector<std::string>> InitCommands();
-// Judges the replies to InitCommands(): FailedPrecondition naming the setting when Redis is not
-// durable (and `allow_volatile` is false), Internal when the library did not load.
+// FUNCTION LOAD REPLACE when the replies to InitCommands() show the library missing or of
+// another version; nothing otherwise.
+std::vector<std::vector<std::string>> InitFollowup(const std::vector<redis::RedisReply>& replies);
+// Internal when the library is neither there nor loaded by the follow-up.
+absl::Status CheckFunctions(const std::vector<redis::RedisReply>& replies);
+// FailedPrecondition naming the setting when Redis is not durable (and `allow_volatile` is
+// false).
+absl::Status CheckDurable(const std::vector<redis::RedisReply>& replies, bool allow_volatile);
+// Both checks: a client that must not become ready on a non-durable Redis (tools, tests).
 absl::Status CheckInit(const std::vector<redis::RedisReply>& replies, bool allow_volatile);
+// Fills `o`'s init commands, follow-up and checks (functions decide readiness, durability is
+// reported apart so reads go on while writes are refused).
+void UseRegistryInit(redis::AsyncRedisClient::Options* o, bool allow_volatile);
 
 class RedisRegistry final : public Registry {
  public:

@@ -58,11 +58,24 @@ inline std::vector<std::string> WithFence(std::vector<std::string> argv) {
   return argv;
 }
 
+// A write that promises durability (every FCALL but the scan bookkeeping of hm_verify, which
+// is best effort) is refused UNAVAILABLE while Redis is not durable: nothing is written that
+// a crash could lose after we acknowledged it. Reads (FCALL_RO) and verification go on.
+inline absl::Status DurableWriteAllowed(const redis::RedisClient& client,
+                                        const std::vector<std::string>& argv) {
+  if (argv.size() < 2 || argv[0] != "FCALL" || argv[1] == "hm_verify") return absl::OkStatus();
+  absl::Status durable = client.durability();
+  if (durable.ok()) return durable;
+  return absl::UnavailableError(absl::StrCat(
+      "writes are refused while Redis is not durable (", durable.message(), "); retry later"));
+}
+
 // Runs `argv` (with its fence), turns error replies into statuses, and parses the rest with
 // `parse`.
 template <typename T, typename Parse>
 void Call(redis::RedisClient* client, std::vector<std::string> argv, absl::Time deadline,
           Callback<T> done, Parse parse) {
+  if (absl::Status s = DurableWriteAllowed(*client, argv); !s.ok()) return done(s);
   client->Execute(WithFence(std::move(argv)), deadline,
                   [done = std::move(done), parse](absl::StatusOr<redis::RedisReply> reply) mutable {
                     if (!reply.ok()) return done(reply.status());

@@ -32,8 +32,7 @@ class BatchWriterTest : public ::testing::Test {
     redis_ = *std::move(redis);
     redis::AsyncRedisClient::Options o;
     o.address = redis_->address();
-    o.init_commands = registry::InitCommands();
-    o.check_init = [](const auto& r) { return registry::CheckInit(r, false); };
+    registry::UseRegistryInit(&o, false);
     client_ = *redis::AsyncRedisClient::Start(std::move(o));
     ASSERT_THAT(client_->WaitUntilReady(absl::Seconds(10)), IsOk());
     registry_ = std::make_unique<registry::RedisRegistry>(client_.get());

@@ -39,10 +39,7 @@ class RegistryTest : public ::testing::Test {
     redis_ = *std::move(redis);
     redis::AsyncRedisClient::Options o;
     o.address = redis_->address();
-    o.init_commands = InitCommands();
-    o.check_init = [allow_volatile](const std::vector<redis::RedisReply>& r) {
-      return CheckInit(r, allow_volatile);
-    };
+    UseRegistryInit(&o, allow_volatile);
     auto client = redis::AsyncRedisClient::Start(std::move(o));
     ASSERT_THAT(client, IsOk());
     client_ = *std::move(client);
@@ -216,10 +213,17 @@ TEST_F(RegistryTest, MemoryPerUnitIsWithinBudget) {
   EXPECT_LE(per_unit, 48.0);
 }
 
-TEST_F(RegistryTest, NonDurableRedisIsRefused) {
-  StartAll("appendfsync everysec", false, absl::Seconds(1));
-  EXPECT_THAT(ready_, StatusIs(absl::StatusCode::kFailedPrecondition,
-                               HasSubstr("appendfsync is 'everysec', need 'always'")));
+TEST_F(RegistryTest, NonDurableRedisRefusesWritesButServesReads) {
+  StartAll("appendfsync everysec", false, absl::Seconds(10));
+  ASSERT_THAT(ready_, IsOk());  // reads (verification) go on
+  EXPECT_THAT(client_->durability(),
+              StatusIs(absl::StatusCode::kFailedPrecondition,
+                       HasSubstr("appendfsync is 'everysec', need 'always'")));
+  EXPECT_THAT(Begin(Spec("volatile", 10)),
+              StatusIs(absl::StatusCode::kUnavailable,
+                       HasSubstr("writes are refused while Redis is not durable")));
+  EXPECT_EQ(Count(), 0u);                            // reads answer
+  EXPECT_THAT(Lookup("NOSUCHSERIAL"), IsOk());
 }
 
 TEST_F(RegistryTest, NonDurableRedisIsAcceptedWhenAllowed) {

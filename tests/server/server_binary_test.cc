@@ -319,5 +319,95 @@ TEST_F(ServerBinaryTest, SighupReloadsPrincipals) {
   EXPECT_THAT(server->Log(), HasSubstr("reloaded principals"));
 }
 
+// Observed: with Redis frozen for 35 s, health stayed SERVING while every call failed.
+TEST_F(ServerBinaryTest, HealthFollowsAStalledRedis) {
+  StartRedis();
+  auto server = StartServer({"--redis_probe_interval=100ms", "--redis_probe_timeout=300ms"});
+  ASSERT_THAT(server, IsOk());
+  ASSERT_TRUE(HealthBecomes(HealthCheckResponse::SERVING)) << server->Log();
+  redis_->Pause();  // alive, connections open, never answering
+  EXPECT_TRUE(HealthBecomes(HealthCheckResponse::NOT_SERVING)) << server->Log();
+  redis_->Resume();
+  EXPECT_TRUE(HealthBecomes(HealthCheckResponse::SERVING)) << server->Log();
+  EXPECT_THAT(server->Log(), HasSubstr("did not answer PING"));
+}
+
+// Observed: CONFIG SET appendonly no at run time went unnoticed; issuance kept acknowledging.
+TEST_F(ServerBinaryTest, LosingDurabilityAtRunTimeRefusesWritesButNotVerification) {
+  StartRedis();
+  auto server = StartServer({"--redis_recheck_interval=100ms"});
+  ASSERT_THAT(server, IsOk());
+  ASSERT_TRUE(HealthBecomes(HealthCheckResponse::SERVING)) << server->Log();
+  auto issuance = v1::Issuance::NewStub(Channel());
+  auto verification = v1::Verification::NewStub(Channel());
+  v1::IssueSerialsRequest req;
+  req.set_gtin(t::kBrandGtin);
+  req.set_count(1);
+  v1::IssueSerialsResponse resp;
+  req.set_request_id("durable");
+  ASSERT_TRUE(issuance->IssueSerials(As(t::kIssuer).get(), req, &resp).ok());
+  const std::string code = resp.units(0).digital_link();
+
+  ASSERT_THAT(redis_->Command({"CONFIG", "SET", "appendonly", "no"}), IsOk());
+  grpc::Status refused;
+  for (int i = 0; i < 400; ++i) {
+    req.set_request_id(absl::StrCat("volatile-", i));
+    refused = issuance->IssueSerials(As(t::kIssuer).get(), req, &resp);
+    if (!refused.ok()) break;
+    absl::SleepFor(absl::Milliseconds(25));
+  }
+  EXPECT_EQ(refused.error_code(), grpc::StatusCode::UNAVAILABLE);
+  EXPECT_THAT(refused.error_message(), HasSubstr("not durable"));
+  EXPECT_THAT(refused.error_message(), HasSubstr("appendonly"));
+  // Verification still answers, and so does health.
+  v1::VerifyRequest vr;
+  vr.set_code(code);
+  v1::VerifyResponse vresp;
+  ASSERT_TRUE(verification->Verify(As(t::kVerifier).get(), vr, &vresp).ok());
+  EXPECT_EQ(vresp.verdict(), v1::VERDICT_AUTHENTIC);
+  EXPECT_TRUE(HealthBecomes(HealthCheckResponse::SERVING));
+  EXPECT_THAT(server->Log(), HasSubstr("redis NOT durable: writes refused"));
+
+  ASSERT_THAT(redis_->Command({"CONFIG", "SET", "appendonly", "yes"}), IsOk());
+  grpc::Status again = refused;
+  for (int i = 0; i < 400 && !again.ok(); ++i) {
+    absl::SleepFor(absl::Milliseconds(25));
+    req.set_request_id(absl::StrCat("durable-again-", i));
+    again = issuance->IssueSerials(As(t::kIssuer).get(), req, &resp);
+  }
+  EXPECT_TRUE(again.ok()) << again.error_message();
+}
+
+// Observed: every reconnect wrote the 30 KB library to the AOF again (on a full disk that write
+// killed the restarted Redis).
+TEST_F(ServerBinaryTest, TheFunctionLibraryIsLoadedOnlyWhenMissing) {
+  StartRedis();
+  auto server = StartServer({"--redis_recheck_interval=100ms"});
+  ASSERT_THAT(server, IsOk());
+  ASSERT_TRUE(HealthBecomes(HealthCheckResponse::SERVING)) << server->Log();
+  auto loads = [&]() -> std::string {
+    absl::StatusOr<std::string> info = redis_->Command({"INFO", "commandstats"});
+    if (!info.ok()) return "?";
+    const size_t at = info->find("cmdstat_function|load:calls=");
+    if (at == std::string::npos) return "0";
+    const size_t from = at + strlen("cmdstat_function|load:calls=");
+    return info->substr(from, info->find(',', from) - from);
+  };
+  EXPECT_EQ(loads(), "1");
+  // The connection drops and comes back; rechecks run: the library is there, not reloaded.
+  ASSERT_THAT(redis_->Command({"CLIENT", "KILL", "TYPE", "normal"}), IsOk());
+  ASSERT_TRUE(HealthBecomes(HealthCheckResponse::SERVING));
+  absl::SleepFor(absl::Milliseconds(500));  // several rechecks
+  EXPECT_EQ(loads(), "1");
+  // Someone flushes the functions: the next recheck loads them again.
+  ASSERT_THAT(redis_->Command({"FUNCTION", "FLUSH"}), IsOk());
+  std::string n = loads();
+  for (int i = 0; i < 400 && n == "1"; ++i) {
+    absl::SleepFor(absl::Milliseconds(25));
+    n = loads();
+  }
+  EXPECT_EQ(n, "2");
+}
+
 }  // namespace
 }  // namespace hallmark

@@ -12,6 +12,7 @@
 #include "common/net.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/common/metrics_scrape.h"
 #include "tests/common/server_harness.h"
 #include "tests/common/status_matchers.h"
 #include "tests/common/temp_dir.h"
@@ -113,10 +114,51 @@ TEST_F(TlsTest, MutualTlsRefusesMissingAndForeignCertificatesAndUsesTheCertRole)
   issue.set_request_id("tls");
   EXPECT_THAT((*by_cert)->IssueSerials(issue).status(),
               StatusIs(absl::StatusCode::kPermissionDenied, HasSubstr("role retailer")));
-  // Over the same connection security, a token names its own principal.
+  // Observed: a retailer's certificate plus a police token acted as the police. A token
+  // must belong to the certificate's own principal.
   auto issuer = Connect(h_->token(t::kIssuer), "client.pem", "client.key");
   ASSERT_THAT(issuer, IsOk());
-  EXPECT_THAT((*issuer)->IssueSerials(issue).status(), IsOk());
+  EXPECT_THAT((*issuer)->IssueSerials(issue).status(),
+              StatusIs(absl::StatusCode::kUnauthenticated,
+                       HasSubstr("does not belong to the client certificate's principal")));
+  auto police = Connect(h_->token(t::kPolice), "client.pem", "client.key");
+  ASSERT_THAT(police, IsOk());
+  EXPECT_THAT(Verify(**police), StatusIs(absl::StatusCode::kUnauthenticated));
+}
+
+TEST_F(TlsTest, OptionalMutualTlsStillRefusesATokenOfAnotherPrincipal) {
+  Start(/*mtls=*/true, /*require=*/false);
+  auto mixed = Connect(h_->token(t::kPolice), "client.pem", "client.key");
+  ASSERT_THAT(mixed, IsOk());
+  EXPECT_THAT(Verify(**mixed), StatusIs(absl::StatusCode::kUnauthenticated));
+  auto token_only = Connect(h_->token(t::kPolice), nullptr, nullptr);
+  ASSERT_THAT(token_only, IsOk());
+  EXPECT_THAT(Verify(**token_only), IsOk());
+  auto cert_only = Connect("", "client.pem", "client.key");
+  ASSERT_THAT(cert_only, IsOk());
+  EXPECT_THAT(Verify(**cert_only), IsOk());
+}
+
+TEST_F(TlsTest, JunkOrMismatchedFilesStopStartup) {
+  ASSERT_THAT(WriteFileAtomically(Pki("junk.pem"), "-----BEGIN CERTIFICATE-----\nnope\n"), IsOk());
+  auto start = [this](const char* cert, const char* key) {
+    t::ServerHarness::Options o;
+    o.configure = [this, cert, key](api::ServerConfig* c) {
+      c->listen = "127.0.0.1:0";
+      c->tls_cert = Pki(cert);
+      c->tls_key = Pki(key);
+    };
+    return t::ServerHarness::Start(o).status();
+  };
+  EXPECT_THAT(start("junk.pem", "server.key"),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("no PEM certificate")));
+  EXPECT_THAT(start("server.pem", "server2.key"),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("the private key does not belong to the certificate")));
+  EXPECT_THAT(start("server.pem", "junk.pem"),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("no unencrypted PEM private key")));
+  EXPECT_THAT(start("server.pem", "missing.key"),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("--tls_key")));
 }
 
 TEST_F(TlsTest, RotatedCertificateIsServedWithoutRestart) {
@@ -146,6 +188,64 @@ TEST_F(TlsTest, RotatedCertificateIsServedWithoutRestart) {
   EXPECT_EQ(after, next);
 }
 
+// Observed: rotating to a bad set (junk, a mismatched pair, the certificate copied before its
+// key) took TLS down until the files were fixed.
+TEST_F(TlsTest, RotationToBadFilesKeepsTheLastGoodPair) {
+  t::ServerHarness::Options o;
+  o.configure = [this](api::ServerConfig* c) {
+    c->listen = "127.0.0.1:0";
+    c->tls_cert = Pki("server.pem");
+    c->tls_key = Pki("server.key");
+    c->tls_refresh = absl::Seconds(1);
+    c->metrics_listen = "127.0.0.1:0";
+  };
+  auto h = t::ServerHarness::Start(o);
+  ASSERT_THAT(h, IsOk());
+  h_ = *std::move(h);
+  auto served_cert = [this]() -> std::string {
+    grpc::SslCredentialsOptions ssl;
+    ssl.pem_root_certs = *ReadFile(Pki("ca.pem"));
+    auto channel = grpc::CreateChannel(absl::StrCat("127.0.0.1:", h_->server().port()),
+                                       grpc::SslCredentials(ssl));
+    auto keys = v1::Keys::NewStub(channel);
+    grpc::ClientContext ctx;
+    ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
+    v1::ListPublicKeysResponse resp;
+    if (!keys->ListPublicKeys(&ctx, {}, &resp).ok()) return "";
+    auto values = ctx.auth_context()->FindPropertyValues(GRPC_X509_PEM_CERT_PROPERTY_NAME);
+    return values.empty() ? "" : std::string(values[0].data(), values[0].size());
+  };
+  auto rejections = [this](int n) {  // waits until the server has refused n sets
+    const std::string want =
+        absl::StrCat("hallmark_security_events_total{event=\"tls_reload_rejected\"} ", n);
+    for (int i = 0; i < 200; ++i) {
+      if (t::ScrapeMetrics(h_->server().metrics_port()).find(want) != std::string::npos) {
+        return true;
+      }
+      absl::SleepFor(absl::Milliseconds(50));
+    }
+    return false;
+  };
+  const std::string before = served_cert();
+  ASSERT_FALSE(before.empty());
+  ASSERT_THAT(WriteFileAtomically(Pki("server.pem"), "junk"), IsOk());
+  ASSERT_TRUE(rejections(1));
+  EXPECT_EQ(served_cert(), before);
+  // The new certificate copied before its key: a mismatched pair, refused too.
+  const std::string next = *ReadFile(Pki("server2.pem"));
+  ASSERT_THAT(WriteFileAtomically(Pki("server.pem"), next), IsOk());
+  ASSERT_TRUE(rejections(2));
+  EXPECT_EQ(served_cert(), before);
+  // Then the key: the complete new pair is served.
+  ASSERT_THAT(WriteFileAtomically(Pki("server.key"), *ReadFile(Pki("server2.key"))), IsOk());
+  std::string after;
+  for (int i = 0; i < 100 && after != next; ++i) {
+    after = served_cert();
+    if (after != next) absl::SleepFor(absl::Milliseconds(100));
+  }
+  EXPECT_EQ(after, next);
+}
+
 TEST(PlaintextTest, OnlyOnLoopbackUnlessAllowed) {
   t::ServerHarness::Options refused;
   refused.configure = [](api::ServerConfig* c) { c->listen = "0.0.0.0:0"; };
@@ -163,6 +263,12 @@ TEST(PlaintextTest, OnlyOnLoopbackUnlessAllowed) {
   EXPECT_FALSE(IsLoopbackAddress("127.0.0.1.example.com:50051"));
   EXPECT_TRUE(IsLoopbackAddress("localhost:50051"));
   EXPECT_TRUE(IsLoopbackAddress("[::1]:50051"));
+  // Every address of a gRPC address list (observed: only the first was checked).
+  EXPECT_TRUE(IsLoopbackAddress("ipv6:[::1]:1,[::ffff:127.0.0.1]:2"));
+  EXPECT_FALSE(IsLoopbackAddress("ipv6:[::1]:1,[2001:db8::1]:443"));
+  EXPECT_FALSE(IsLoopbackAddress("ipv4:127.0.0.1:1,192.0.2.7:443"));
+  EXPECT_TRUE(IsLoopbackAddress("ipv4:127.0.0.1:1,127.0.0.2:2"));
+  EXPECT_FALSE(IsLoopbackAddress("ipv6:[::ffff:192.0.2.7]:443"));
 }
 
 }  // namespace
