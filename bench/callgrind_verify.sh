@@ -16,7 +16,8 @@ source bench/lib.sh
 bench_start_redis "$dir"
 "$build/client/hallmarkctl" keys generate --keys_dir "$dir/keys" >/dev/null
 token=$("$build/client/hallmarkctl" principals add --file "$dir/p.textpb" --name b --role issuer \
-  --prefix 950600 --rate 1000000000 --burst 1000000000 | tail -n 1)
+  --prefix 950600 --rate 1000000000 --burst 1000000000 --issue_rate 1000000000 \
+  --issue_burst 1000000000 --max_streams 1000 | tail -n 1)
 server() {  # [valgrind args...]: starts hallmark-server in the background
   "$@" "$build/server/hallmark-server" \
     --listen "unix:$dir/grpc.sock" --redis "unix://$dir/redis.sock" --keys_dir "$dir/keys" \

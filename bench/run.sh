@@ -34,7 +34,8 @@ redis_pid=$(cat "$dir/redis.pid")
 ctl="$build/client/hallmarkctl"
 "$ctl" keys generate --keys_dir "$dir/keys" >/dev/null
 token=$("$ctl" principals add --file "$dir/principals.textpb" --name bench --role issuer \
-          --prefix 950600 --rate 1000000000 --burst 1000000000 | tail -n 1)
+          --prefix 950600 --rate 1000000000 --burst 1000000000 --issue_rate 1000000000 \
+          --issue_burst 1000000000 --max_streams 1000 | tail -n 1)
 "$build/server/hallmark-server" --listen "unix:$dir/grpc.sock" --redis "unix://$dir/redis.sock" \
   --keys_dir "$dir/keys" --principals "$dir/principals.textpb" 2>"$dir/server.log" &
 server_pid=$!

@@ -15,6 +15,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
+#include "client/bench/attack.h"
 #include "client/bench/closed_loop.h"
 #include "client/bench/proc_cpu.h"
 #include "client/bench/workloads.h"
@@ -24,7 +25,9 @@
 ABSL_FLAG(std::string, addr, "127.0.0.1:50051", "Server address");
 ABSL_FLAG(std::string, token, "", "Bearer token (an issuer of --gtin, with a high rate limit)");
 ABSL_FLAG(std::string, workload, "health",
-          "health, verify-unique, verify-repeat, verify-batch, check-stolen, issue, issue-stream");
+          "health, verify-unique, verify-repeat, verify-batch, check-stolen, issue, issue-stream, "
+          "half-open (an attack: unfinished requests held for --duration over --channels "
+          "connections)");
 ABSL_FLAG(std::string, gtin, "09506000134352", "GTIN for issuance and prepared codes");
 ABSL_FLAG(int, concurrency, 32, "Calls in flight");
 ABSL_FLAG(int, channels, 2, "Connections the calls are spread over");
@@ -45,6 +48,9 @@ ABSL_FLAG(int64_t, stream_units, 1000000, "Units of the issue-stream workload");
 ABSL_FLAG(int, server_pid, 0, "hallmark-server pid, for CPU per operation");
 ABSL_FLAG(int, redis_pid, 0, "redis-server pid, for CPU per operation");
 ABSL_FLAG(bool, json, false, "One JSON object instead of text");
+ABSL_FLAG(int, attack_streams, 200, "half-open: streams opened (no token is sent)");
+ABSL_FLAG(int64_t, attack_bytes, 4 << 20,
+          "half-open: size each stream announces and sends all but one byte of (0: headers only)");
 
 namespace hallmark::bench {
 namespace {
@@ -126,7 +132,21 @@ int IssueStream(Target& t) {
   return 0;
 }
 
+int HalfOpen() {
+  const HalfOpenResult r = HalfOpenAttack(
+      absl::GetFlag(FLAGS_addr), std::max(1, absl::GetFlag(FLAGS_channels)),
+      absl::GetFlag(FLAGS_attack_streams), absl::GetFlag(FLAGS_attack_bytes),
+      absl::GetFlag(FLAGS_duration));
+  JsonObject o;
+  o.Add("workload", "half-open").Add("connections", r.connections).Add("streams", r.streams);
+  o.Add("bytes_sent", r.bytes_sent).Add("resets", r.resets).Add("goaways", r.goaways);
+  o.Add("closed", r.closed);
+  std::cout << o.Build() << "\n";
+  return r.connections > 0 ? 0 : 1;
+}
+
 int Run() {
+  if (absl::GetFlag(FLAGS_workload) == "half-open") return HalfOpen();
   Target t;
   t.channels = OpenChannels(absl::GetFlag(FLAGS_addr), std::max(1, absl::GetFlag(FLAGS_channels)));
   t.token = absl::GetFlag(FLAGS_token);

@@ -25,6 +25,9 @@ struct PrincipalOptions {
   std::vector<std::string> prefixes;
   double rate = 0;
   unsigned burst = 0;
+  double issue_rate = 0;
+  unsigned issue_burst = 0;
+  unsigned max_streams = 0;
 };
 
 absl::StatusOr<admin::Principals> ReadPrincipals(const std::string& path, bool missing_ok) {
@@ -70,6 +73,11 @@ absl::Status Add(const PrincipalOptions& o) {
     p->mutable_rate_limit()->set_per_second(o.rate);
     p->mutable_rate_limit()->set_burst(o.burst);
   }
+  if (o.issue_rate > 0 || o.issue_burst > 0) {
+    p->mutable_issue_rate()->set_per_second(o.issue_rate);
+    p->mutable_issue_rate()->set_burst(o.issue_burst);
+  }
+  p->set_max_streams(o.max_streams);
   HALLMARK_RETURN_IF_ERROR(WritePrincipals(o.file, principals));
   std::cout << "added principal " << o.name << " (" << o.role << ") to " << o.file << "\n"
             << "token (shown only now; send it as 'authorization: Bearer <token>'):\n"
@@ -117,6 +125,13 @@ void AddPrincipalsCommands(CLI::App& app, int* exit_code) {
                   "GS1 company prefix the issuer owns (repeatable), as in the GTIN-13");
   add->add_option("--rate", o->rate, "Requests per second (default: the role's)");
   add->add_option("--burst", o->burst, "Burst size (with --rate)");
+  add->add_option("--issue_rate", o->issue_rate,
+                  "Issuers: units issued or imported per second, streams included "
+                  "(default 20000)");
+  add->add_option("--issue_burst", o->issue_burst, "Issuers: units burst (with --issue_rate; "
+                  "default 100000)");
+  add->add_option("--max_streams", o->max_streams,
+                  "Issuers: StreamIssueSerials calls at once (default 4)");
   add->callback([o, exit_code] { *exit_code = Run(Add(*o)); });
 
   CLI::App* list = cmd->add_subcommand("list", "List principals (never tokens)");

@@ -3,6 +3,11 @@
 #include <grpcpp/generic/generic_stub.h>
 #include <grpcpp/grpcpp.h>
 #include <signal.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
 
 #include <memory>
 #include <string>
@@ -19,6 +24,7 @@
 #include "hallmark/v1/verification.grpc.pb.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_split.h"
+#include "client/bench/raw_http2.h"
 #include "tests/common/redis_server.h"
 #include "tests/common/server_harness.h"
 #include "tests/common/status_matchers.h"
@@ -407,6 +413,148 @@ TEST_F(ServerBinaryTest, TheFunctionLibraryIsLoadedOnlyWhenMissing) {
     n = loads();
   }
   EXPECT_EQ(n, "2");
+}
+
+// One unary call with a raw request body, as a client that does not follow the schema sends it.
+grpc::Status RawUnary(const std::shared_ptr<grpc::Channel>& channel, const std::string& method,
+                      const std::string& body, const std::string& token) {
+  grpc::GenericStub stub(channel);
+  grpc::ClientContext ctx;
+  ctx.AddMetadata("authorization", "Bearer " + token);
+  ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+  grpc::CompletionQueue cq;
+  grpc::Slice slice(body.data(), body.size());
+  grpc::ByteBuffer request(&slice, 1), response;
+  auto call = stub.PrepareUnaryCall(&ctx, method, request, &cq);
+  call->StartCall();
+  grpc::Status status;
+  call->Finish(&response, &status, reinterpret_cast<void*>(1));
+  void* tag;
+  bool ok;
+  cq.Next(&tag, &ok);
+  return status;
+}
+
+// Every line of a log is one JSON object (nothing a caller sent can start a line of its own).
+void ExpectOnlyJsonLines(const std::string& log) {
+  for (absl::string_view line : absl::StrSplit(log, '\n', absl::SkipEmpty())) {
+    EXPECT_TRUE(absl::StartsWith(line, "{") && absl::EndsWith(line, "}")) << line;
+  }
+}
+
+// Observed: a string field holding invalid UTF-8 was answered UNIMPLEMENTED with no message,
+// and made the libraries log 20,000 lines in 1.5 s.
+TEST_F(ServerBinaryTest, AnUnparseableRequestIsInvalidArgumentAndCannotFloodTheLog) {
+  StartRedis();
+  auto server = StartServer();
+  ASSERT_THAT(server, IsOk());
+  ASSERT_TRUE(HealthBecomes(HealthCheckResponse::SERVING)) << server->Log();
+  const std::string not_utf8 = {0x0a, 0x03, '\xff', '\xfe', 'x'};  // field 1 (code), 3 bytes
+  const absl::Time start = absl::Now();
+  grpc::Status s;
+  for (int i = 0; i < 400; ++i) {
+    s = RawUnary(Channel(), "/hallmark.v1.Verification/Verify", not_utf8,
+                 deployment_.tokens.at(t::kVerifier));
+    ASSERT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << i << " " << s.error_message();
+  }
+  EXPECT_THAT(s.error_message(), HasSubstr("not a valid hallmark.v1.VerifyRequest"));
+  const double seconds = absl::ToDoubleSeconds(absl::Now() - start) + 1;
+  // A well-formed request on the same connection still works.
+  auto verification = v1::Verification::NewStub(Channel());
+  v1::VerifyRequest ok_request;
+  ok_request.set_code("(01)09506000134352(21)ABC");
+  v1::VerifyResponse resp;
+  EXPECT_TRUE(verification->Verify(As(t::kVerifier).get(), ok_request, &resp).ok());
+  server->Signal(SIGTERM);
+  ASSERT_TRUE(server->Wait(absl::Seconds(30)).has_value());
+  const std::string log = server->Log();
+  ExpectOnlyJsonLines(log);
+  size_t library_lines = 0, unparseable_lines = 0;
+  for (absl::string_view line : absl::StrSplit(log, '\n', absl::SkipEmpty())) {
+    if (absl::StrContains(line, "\"protobuf log\"") || absl::StrContains(line, "\"grpc log\"")) {
+      ++library_lines;
+    }
+    if (absl::StrContains(line, "\"unparseable_request\"")) ++unparseable_lines;
+  }
+  EXPECT_GT(library_lines + unparseable_lines, 0u) << "the refusals are logged";
+  // At most 20 lines a second per kind (protobuf's UTF-8 error, the security line).
+  EXPECT_LE(library_lines, static_cast<size_t>(2 * 20 * seconds)) << log;
+  EXPECT_LE(unparseable_lines, static_cast<size_t>(20 * seconds)) << log;
+}
+
+// Observed: a grpc-timeout or grpc-encoding value holding a newline made gRPC write arbitrary
+// text as a line of its own in the server log (no token needed).
+TEST_F(ServerBinaryTest, HeaderValuesCannotWriteLinesIntoTheLog) {
+  StartRedis();
+  auto server = StartServer();
+  ASSERT_THAT(server, IsOk());
+  ASSERT_TRUE(HealthBecomes(HealthCheckResponse::SERVING)) << server->Log();
+  auto h2 = bench::RawHttp2::Connect("unix:" + Socket());
+  ASSERT_THAT(h2, IsOk());
+  for (const char* header : {"grpc-timeout", "grpc-encoding", "grpc-accept-encoding"}) {
+    auto id = (*h2)->OpenStream(bench::RawHttp2::GrpcRequest(
+        "/hallmark.v1.Verification/Verify",
+        {{header, "1S\n{\"level\":\"info\",\"msg\":\"FORGED\"}\nFORGED LINE"}}));
+    ASSERT_THAT(id, IsOk());
+    (*h2)->SendData(*id, bench::RawHttp2::GrpcMessageHeader(0), /*end_stream=*/true,
+                    absl::Seconds(1));
+  }
+  (*h2)->Pump(absl::Milliseconds(500));
+  h2->reset();
+  server->Signal(SIGTERM);
+  ASSERT_TRUE(server->Wait(absl::Seconds(30)).has_value());
+  const std::string log = server->Log();
+  ExpectOnlyJsonLines(log);
+  for (absl::string_view line : absl::StrSplit(log, '\n', absl::SkipEmpty())) {
+    EXPECT_FALSE(absl::StartsWith(line, "FORGED")) << line;
+    EXPECT_FALSE(absl::StrContains(line, "\"msg\":\"FORGED\"")) << line;
+  }
+  // gRPC did log the values: escaped, inside its own JSON line.
+  EXPECT_THAT(log, HasSubstr("\\nFORGED LINE"));
+}
+
+// Observed: each failed TLS handshake wrote an unlimited, non-JSON line (300 garbage
+// connections, 300 lines).
+TEST_F(ServerBinaryTest, FailedTlsHandshakesCannotFloodTheLog) {
+  const std::string pki = JoinPath(tmp_.path(), "pki");
+  ASSERT_EQ(mkdir(pki.c_str(), 0700), 0);
+  ASSERT_EQ(std::system(absl::StrCat(HALLMARK_SOURCE_DIR "/tests/common/make_test_pki.sh ", pki)
+                            .c_str()),
+            0);
+  StartRedis();
+  auto server = StartServer({"--tls_cert=" + JoinPath(pki, "server.pem"),
+                             "--tls_key=" + JoinPath(pki, "server.key")});
+  ASSERT_THAT(server, IsOk());
+  // Garbage where a TLS ClientHello belongs, then wait for the server to hang up.
+  auto junk = [this]() {
+    const int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_un sa{};
+    sa.sun_family = AF_UNIX;
+    std::snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", Socket().c_str());
+    bool ok = connect(fd, reinterpret_cast<sockaddr*>(&sa), sizeof(sa)) == 0 &&
+              send(fd, "GET / HTTP/1.1\r\n\r\n", 18, MSG_NOSIGNAL) == 18;
+    char buf[256];
+    pollfd p{fd, POLLIN, 0};
+    if (ok && poll(&p, 1, 2000) > 0) ok = recv(fd, buf, sizeof(buf), 0) >= 0;
+    close(fd);
+    return ok;
+  };
+  for (int i = 0; i < 400 && !junk(); ++i) absl::SleepFor(absl::Milliseconds(25));  // listening
+  const absl::Time start = absl::Now();
+  int sent = 0;
+  for (int i = 0; i < 300; ++i) sent += junk() ? 1 : 0;
+  EXPECT_GT(sent, 0);
+  const double seconds = absl::ToDoubleSeconds(absl::Now() - start) + 1;
+  server->Signal(SIGTERM);
+  ASSERT_TRUE(server->Wait(absl::Seconds(30)).has_value());
+  const std::string log = server->Log();
+  ExpectOnlyJsonLines(log);
+  size_t handshake_lines = 0;
+  for (absl::string_view line : absl::StrSplit(log, '\n', absl::SkipEmpty())) {
+    if (absl::StrContains(line, "\"grpc log\"")) ++handshake_lines;
+  }
+  EXPECT_GT(handshake_lines, 0u) << log;
+  EXPECT_LE(handshake_lines, static_cast<size_t>(2 * 20 * seconds)) << log;
 }
 
 }  // namespace

@@ -1,0 +1,118 @@
+#!/usr/bin/env bash
+# Hostile callers against one hallmark-server (docs/security.md), measured in one run and
+# written to bench/attack-results.md. Not part of ./tests/run.sh; about 2 minutes.
+#
+#  1. half-open: 200 unauthenticated streams over 4 connections, each announcing a 4 MiB Verify
+#     request and sending all of it the server lets through, never finishing (held 12 s);
+#  2. empty streams: 50,000 header-only streams over 50 connections (held 12 s);
+#  3. issuance flood: 50 concurrent StreamIssueSerials of 200,000 units each.
+# During each, a well-behaved verifier (verify-repeat, 4 calls in flight) measures p99 and
+# errors; the server's peak RSS is sampled every 0.2 s. Everything runs on unix sockets.
+#   bench/attack.sh [hallmark-server flags...]   e.g. --max_concurrent_streams=1000 to compare
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source deploy/lib/packages.sh
+hallmark_ensure_packages "${HALLMARK_BUILD_PACKAGES[@]}"
+build=${HALLMARK_BUILD_DIR:-build}
+cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release >/dev/null
+cmake --build "$build" -j2 --target hallmark-server hallmarkctl hallmark-bench >/dev/null
+
+dir=$(mktemp -d)
+cleanup() {
+  jobs -p | xargs -r kill 2>/dev/null || true
+  [ -n "${server_pid:-}" ] && kill "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null
+  redis-cli -s "$dir/redis.sock" shutdown nosave >/dev/null 2>&1 || true
+  rm -rf "$dir"
+}
+trap cleanup EXIT
+source bench/lib.sh
+bench_start_redis "$dir"
+ctl="$build/client/hallmarkctl"
+"$ctl" keys generate --keys_dir "$dir/keys" >/dev/null
+unlimited=(--rate 1000000000 --burst 1000000000)
+verifier=$("$ctl" principals add --file "$dir/p.textpb" --name verifier --role issuer \
+             --prefix 950600 "${unlimited[@]}" | tail -n 1)
+# The flooding issuer has the default issue budget and stream limit of a real issuer.
+flooder=$("$ctl" principals add --file "$dir/p.textpb" --name flooder --role issuer \
+            --prefix 950601 "${unlimited[@]}" | tail -n 1)
+"$build/server/hallmark-server" --listen "unix:$dir/grpc.sock" --redis "unix://$dir/redis.sock" \
+  --keys_dir "$dir/keys" --principals "$dir/p.textpb" --log_rpcs=false "$@" 2>"$dir/server.log" &
+server_pid=$!
+for _ in $(seq 100); do [ -S "$dir/grpc.sock" ] && break; sleep 0.1; done
+hb="$build/client/hallmark-bench"
+
+rss_kb() { awk '/VmRSS/{print $2}' "/proc/$server_pid/status"; }
+verifier_load() {  # the well-behaved verifier: 5 s of verify-repeat, JSON
+  "$hb" --addr "unix:$dir/grpc.sock" --token "$verifier" --workload verify-repeat \
+    --concurrency 4 --channels 1 --threads 1 --duration 5s --warmup 1s --json || true
+}
+sample_peak() {  # PID: prints the server's peak RSS (kB) while PID runs
+  local peak=0 now
+  while kill -0 "$1" 2>/dev/null; do
+    now=$(rss_kb); [ "$now" -gt "$peak" ] && peak=$now
+    sleep 0.2
+  done
+  echo "$peak"
+}
+field() { python3 -c "import json,sys; print(json.loads(sys.argv[1]).get(sys.argv[2], ''))" "$1" "$2"; }
+
+echo "baseline..." >&2
+rss_idle=$(rss_kb)
+base=$(verifier_load)
+
+attack() {  # name, then hallmark-bench flags of the attack
+  local name=$1; shift
+  echo "$name..." >&2
+  "$hb" --addr "unix:$dir/grpc.sock" "$@" >"$dir/$name.json" 2>"$dir/$name.err" &
+  local apid=$!
+  sample_peak "$apid" >"$dir/$name.peak" &
+  local spid=$!
+  sleep 3
+  verifier_load >"$dir/$name.verify"
+  wait "$apid" || true
+  wait "$spid"
+}
+attack half-open --workload half-open --attack_streams 200 --attack_bytes 4194304 --channels 4 \
+  --duration 12s
+attack empty-streams --workload half-open --attack_streams 50000 --attack_bytes 0 --channels 50 \
+  --duration 12s
+flood() {  # 50 streams of the flooding issuer at once
+  for i in $(seq 50); do
+    "$hb" --addr "unix:$dir/grpc.sock" --token "$flooder" --gtin 09506010000003 \
+      --workload issue-stream --stream_units 200000 --json >"$dir/flood.$i.json" 2>&1 &
+  done
+  wait
+}
+echo "issuance flood..." >&2
+flood &
+flood_pid=$!
+sample_peak "$flood_pid" >"$dir/flood.peak" &
+sleep 3
+verifier_load >"$dir/issue-flood.verify"
+kill "$flood_pid" 2>/dev/null || true
+pkill -P "$flood_pid" 2>/dev/null || true
+wait "$flood_pid" 2>/dev/null || true
+refused=$(grep -l "max_streams" "$dir"/flood.*.json 2>/dev/null | wc -l)
+
+{
+  echo "# Hostile callers: bench/attack.sh"
+  echo
+  echo "$(date -u +%Y-%m-%d), $(nproc) cores, hallmark-server flags: ${*:-defaults}."
+  echo "A well-behaved verifier (verify-repeat, 4 calls in flight) runs 5 s alone, then during"
+  echo "each attack. RSS is the server's resident memory (peak sampled every 0.2 s)."
+  echo
+  echo "| run | verifier p99 ms | ÷ baseline | verifier errors | server RSS peak MiB | attack |"
+  echo "|---|---|---|---|---|---|"
+  b99=$(field "$base" p99_ms)
+  echo "| baseline | $b99 | 1.00 | $(field "$base" errors) | $((rss_idle / 1024)) (idle) | — |"
+  for name in half-open empty-streams issue-flood; do
+    v=$(cat "$dir/$name.verify")
+    p99=$(field "$v" p99_ms)
+    ratio=$(python3 -c "print(f'{float(\"$p99\")/float(\"$b99\"):.2f}')" 2>/dev/null || echo "?")
+    peak_file="$dir/$name.peak"; [ "$name" = issue-flood ] && peak_file="$dir/flood.peak"
+    peak=$(cat "$peak_file")
+    what=$(cat "$dir/$name.json" 2>/dev/null || echo "50 streams of 200,000 units; $refused refused (max_streams)")
+    echo "| $name | $p99 | $ratio | $(field "$v" errors) | $((peak / 1024)) | \`$what\` |"
+  done
+} >bench/attack-results.md
+cat bench/attack-results.md
