@@ -45,9 +45,33 @@ ABSL_FLAG(absl::Duration, max_call, absl::Seconds(60), "Longest unary call, what
 ABSL_FLAG(absl::Duration, shutdown_grace, absl::Seconds(20),
           "On SIGTERM, how long in-flight calls may take to finish");
 ABSL_FLAG(int, worker_threads, 0, "Signing threads (0: one per core)");
-ABSL_FLAG(int, bulk_in_flight, 2,
+ABSL_FLAG(int, stream_chunk, 250,
+          "Units per registry call of StreamIssueSerials (Redis is held ~8 us a unit: a Verify "
+          "may wait behind one chunk)");
+ABSL_FLAG(int, stream_chunks_ahead, 8,
+          "Chunks a stream registers and signs ahead of its reader");
+ABSL_FLAG(int, bulk_in_flight, 1,
           "Bulk jobs (issue/import calls, stream chunks) in Redis and signing at once; more wait");
-ABSL_FLAG(int, max_receive_message_bytes, 4 << 20, "Largest request message");
+ABSL_FLAG(int, max_receive_message_bytes, 1 << 20,
+          "Largest request message (each method also has its own smaller limit)");
+ABSL_FLAG(int, max_concurrent_streams, 100, "Calls in flight per connection");
+ABSL_FLAG(int64_t, memory_quota_mb, 128,
+          "Memory gRPC may hold for all callers together (beyond it, streams are cancelled)");
+ABSL_FLAG(int, max_metadata_bytes, 16 << 10, "Largest request header block");
+ABSL_FLAG(absl::Duration, handshake_timeout, absl::Seconds(10),
+          "How long a connection may take to finish its (TLS/HTTP2) handshake");
+ABSL_FLAG(absl::Duration, max_connection_idle, absl::Minutes(5),
+          "A connection without calls for this long is closed");
+ABSL_FLAG(absl::Duration, max_connection_age, absl::Hours(1),
+          "A connection this old is asked to go away (clients reconnect)...");
+ABSL_FLAG(absl::Duration, max_connection_age_grace, absl::Minutes(10),
+          "...and its calls may run this much longer");
+ABSL_FLAG(absl::Duration, keepalive_time, absl::Minutes(1),
+          "The server pings a connection idle this long...");
+ABSL_FLAG(absl::Duration, keepalive_timeout, absl::Seconds(20),
+          "...and closes it if the ping is not answered within this");
+ABSL_FLAG(absl::Duration, min_client_ping_interval, absl::Seconds(10),
+          "Clients pinging more often (without calls) are sent GOAWAY");
 ABSL_FLAG(uint32_t, clone_max_locations, 3,
           "Verify says SUSPECT_CLONE when a unit was seen in more distinct locations than this...");
 ABSL_FLAG(absl::Duration, clone_window, absl::Hours(24), "...within this window");
@@ -91,7 +115,19 @@ hallmark::api::ServerConfig ConfigFromFlags() {
   c.redis_recheck_interval = absl::GetFlag(FLAGS_redis_recheck_interval);
   c.worker_threads = absl::GetFlag(FLAGS_worker_threads);
   c.max_receive_message_bytes = absl::GetFlag(FLAGS_max_receive_message_bytes);
+  c.max_concurrent_streams = absl::GetFlag(FLAGS_max_concurrent_streams);
+  c.memory_quota_bytes = absl::GetFlag(FLAGS_memory_quota_mb) << 20;
+  c.max_metadata_bytes = absl::GetFlag(FLAGS_max_metadata_bytes);
+  c.handshake_timeout = absl::GetFlag(FLAGS_handshake_timeout);
+  c.max_connection_idle = absl::GetFlag(FLAGS_max_connection_idle);
+  c.max_connection_age = absl::GetFlag(FLAGS_max_connection_age);
+  c.max_connection_age_grace = absl::GetFlag(FLAGS_max_connection_age_grace);
+  c.keepalive_time = absl::GetFlag(FLAGS_keepalive_time);
+  c.keepalive_timeout = absl::GetFlag(FLAGS_keepalive_timeout);
+  c.min_client_ping_interval = absl::GetFlag(FLAGS_min_client_ping_interval);
   c.bulk_in_flight = absl::GetFlag(FLAGS_bulk_in_flight);
+  c.stream_chunk = absl::GetFlag(FLAGS_stream_chunk);
+  c.stream_chunks_ahead = absl::GetFlag(FLAGS_stream_chunks_ahead);
   c.clone_max_locations = absl::GetFlag(FLAGS_clone_max_locations);
   c.clone_window = absl::GetFlag(FLAGS_clone_window);
   c.signature_cache_entries = absl::GetFlag(FLAGS_signature_cache_entries);

@@ -48,7 +48,7 @@ HalfOpenResult HalfOpenAttack(const std::string& address, int connections, int s
   }
   for (auto& c : conns) {
     c->Pump(absl::Milliseconds(1));
-    r.resets += c->resets();
+    r.resets += c->ended();
     r.goaways += c->goaway() ? 1 : 0;
     r.closed += c->closed() ? 1 : 0;
   }

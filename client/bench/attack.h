@@ -22,7 +22,7 @@ struct HalfOpenResult {
   int connections = 0;       // connections opened
   int streams = 0;           // streams opened
   int64_t bytes_sent = 0;    // request bytes the server's windows let through
-  int resets = 0;            // streams the server reset
+  int resets = 0;            // streams the server ended (reset, or answered with an error)
   int goaways = 0;           // connections the server sent GOAWAY on
   int closed = 0;            // connections the server closed
 };

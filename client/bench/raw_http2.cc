@@ -260,6 +260,12 @@ bool RawHttp2::ReadFrame(absl::Duration wait) {
       ++resets_;
       stream_window_.erase(stream);
       break;
+    case kHeaders:
+      if (flags & kEndStream) {  // the call's status: the server is done with this stream
+        ++answered_;
+        stream_window_.erase(stream);
+      }
+      break;
     case kGoaway:
       goaway_ = true;
       break;

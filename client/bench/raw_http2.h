@@ -55,6 +55,8 @@ class RawHttp2 {
   bool closed() const { return fd_ < 0; }  // the peer closed the connection
   bool goaway() const { return goaway_; }
   int resets() const { return resets_; }  // RST_STREAMs received
+  // Streams the server ended: reset, or answered with trailers (END_STREAM on HEADERS).
+  int ended() const { return resets_ + answered_; }
 
  private:
   explicit RawHttp2(int fd) : fd_(fd) {}
@@ -72,6 +74,7 @@ class RawHttp2 {
   uint32_t max_frame_ = 16384;
   bool goaway_ = false;
   int resets_ = 0;
+  int answered_ = 0;
 };
 
 }  // namespace hallmark::bench

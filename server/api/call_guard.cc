@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <limits>
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
@@ -105,7 +106,9 @@ absl::StatusOr<const auth::Principal*> CallGuard::Identify(
 
 std::shared_ptr<Call> CallGuard::Admit(const grpc::CallbackServerContext* context,
                                        std::initializer_list<auth::Role> roles,
-                                       absl::string_view method, const Cost& cost) const {
+                                       absl::string_view method,
+                                       const google::protobuf::MessageLite& request,
+                                       const Cost& cost) const {
   if (calls_->draining.load()) {
     // Not counted: refused retries must not keep a draining server from going quiet.
     auto refused = std::make_shared<Call>(std::string(method), metrics_, log_rpcs_);
@@ -130,10 +133,15 @@ std::shared_ptr<Call> CallGuard::Admit(const grpc::CallbackServerContext* contex
   }
   const auth::Principal& p = **who;
   const absl::Time now = absl::Now();
-  if (!cost.invalid.ok()) {
+  absl::Status invalid = cost.invalid;
+  if (const size_t bytes = request.ByteSizeLong(), max = MaxRequestBytes(method); bytes > max) {
+    invalid = absl::InvalidArgumentError(
+        absl::StrCat("request: ", bytes, " bytes, more than the ", max, " ", method, " accepts"));
+  }
+  if (!invalid.ok()) {
     // Validated before pricing: a refused request costs one token at most, never a debt.
     limiter_->ChargeRefusal(p.name(), store->RateLimitFor(p), now);
-    admitted = cost.invalid;
+    admitted = invalid;
   } else if (cost.issue_units > 0) {
     admitted = limiter_->Acquire(
         {{p.name(), store->RateLimitFor(p), cost.requests},
@@ -150,6 +158,16 @@ std::shared_ptr<Call> CallGuard::Admit(const grpc::CallbackServerContext* contex
   call->principal_ = *who;
   if (!cert_identity.empty()) call->Note("cert", cert_identity);  // both identities logged
   return call;
+}
+
+size_t MaxRequestBytes(absl::string_view method) {
+  static constexpr absl::string_view kBulk[] = {
+      "Verification.VerifyBatch", "Issuance.ImportSerials", "StolenRegistry.ReportStolen",
+      "StolenRegistry.ClearStolen", "StolenRegistry.CheckStolen", "Lifecycle.Recall"};
+  for (absl::string_view bulk : kBulk) {
+    if (method == bulk) return std::numeric_limits<size_t>::max();  // the server's own limit
+  }
+  return 16 << 10;
 }
 
 std::string IssueBudgetKey(const auth::Principal& issuer) {

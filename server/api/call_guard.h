@@ -26,6 +26,7 @@
 #include <grpcpp/server_context.h>
 
 #include "absl/status/status.h"
+#include "google/protobuf/message_lite.h"
 #include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
@@ -112,8 +113,11 @@ class CallGuard {
       : principals_(principals), limiter_(limiter), metrics_(metrics), log_rpcs_(log_rpcs),
         require_client_cert_(require_client_cert) {}
 
+  // `request` is measured against the method's own size limit (MaxRequestBytes) before it is
+  // priced: an oversized request is INVALID_ARGUMENT and costs one token.
   std::shared_ptr<Call> Admit(const grpc::CallbackServerContext* context,
                               std::initializer_list<auth::Role> roles, absl::string_view method,
+                              const google::protobuf::MessageLite& request,
                               const Cost& cost = Cost()) const;
 
   Metrics* metrics() const { return metrics_; }
@@ -146,6 +150,10 @@ class CallGuard {
 // The rate-limiter key of an issuer's units budget (streams draw from it chunk by chunk).
 std::string IssueBudgetKey(const auth::Principal& issuer);
 
+// The largest request `method` ("Verification.Verify") accepts: the batch and import methods
+// take up to the server's message limit, every other method 16 KiB (a Verify is < 1 KiB).
+size_t MaxRequestBytes(absl::string_view method);
+
 // The call's deadline as absl::Time, capped at now + `max`.
 absl::Time CallDeadline(const grpc::CallbackServerContext* context, absl::Duration max);
 
@@ -153,11 +161,12 @@ absl::Time CallDeadline(const grpc::CallbackServerContext* context, absl::Durati
 // `body(principal, deadline, done)`; `done(status)` finishes the RPC.
 template <typename Body>
 grpc::ServerUnaryReactor* RunUnary(const CallGuard& guard, grpc::CallbackServerContext* context,
+                                   const google::protobuf::MessageLite& request,
                                    std::initializer_list<auth::Role> roles,
                                    absl::string_view method, const Cost& cost,
                                    absl::Duration max_call, Body body) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  std::shared_ptr<Call> admitted = guard.Admit(context, roles, method, cost);
+  std::shared_ptr<Call> admitted = guard.Admit(context, roles, method, request, cost);
   if (!admitted->admitted()) {
     reactor->Finish(admitted->Finish(admitted->admission()));
     return reactor;

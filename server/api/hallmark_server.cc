@@ -2,12 +2,14 @@
 
 #include <grpcpp/ext/proto_server_reflection_plugin.h>
 #include <grpcpp/grpcpp.h>
+#include <grpcpp/resource_quota.h>
 #include <grpcpp/health_check_service_interface.h>
 #include <grpcpp/security/server_credentials.h>
 #include <grpcpp/security/tls_certificate_provider.h>
 #include <grpcpp/security/tls_credentials_options.h>
 
 #include <atomic>
+#include <climits>
 #include <thread>
 #include <utility>
 
@@ -75,7 +77,8 @@ struct HallmarkServer::State {
   std::unique_ptr<Snapshot<verification::CodeChecker>> checker;
   std::unique_ptr<Snapshot<auth::PrincipalStore>> principals;
   std::unique_ptr<auth::RateLimiter> limiter;
-  std::unique_ptr<WorkPool> pool;
+  std::unique_ptr<WorkPool> pool;       // verification's signature checks
+  std::unique_ptr<WorkPool> bulk_pool;  // issuance: deriving and signing units, at nice 10
   std::unique_ptr<Timer> timer = std::make_unique<Timer>();
   std::unique_ptr<AsyncGate> bulk;
   std::unique_ptr<redis::RedisConnection> redis;
@@ -240,6 +243,34 @@ absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> ServerCredentials(
   return grpc::experimental::TlsServerCredentials(options);
 }
 
+// Bounds on what a caller can make gRPC hold before any handler (or authentication) runs:
+// streams per connection, header and message sizes, all buffers together (a ResourceQuota:
+// past it gRPC shrinks flow-control windows and cancels streams), idle and old connections,
+// slow handshakes, and clients that ping too often. See docs/security.md.
+void ApplyTransportLimits(const ServerConfig& c, grpc::ServerBuilder* builder) {
+  auto ms = [](absl::Duration d) {
+    return static_cast<int>(std::min<int64_t>(absl::ToInt64Milliseconds(d), INT32_MAX));
+  };
+  builder->SetMaxReceiveMessageSize(c.max_receive_message_bytes);
+  builder->SetMaxSendMessageSize(c.max_send_message_bytes);
+  grpc::ResourceQuota quota("hallmark-server");
+  quota.Resize(static_cast<size_t>(c.memory_quota_bytes));
+  builder->SetResourceQuota(quota);
+  builder->AddChannelArgument(GRPC_ARG_MAX_CONCURRENT_STREAMS, c.max_concurrent_streams);
+  builder->AddChannelArgument(GRPC_ARG_MAX_METADATA_SIZE, c.max_metadata_bytes);
+  builder->AddChannelArgument(GRPC_ARG_SERVER_HANDSHAKE_TIMEOUT_MS, ms(c.handshake_timeout));
+  builder->AddChannelArgument(GRPC_ARG_MAX_CONNECTION_IDLE_MS, ms(c.max_connection_idle));
+  builder->AddChannelArgument(GRPC_ARG_MAX_CONNECTION_AGE_MS, ms(c.max_connection_age));
+  builder->AddChannelArgument(GRPC_ARG_MAX_CONNECTION_AGE_GRACE_MS,
+                              ms(c.max_connection_age_grace));
+  builder->AddChannelArgument(GRPC_ARG_KEEPALIVE_TIME_MS, ms(c.keepalive_time));
+  builder->AddChannelArgument(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, ms(c.keepalive_timeout));
+  builder->AddChannelArgument(GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS,
+                              ms(c.min_client_ping_interval));
+  builder->AddChannelArgument(GRPC_ARG_HTTP2_MAX_PING_STRIKES, 2);
+  builder->AddChannelArgument(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 0);
+}
+
 }  // namespace
 
 HallmarkServer::HallmarkServer(std::unique_ptr<State> state) : state_(std::move(state)) {}
@@ -253,7 +284,8 @@ HallmarkServer::~HallmarkServer() {
   state_->health.Detach();
   state_->redis->Stop();
   state_->timer.reset();  // drops paced streams' wake-ups: their calls have ended
-  state_->pool.reset();  // runs what is queued, then joins
+  state_->bulk_pool.reset();  // runs what is queued, then joins
+  state_->pool.reset();
 }
 
 absl::StatusOr<std::unique_ptr<HallmarkServer>> HallmarkServer::Start(const ServerConfig& config) {
@@ -284,6 +316,7 @@ absl::StatusOr<std::unique_ptr<HallmarkServer>> HallmarkServer::Start(const Serv
                           ? config.worker_threads
                           : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
   s->pool = std::make_unique<WorkPool>(threads);
+  s->bulk_pool = std::make_unique<WorkPool>(threads, /*nice=*/10);
   s->bulk = std::make_unique<AsyncGate>(static_cast<size_t>(std::max(1, config.bulk_in_flight)));
   if (!config.metrics_listen.empty()) {
     HALLMARK_ASSIGN_OR_RETURN(s->metrics_port, s->metrics->Serve(config.metrics_listen));
@@ -297,8 +330,10 @@ absl::StatusOr<std::unique_ptr<HallmarkServer>> HallmarkServer::Start(const Serv
   eo.resolver_host = config.resolver_host;
   eo.redis_timeout = config.redis_timeout;
   eo.bulk = s->bulk.get();
+  eo.stream_chunk = static_cast<size_t>(std::max(1, config.stream_chunk));
+  eo.stream_chunks_ahead = static_cast<size_t>(std::max(1, config.stream_chunks_ahead));
   eo.timer = s->timer.get();
-  s->issuance = std::make_unique<issuance::IssuanceEngine>(s->registry.get(), s->pool.get(),
+  s->issuance = std::make_unique<issuance::IssuanceEngine>(s->registry.get(), s->bulk_pool.get(),
                                                            s->keys.get(), eo);
   verification::VerificationOptions vo;
   vo.clone = {config.clone_max_locations, config.clone_window};
@@ -333,8 +368,7 @@ absl::StatusOr<std::unique_ptr<HallmarkServer>> HallmarkServer::Start(const Serv
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
   builder.AddListeningPort(config.listen, credentials, &s->port);
-  builder.SetMaxReceiveMessageSize(config.max_receive_message_bytes);
-  builder.SetMaxSendMessageSize(config.max_send_message_bytes);
+  ApplyTransportLimits(config, &builder);
   builder.RegisterService(s->issuance_service.get());
   builder.RegisterService(s->keys_service.get());
   builder.RegisterService(s->verification_service.get());

@@ -40,9 +40,24 @@ struct ServerConfig {
   int worker_threads = 0;                        // 0: one per core
   // Bulk work (issue/import calls, stream chunks) in Redis and on the work pool at once; the
   // rest waits its turn, so verification is never queued behind a flood of issuance.
-  int bulk_in_flight = 2;
-  int max_receive_message_bytes = 4 << 20;
+  int bulk_in_flight = 1;
+  // Units per registry call of a stream: Redis is held ~8 us a unit, so this bounds how long a
+  // Verify can wait behind issuance.
+  int stream_chunk = 250;
+  int stream_chunks_ahead = 8;  // chunks a stream produces ahead of its reader
+  // Transport limits: what any caller, before authentication, can make the server hold.
+  int max_receive_message_bytes = 1 << 20;  // the largest legitimate request is ~0.6 MiB
   int max_send_message_bytes = 64 << 20;
+  int max_concurrent_streams = 100;              // per connection
+  int64_t memory_quota_bytes = int64_t{128} << 20;  // gRPC's buffers, all callers together
+  int max_metadata_bytes = 16 << 10;             // request headers
+  absl::Duration handshake_timeout = absl::Seconds(10);
+  absl::Duration max_connection_idle = absl::Minutes(5);  // no call for this long: closed
+  absl::Duration max_connection_age = absl::Hours(1);      // then GOAWAY...
+  absl::Duration max_connection_age_grace = absl::Minutes(10);  // ...and calls get this long
+  absl::Duration keepalive_time = absl::Minutes(1);       // server pings an idle connection
+  absl::Duration keepalive_timeout = absl::Seconds(20);   // unanswered: the peer is gone
+  absl::Duration min_client_ping_interval = absl::Seconds(10);  // faster pings: GOAWAY
   // Verification.
   uint32_t clone_max_locations = 3;                // SUSPECT_CLONE above this many...
   absl::Duration clone_window = absl::Hours(24);   // ...distinct locations within this window

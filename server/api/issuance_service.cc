@@ -175,7 +175,7 @@ grpc::ServerUnaryReactor* IssuanceService::IssueSerials(grpc::CallbackServerCont
                                                         v1::IssueSerialsResponse* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   std::shared_ptr<Call> call = guard_->Admit(
-      context, kIssuer, "Issuance.IssueSerials",
+      context, kIssuer, "Issuance.IssueSerials", *request,
       Cost::Units(request->count(), issuance::kMaxUnaryCount,
                   absl::StrCat("count: must be 1..", issuance::kMaxUnaryCount, ", got ",
                                request->count())));
@@ -190,7 +190,7 @@ grpc::ServerUnaryReactor* IssuanceService::IssueSerials(grpc::CallbackServerCont
 
 grpc::ServerWriteReactor<v1::IssuedUnit>* IssuanceService::StreamIssueSerials(
     grpc::CallbackServerContext* context, const v1::IssueSerialsRequest* request) {
-  std::shared_ptr<Call> call = guard_->Admit(context, kIssuer, "Issuance.StreamIssueSerials");
+  std::shared_ptr<Call> call = guard_->Admit(context, kIssuer, "Issuance.StreamIssueSerials", *request);
   auto* reactor = new StreamIssueReactor(call);
   if (!call->admitted()) {
     reactor->FinishNow(call->admission());
@@ -216,7 +216,7 @@ grpc::ServerUnaryReactor* IssuanceService::ImportSerials(grpc::CallbackServerCon
                                                          v1::ImportSerialsResponse* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   std::shared_ptr<Call> call = guard_->Admit(
-      context, kIssuer, "Issuance.ImportSerials",
+      context, kIssuer, "Issuance.ImportSerials", *request,
       Cost::Units(request->serials_size(), issuance::kMaxImportSerials,
                   absl::StrCat("serials: must have 1..", issuance::kMaxImportSerials,
                                " entries, got ", request->serials_size())));

@@ -18,7 +18,7 @@ grpc::ServerUnaryReactor* VerificationService::Verify(grpc::CallbackServerContex
                                                       const v1::VerifyRequest* request,
                                                       v1::VerifyResponse* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  std::shared_ptr<Call> call = guard_->Admit(context, kAnyRole, "Verification.Verify");
+  std::shared_ptr<Call> call = guard_->Admit(context, kAnyRole, "Verification.Verify", *request);
   if (!call->admitted()) {
     reactor->Finish(call->Finish(call->admission()));
     return reactor;
@@ -41,7 +41,7 @@ grpc::ServerUnaryReactor* VerificationService::VerifyBatch(grpc::CallbackServerC
                                                            const v1::VerifyBatchRequest* request,
                                                            v1::VerifyBatchResponse* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  std::shared_ptr<Call> call = guard_->Admit(context, kAnyRole, "Verification.VerifyBatch",
+  std::shared_ptr<Call> call = guard_->Admit(context, kAnyRole, "Verification.VerifyBatch", *request,
                                              Cost::Items(request->requests_size(), 1,
                                                          verification::kMaxBatch, "requests"));
   if (!call->admitted()) {

@@ -1,14 +1,24 @@
 #include "server/common/work_pool.h"
 
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
 #include <atomic>
 #include <memory>
 #include <utility>
 
 namespace hallmark {
 
-WorkPool::WorkPool(size_t threads) {
+WorkPool::WorkPool(size_t threads, int nice) {
   if (threads == 0) threads = 1;
-  for (size_t i = 0; i < threads; ++i) threads_.emplace_back([this] { Run(); });
+  for (size_t i = 0; i < threads; ++i) {
+    threads_.emplace_back([this, nice] {
+      // On Linux a thread id names just this thread; lowering one's priority needs no privilege.
+      if (nice > 0) setpriority(PRIO_PROCESS, static_cast<id_t>(syscall(SYS_gettid)), nice);
+      Run();
+    });
+  }
 }
 
 WorkPool::~WorkPool() {

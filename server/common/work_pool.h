@@ -23,7 +23,10 @@ namespace hallmark {
 
 class WorkPool {
  public:
-  explicit WorkPool(size_t threads);
+  // `nice` > 0 runs the threads at a lower CPU priority (setpriority per thread): bulk work
+  // that must not slow down what runs at normal priority when the cores are busy, yet still
+  // gets its share.
+  explicit WorkPool(size_t threads, int nice = 0);
   // Runs what was already posted, then joins the threads.
   ~WorkPool();
   WorkPool(const WorkPool&) = delete;

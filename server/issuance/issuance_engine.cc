@@ -31,15 +31,11 @@ absl::Time IssuanceEngine::RedisDeadline(absl::Time call_deadline) const {
   return std::min(call_deadline, absl::Now() + options_.redis_timeout);
 }
 
-void IssuanceEngine::InBulkGate(absl::AnyInvocable<void(Done)> work, Done done) const {
+void IssuanceEngine::InBulkGate(
+    absl::AnyInvocable<void(absl::AnyInvocable<void()> leave)> work) const {
   AsyncGate* gate = options_.bulk;
-  if (gate == nullptr) return work(std::move(done));
-  gate->Enter([gate, work = std::move(work), done = std::move(done)]() mutable {
-    work([gate, done = std::move(done)](absl::Status s) mutable {
-      gate->Leave();
-      done(s);
-    });
-  });
+  if (gate == nullptr) return work([] {});
+  gate->Enter([gate, work = std::move(work)]() mutable { work([gate] { gate->Leave(); }); });
 }
 
 std::string IssuanceEngine::ActiveKeyId() const {
@@ -81,12 +77,13 @@ void IssuanceEngine::Issue(const auth::Principal& issuer, const v1::IssueSerials
     const std::string lot = batch->stored.lot;
     auto shared_source = std::make_shared<const SerialSource>(*std::move(source));
     const uint64_t count = batch->stored.count, id = batch->id;
-    InBulkGate([this, gtin, lot, ring, out, shared_source, count, id, call_deadline](
-                   Done done) mutable {
+    InBulkGate([this, gtin, lot, ring, out, shared_source, count, id, call_deadline,
+                done = std::move(done)](absl::AnyInvocable<void()> leave) mutable {
       writer_.WriteRange(
           shared_source, gtin, id, 0, count, RedisDeadline(call_deadline),
-          [this, gtin, lot, ring, out, done = std::move(done)](
+          [this, gtin, lot, ring, out, done = std::move(done), leave = std::move(leave)](
               absl::StatusOr<std::vector<std::string>> serials) mutable {
+            leave();
             if (!serials.ok()) return done(serials.status());
             auto units = std::make_shared<std::vector<v1::IssuedUnit>>();
             units->reserve(serials->size());
@@ -100,7 +97,7 @@ void IssuanceEngine::Issue(const auth::Principal& issuer, const v1::IssueSerials
                           done(s);
                         });
           });
-    }, std::move(done));
+    });
   });
 }
 
@@ -141,13 +138,14 @@ void IssuanceEngine::Import(const auth::Principal& issuer,
     const std::string lot = batch->stored.lot;
     const uint64_t id = batch->id;
     InBulkGate([this, plan, gtin, lot, ring, call_deadline, id, serials = std::move(serials),
-                finish](Done done) mutable {
+                finish, done = std::move(done)](absl::AnyInvocable<void()> leave) mutable {
       std::vector<std::string> to_register = serials;
       registry_->Register(
           gtin, id, std::move(to_register), /*all_or_nothing=*/false,
           RedisDeadline(call_deadline),
-          [this, plan, gtin, lot, ring, serials, finish, done = std::move(done)](
-              absl::StatusOr<registry::RegisterResult> r) mutable {
+          [this, plan, gtin, lot, ring, serials, finish, done = std::move(done),
+           leave = std::move(leave)](absl::StatusOr<registry::RegisterResult> r) mutable {
+            leave();
             if (!r.ok()) return done(r.status());
             auto accepted = std::make_shared<std::vector<v1::IssuedUnit>>();
             std::vector<std::pair<size_t, v1::RejectedSerial>> dupes;
@@ -169,7 +167,7 @@ void IssuanceEngine::Import(const auth::Principal& issuer,
                           done(s);
                         });
           });
-    }, std::move(done));
+    });
   });
 }
 

@@ -38,11 +38,13 @@ class IssueStream;
 struct EngineOptions {
   std::string resolver_host = "id.example.com";
   absl::Duration redis_timeout = absl::Seconds(5);  // per registry call
-  size_t stream_chunk = 1000;                       // units per registry call when streaming
-  size_t stream_chunks_ahead = 4;                   // produced ahead of a slow reader, at most
-  // Bulk work (a unary issue, an import, one stream chunk) holds a place of this gate from its
-  // registry write until its units are signed, so bulk work cannot crowd verification out of
-  // Redis and the work pool. nullptr: unbounded (unit tests).
+  // Units per registry call when streaming. Redis runs one call at a time: at ~8 us a unit, a
+  // chunk of 250 holds it ~2 ms, so a Verify queued behind a chunk waits at most that.
+  size_t stream_chunk = 250;
+  size_t stream_chunks_ahead = 8;                   // produced ahead of a slow reader, at most
+  // Bulk registry writes (a unary issue, an import, one stream chunk) hold a place of this gate
+  // until Redis answers, so bulk work cannot crowd verification out of Redis (signing runs on
+  // the engine's pool, which the server runs at a lower CPU priority). nullptr: unbounded.
   AsyncGate* bulk = nullptr;
   // Wakes streams paced by their issuer's budget. nullptr: streams are not paced.
   Timer* timer = nullptr;
@@ -87,8 +89,9 @@ class IssuanceEngine {
   friend class IssueStream;
   using Done = absl::AnyInvocable<void(absl::Status)>;
   absl::Time RedisDeadline(absl::Time call_deadline) const;
-  // Runs `work` once the bulk gate has a place; the place is freed just before `done` runs.
-  void InBulkGate(absl::AnyInvocable<void(Done)> work, Done done) const;
+  // Runs `work` once the bulk gate has a place; `work` calls `leave` once its registry write
+  // is answered.
+  void InBulkGate(absl::AnyInvocable<void(absl::AnyInvocable<void()> leave)> work) const;
   std::string ActiveKeyId() const;
   // Begins (or finds) the batch and checks a repeat against the first attempt.
   void BeginBatch(registry::BatchSpec spec, absl::Time call_deadline,

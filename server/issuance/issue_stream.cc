@@ -159,7 +159,9 @@ void IssueStream::WriteChunk(uint64_t index) {
     first = index * engine_->options_.stream_chunk;
     n = ChunkSize(index);
   }
-  if (ended) {  // frees the gate's place; not here, where Pump (inside Pop) may have called us
+  AsyncGate* gate = engine_->options_.bulk;
+  if (ended) {  // not here, where Pump (inside Pop) may have called us
+    if (gate != nullptr) gate->Leave();
     engine_->pool_->Post([self = shared_from_this(), index] {
       self->ChunkDone(index, absl::CancelledError("stream ended"));
     });
@@ -168,7 +170,8 @@ void IssueStream::WriteChunk(uint64_t index) {
   auto self = shared_from_this();
   engine_->writer_.WriteRange(
       std::move(source), gtin, batch, first, n, engine_->RedisDeadline(call_deadline_),
-      [self, index](absl::StatusOr<std::vector<std::string>> serials) {
+      [self, index, gate](absl::StatusOr<std::vector<std::string>> serials) {
+        if (gate != nullptr) gate->Leave();  // Redis has answered: the next chunk may write
         if (!serials.ok()) return self->ChunkDone(index, serials.status());
         // On the writer's thread, never inside Pop (WriteRange always completes later).
         if (absl::Status s = self->KeyStillUsable(); !s.ok()) return self->ChunkDone(index, s);
@@ -199,7 +202,6 @@ void IssueStream::WriteChunk(uint64_t index) {
 }
 
 void IssueStream::ChunkDone(uint64_t index, absl::StatusOr<std::vector<v1::IssuedUnit>> units) {
-  if (engine_->options_.bulk != nullptr) engine_->options_.bulk->Leave();
   if (!units.ok()) return Fail(units.status());
   bool head;
   {

@@ -113,6 +113,18 @@ TEST_F(HostileCallersTest, AnOversizedBatchIsRefusedBeforeItIsPricedAndLocksNobo
   EXPECT_EQ(VerifyOne(t::kLimitedVerifier).error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
 }
 
+// Each method has its own request size limit below the server-wide one: a Verify is < 1 KiB.
+TEST_F(HostileCallersTest, AnOversizedUnaryRequestIsRefusedForOneToken) {
+  v1::VerifyRequest big;
+  big.set_code(std::string(100 << 10, 'A'));
+  v1::VerifyResponse resp;
+  grpc::Status s = verify_->Verify(h_->Context(t::kLimitedVerifier).get(), big, &resp);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(s.error_message(), HasSubstr("more than the 16384 Verification.Verify accepts"));
+  for (int i = 0; i < 4; ++i) EXPECT_TRUE(VerifyOne(t::kLimitedVerifier).ok()) << i;
+  EXPECT_EQ(VerifyOne(t::kLimitedVerifier).error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+}
+
 TEST_F(HostileCallersTest, RateLimitedCallsCarryRetryInfoAndAReadableHint) {
   grpc::Status s;
   for (int i = 0; i < 6 && s.ok(); ++i) s = VerifyOne(t::kLimitedVerifier);
