@@ -50,6 +50,9 @@ ABSL_FLAG(int, stream_chunk, 250,
           "may wait behind one chunk)");
 ABSL_FLAG(int, stream_chunks_ahead, 8,
           "Chunks a stream registers and signs ahead of its reader");
+ABSL_FLAG(absl::Duration, rate_limit_sync, absl::Seconds(2),
+          "How often replicas sharing a Redis agree on each principal's share of its rate "
+          "limits (0: every replica limits on its own)");
 ABSL_FLAG(int, bulk_in_flight, 1,
           "Bulk jobs (issue/import calls, stream chunks) in Redis and signing at once; more wait");
 ABSL_FLAG(int, max_receive_message_bytes, 1 << 20,
@@ -126,6 +129,7 @@ hallmark::api::ServerConfig ConfigFromFlags() {
   c.keepalive_timeout = absl::GetFlag(FLAGS_keepalive_timeout);
   c.min_client_ping_interval = absl::GetFlag(FLAGS_min_client_ping_interval);
   c.bulk_in_flight = absl::GetFlag(FLAGS_bulk_in_flight);
+  c.rate_limit_sync = absl::GetFlag(FLAGS_rate_limit_sync);
   c.stream_chunk = absl::GetFlag(FLAGS_stream_chunk);
   c.stream_chunks_ahead = absl::GetFlag(FLAGS_stream_chunks_ahead);
   c.clone_max_locations = absl::GetFlag(FLAGS_clone_max_locations);

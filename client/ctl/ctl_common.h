@@ -10,12 +10,33 @@
 #ifndef HALLMARK_CLIENT_CTL_CTL_COMMON_H_
 #define HALLMARK_CLIENT_CTL_CTL_COMMON_H_
 
+#include <algorithm>
 #include <iostream>
 #include <string>
 
 #include "absl/status/status.h"
 
 namespace hallmark::ctl {
+
+// Runs `call(first, count)` over items [0, n) in calls of at most `max` items. When the server
+// says a call costs more than the caller's rate limit can ever admit at once ("split it into
+// smaller calls"), the same items are sent again in halves; the size that worked is kept.
+template <typename Call>
+absl::Status InBatches(size_t n, size_t max, Call call) {
+  size_t size = max;
+  for (size_t first = 0; first < n;) {
+    const size_t count = std::min(size, n - first);
+    absl::Status s = call(first, count);
+    if (absl::IsResourceExhausted(s) && count > 1 &&
+        s.message().find("split it into smaller calls") != absl::string_view::npos) {
+      size = count / 2;
+      continue;
+    }
+    if (!s.ok()) return s;
+    first += count;
+  }
+  return absl::OkStatus();
+}
 
 inline constexpr int kExitOk = 0;
 inline constexpr int kExitFailure = 1;

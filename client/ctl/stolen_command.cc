@@ -42,17 +42,19 @@ bool PrintResults(const google::protobuf::RepeatedPtrField<v1::UnitResult>& resu
   return all_ok;
 }
 
-// Runs `call` over `units` in chunks of 1000; `call` returns false for a negative outcome.
+// Runs `call` over `units` in chunks of up to 1000 (smaller when the caller's rate limit
+// requires, see InBatches); `call` returns false for a negative outcome.
 template <typename Call>
 int Chunked(const std::vector<v1::UnitId>& units, Client& client, Call call) {
   bool all_ok = true;
-  for (size_t first = 0; first < units.size(); first += kChunk) {
-    std::vector<v1::UnitId> chunk(units.begin() + first,
-                                  units.begin() + std::min(units.size(), first + kChunk));
+  absl::Status sent = InBatches(units.size(), kChunk, [&](size_t first, size_t count) {
+    std::vector<v1::UnitId> chunk(units.begin() + first, units.begin() + first + count);
     absl::StatusOr<bool> ok = call(chunk);
-    if (!ok.ok()) return ReportCallError(ok.status(), client.options().address);
+    if (!ok.ok()) return ok.status();
     all_ok = all_ok && *ok;
-  }
+    return absl::OkStatus();
+  });
+  if (!sent.ok()) return ReportCallError(sent, client.options().address);
   return all_ok ? kExitOk : kExitNegative;
 }
 

@@ -64,10 +64,9 @@ int Verify(VerifyOptions o) {
   absl::StatusOr<std::unique_ptr<Client>> client = Connect(o.connection);
   if (!client.ok()) return ReportError(client.status());
   int worst = kExitOk;
-  constexpr size_t kBatch = 1000;
-  for (size_t first = 0; first < o.codes.size(); first += kBatch) {
+  absl::Status sent = InBatches(o.codes.size(), 1000, [&](size_t first, size_t count) {
     v1::VerifyBatchRequest batch;
-    for (size_t i = first; i < std::min(o.codes.size(), first + kBatch); ++i) {
+    for (size_t i = first; i < first + count; ++i) {
       v1::VerifyRequest* r = batch.add_requests();
       r->set_code(o.codes[i]);
       r->mutable_context()->set_country(o.country);
@@ -75,12 +74,14 @@ int Verify(VerifyOptions o) {
       r->mutable_context()->set_channel(o.channel);
     }
     absl::StatusOr<v1::VerifyBatchResponse> resp = (*client)->VerifyBatch(batch);
-    if (!resp.ok()) return ReportCallError(resp.status(), (*client)->options().address);
+    if (!resp.ok()) return resp.status();
     for (const v1::VerifyResponse& r : resp->responses()) {
       Print(r, o.json);
       worst = std::max(worst, VerdictExitCode(r.verdict()));
     }
-  }
+    return absl::OkStatus();
+  });
+  if (!sent.ok()) return ReportCallError(sent, (*client)->options().address);
   return worst;
 }
 

@@ -145,7 +145,7 @@ std::shared_ptr<Call> CallGuard::Admit(const grpc::CallbackServerContext* contex
   } else if (cost.issue_units > 0) {
     admitted = limiter_->Acquire(
         {{p.name(), store->RateLimitFor(p), cost.requests},
-         {IssueBudgetKey(p), store->IssueRateFor(p), cost.issue_units}},
+         {IssueBudgetKey(p), store->IssueRateFor(p), cost.issue_units, p.name()}},
         now);
   } else {
     admitted = limiter_->Acquire(p.name(), store->RateLimitFor(p), cost.requests, now);

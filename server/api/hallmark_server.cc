@@ -27,6 +27,7 @@
 #include "server/api/library_logs.h"
 #include "server/api/lifecycle_service.h"
 #include "server/api/parse_failure_interceptor.h"
+#include "server/api/replica_shares.h"
 #include "server/api/stolen_registry_service.h"
 #include "server/api/tls_files.h"
 #include "server/api/verification_service.h"
@@ -35,6 +36,7 @@
 #include "server/redis/cluster_client.h"
 #include "server/registry/redis_registry.h"
 #include "server/registry/redis_lifecycle_store.h"
+#include "server/registry/redis_presence_store.h"
 #include "server/registry/redis_stolen_store.h"
 
 namespace hallmark::api {
@@ -85,6 +87,8 @@ struct HallmarkServer::State {
   std::unique_ptr<registry::RedisRegistry> registry;
   std::unique_ptr<registry::RedisStolenStore> stolen_store;
   std::unique_ptr<registry::RedisLifecycleStore> lifecycle_store;
+  std::unique_ptr<registry::RedisPresenceStore> presence_store;
+  std::shared_ptr<ReplicaShares> shares;
   std::unique_ptr<issuance::IssuanceEngine> issuance;
   std::unique_ptr<verification::VerificationEngine> verification;
   std::unique_ptr<stolen::StolenRegistryEngine> stolen;
@@ -325,6 +329,11 @@ absl::StatusOr<std::unique_ptr<HallmarkServer>> HallmarkServer::Start(const Serv
   s->registry = std::make_unique<registry::RedisRegistry>(s->redis.get());
   s->stolen_store = std::make_unique<registry::RedisStolenStore>(s->redis.get());
   s->lifecycle_store = std::make_unique<registry::RedisLifecycleStore>(s->redis.get());
+  s->presence_store = std::make_unique<registry::RedisPresenceStore>(s->redis.get());
+  if (config.rate_limit_sync > absl::ZeroDuration()) {
+    s->shares = ReplicaShares::Start(s->limiter.get(), s->presence_store.get(), s->timer.get(),
+                                     config.rate_limit_sync);
+  }
 
   issuance::EngineOptions eo;
   eo.resolver_host = config.resolver_host;
@@ -388,6 +397,10 @@ absl::StatusOr<std::unique_ptr<HallmarkServer>> HallmarkServer::Start(const Serv
 
 int HallmarkServer::port() const { return state_->port; }
 int HallmarkServer::metrics_port() const { return state_->metrics_port; }
+
+int HallmarkServer::RateLimitReplicas(const std::string& principal) const {
+  return state_->shares != nullptr ? state_->shares->Replicas(principal) : 1;
+}
 
 absl::Status HallmarkServer::Reload() {
   // Keys and principals reload independently: a revocation must take effect even when the

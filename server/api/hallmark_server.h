@@ -41,6 +41,9 @@ struct ServerConfig {
   // Bulk work (issue/import calls, stream chunks) in Redis and on the work pool at once; the
   // rest waits its turn, so verification is never queued behind a flood of issuance.
   int bulk_in_flight = 1;
+  // Rate limits across replicas on one Redis (replica_shares.h): how often each replica tells
+  // Redis which principals it serves. Zero: each replica limits on its own.
+  absl::Duration rate_limit_sync = absl::Seconds(2);
   // Units per registry call of a stream: Redis is held ~8 us a unit, so this bounds how long a
   // Verify can wait behind issuance.
   int stream_chunk = 250;
@@ -91,6 +94,9 @@ class HallmarkServer {
   int port() const;
   // The port /metrics is served on, or 0.
   int metrics_port() const;
+  // How many replicas (this one included) served `principal` at the last rate-limit round;
+  // this replica grants it 1/that of its limits.
+  int RateLimitReplicas(const std::string& principal) const;
   // Re-reads the keys directory and the principals file, each on its own: the one that fails
   // to load keeps its old contents (and its error is returned). A keys directory without an
   // ACTIVE key loads (verification only; issuance refused).

@@ -38,7 +38,7 @@ class AdmittedStream final : public issuance::StreamPolicy {
     const auth::Principal* p = store->FindByName(name_);
     if (p == nullptr) return absl::ZeroDuration();  // StillAllowed ends the stream
     return guard_->limiter()->Take(
-        {{IssueBudgetKey(*p), store->IssueRateFor(*p), static_cast<double>(units)}},
+        {{IssueBudgetKey(*p), store->IssueRateFor(*p), static_cast<double>(units), p->name()}},
         absl::Now());
   }
 

@@ -89,14 +89,38 @@ absl::Status RetryLater(absl::string_view what, absl::Duration wait) {
   return s;
 }
 
-RateLimiter::Bucket& RateLimiter::Refill(const std::string& key, const RateLimitSpec& limit,
-                                         absl::Time now) {
-  auto [it, inserted] = buckets_.try_emplace(key, Bucket{limit.burst, now});
+RateLimiter::Bucket& RateLimiter::Refill(const std::string& key, const std::string& principal,
+                                         RateLimitSpec limit, absl::Time now) {
+  auto s = shares_.find(principal);
+  const double share = s == shares_.end() ? 1.0 : s->second;
+  limit.per_second *= share;
+  limit.burst *= share;
+  auto [it, inserted] = buckets_.try_emplace(key, Bucket{limit.burst, now, share});
   Bucket& b = it->second;
+  if (b.share != share) {  // the replicas serving the principal changed
+    b.tokens *= share / b.share;
+    b.share = share;
+  }
   const double elapsed = std::max(0.0, absl::ToDoubleSeconds(now - b.updated));
   b.tokens = std::min(limit.burst, b.tokens + elapsed * limit.per_second);
   b.updated = std::max(b.updated, now);
   return b;
+}
+
+void RateLimiter::SetShare(const std::string& principal, double share) {
+  absl::MutexLock lock(&mu_);
+  if (!(share > 0) || share >= 1) {
+    shares_.erase(principal);
+  } else {
+    shares_[principal] = share;
+  }
+}
+
+std::vector<std::string> RateLimiter::TakeActive() {
+  absl::MutexLock lock(&mu_);
+  std::vector<std::string> out(active_.begin(), active_.end());
+  active_.clear();
+  return out;
 }
 
 absl::Duration RateLimiter::Take(std::initializer_list<Charge> charges, absl::Time now) {
@@ -107,13 +131,16 @@ absl::Duration RateLimiter::Take(std::initializer_list<Charge> charges, absl::Ti
   std::vector<Bucket*> buckets;
   absl::Duration wait;
   for (const Charge& c : charges) {
-    Bucket& b = Refill(c.key, c.limit, now);
+    const std::string& principal = c.principal.empty() ? c.key : c.principal;
+    Bucket& b = Refill(c.key, principal, c.limit, now);
     buckets.push_back(&b);
+    active_.insert(principal);
     // A call costing more than the burst (a batch) goes through on a full bucket and leaves it
     // at most `burst` in debt, so batches cannot beat the per-item rate.
-    const double needed = std::min(c.cost, c.limit.burst);
+    const double burst = c.limit.burst * b.share, rate = c.limit.per_second * b.share;
+    const double needed = std::min(c.cost, burst);
     if (b.tokens < needed) {
-      wait = std::max(wait, absl::Seconds((needed - b.tokens) / c.limit.per_second));
+      wait = std::max(wait, absl::Seconds((needed - b.tokens) / rate));
     }
   }
   if (wait > absl::ZeroDuration()) return wait;
@@ -144,7 +171,7 @@ absl::Status RateLimiter::Acquire(std::initializer_list<Charge> charges, absl::T
 void RateLimiter::ChargeRefusal(const std::string& key, const RateLimitSpec& limit,
                                 absl::Time now) {
   absl::MutexLock lock(&mu_);
-  Bucket& b = Refill(key, limit, now);
+  Bucket& b = Refill(key, key, limit, now);
   if (b.tokens >= 1) b.tokens -= 1;
 }
 

@@ -16,6 +16,7 @@
 #include <string>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/container/node_hash_map.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -62,6 +63,7 @@ class RateLimiter {
     std::string key;
     RateLimitSpec limit;
     double cost;
+    std::string principal = "";  // whose share applies (SetShare); "" : the key itself
   };
   // Takes `cost` tokens or fails with RESOURCE_EXHAUSTED: with a RetryInfo payload and the
   // wait until enough refill, or (cost above twice the burst) without one.
@@ -78,14 +80,25 @@ class RateLimiter {
   // fails and never makes a debt.
   void ChargeRefusal(const std::string& key, const RateLimitSpec& limit, absl::Time now);
 
+  // Across replicas: this replica grants `principal` only `share` (0 < share <= 1) of its
+  // limits' rate and burst from now on (1 / the replicas serving it); the tokens its buckets
+  // hold scale with the share. Whether a call is too costly ever to admit (above twice the
+  // burst) is still judged on the whole limit.
+  void SetShare(const std::string& principal, double share);
+  // The principals charged since the last call, each once.
+  std::vector<std::string> TakeActive();
+
  private:
   struct Bucket {
     double tokens;
     absl::Time updated;
+    double share = 1;  // the share the tokens were counted at
   };
-  Bucket& Refill(const std::string& key, const RateLimitSpec& limit, absl::Time now)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  Bucket& Refill(const std::string& key, const std::string& principal, RateLimitSpec limit,
+                 absl::Time now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::Mutex mu_;
+  absl::flat_hash_map<std::string, double> shares_ ABSL_GUARDED_BY(mu_);
+  absl::flat_hash_set<std::string> active_ ABSL_GUARDED_BY(mu_);
   absl::node_hash_map<std::string, Bucket> buckets_ ABSL_GUARDED_BY(mu_);  // stable addresses
 };
 

@@ -32,6 +32,7 @@ constexpr Spec kPrincipals[] = {
     {kLimitedVerifier, admin::ROLE_VERIFIER, "", ""},
     {kLimitedPolice, admin::ROLE_LAW_ENFORCEMENT, "", "Police"},
     {kLimitedIssuer, admin::ROLE_ISSUER, "950600", "ACME"},
+    {kSharedVerifier, admin::ROLE_VERIFIER, "", ""},
 };
 
 }  // namespace
@@ -56,6 +57,10 @@ absl::StatusOr<Deployment> WriteDeployment(const std::string& dir) {
         std::string(s.name) == kLimitedVerifier || std::string(s.name) == kLimitedPolice;
     p->mutable_rate_limit()->set_per_second(limited ? 0.001 : 1e6);
     p->mutable_rate_limit()->set_burst(limited ? 5 : 1000000);
+    if (std::string(s.name) == kSharedVerifier) {
+      p->mutable_rate_limit()->set_per_second(0.001);
+      p->mutable_rate_limit()->set_burst(30);
+    }
     if (std::string(s.name) == kLimitedIssuer) {
       p->mutable_issue_rate()->set_per_second(0.001);
       p->mutable_issue_rate()->set_burst(1000);  // one stream chunk, then ~no refill

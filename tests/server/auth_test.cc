@@ -198,6 +198,24 @@ TEST(RateLimiterTest, SeveralBucketsAreChargedAllOrNothing) {
   EXPECT_EQ(limiter.Take({{"units:acme", units, 3000}}, t0), absl::InfiniteDuration());
 }
 
+TEST(RateLimiterTest, AShareScalesRateBurstAndHeldTokens) {
+  RateLimiter limiter;
+  const RateLimitSpec spec{3, 30};
+  const absl::Time t0 = absl::FromUnixSeconds(1000);
+  ASSERT_THAT(limiter.Acquire("app", spec, 3, t0), IsOk());  // 27 left at the whole share
+  EXPECT_EQ(limiter.TakeActive(), std::vector<std::string>{"app"});
+  EXPECT_TRUE(limiter.TakeActive().empty());
+  limiter.SetShare("app", 1.0 / 3);  // three replicas serve it: 9 tokens here, 1/s
+  for (int i = 0; i < 9; ++i) ASSERT_THAT(limiter.Acquire("app", spec, 1, t0), IsOk()) << i;
+  EXPECT_THAT(limiter.Acquire("app", spec, 1, t0),
+              StatusIs(absl::StatusCode::kResourceExhausted, HasSubstr("retry after 1 s")));
+  // A call too costly for the share but within the principal's own limit is not refused
+  // outright: it waits for this replica's bucket like any other.
+  EXPECT_THAT(limiter.Acquire("app", spec, 50, t0 + absl::Seconds(10)), IsOk());
+  limiter.SetShare("app", 1);  // served here alone again
+  EXPECT_THAT(limiter.Acquire("other", spec, 30, t0), IsOk());
+}
+
 TEST(RateLimiterTest, RetryHintsAreReadableAndCarryRetryInfo) {
   EXPECT_EQ(FormatWait(absl::Microseconds(10)), "1 ms");
   EXPECT_EQ(FormatWait(absl::Milliseconds(50)), "50 ms");
