@@ -61,16 +61,17 @@ fi
 if [ ! -f "$var/principals.textpb" ]; then
   umask 077
   : >"$var/dev-tokens.env"
-  add() {  # name role [prefix]
+  add() {  # name role organisation [prefix]
     local token
     token=$("$ctl" principals add --file "$var/principals.textpb" --name "$1" --role "$2" \
-              --org "Dev" ${3:+--prefix "$3"} | tail -n 1)
+              --org "$3" ${4:+--prefix "$4"} | tail -n 1)
     echo "export HALLMARK_TOKEN_$(echo "$1" | tr 'a-z-' 'A-Z_')=$token" >>"$var/dev-tokens.env"
   }
-  add dev-issuer issuer 950600
-  add dev-retailer retailer
-  add dev-verifier verifier
-  add dev-police law_enforcement
+  # One organisation each: a case belongs to the organisation that opened it.
+  add dev-issuer issuer "Dev Brand" 950600
+  add dev-retailer retailer "Dev Shop"
+  add dev-verifier verifier "Dev App"
+  add dev-police law_enforcement "Dev Police"
   umask 022
   echo "created dev principals; their tokens:"
   cat "$var/dev-tokens.env"

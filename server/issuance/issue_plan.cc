@@ -3,6 +3,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_format.h"
 #include "absl/time/civil_time.h"
 #include "common/status_macros.h"
@@ -174,11 +175,8 @@ absl::StatusOr<ImportPlan> PlanImport(const v1::ImportSerialsRequest& request,
         ValidatePrintable(request.supplier(), 1, kMaxSupplierLength, "supplier", true));
   }
   absl::flat_hash_map<absl::string_view, size_t> first_seen;
-  std::string all = absl::StrCat("import\n", spec.gtin, "\n", spec.lot, "\n", spec.sku, "\n",
-                                 request.supplier());
   for (int i = 0; i < request.serials_size(); ++i) {
     const std::string& serial = request.serials(i);
-    absl::StrAppend(&all, "\n", serial);
     v1::RejectedSerial rejected;
     rejected.set_serial(serial);
     const absl::Status valid = crypto::ValidateSerial(serial, absl::StrCat("serials[", i, "]"));
@@ -201,8 +199,25 @@ absl::StatusOr<ImportPlan> PlanImport(const v1::ImportSerialsRequest& request,
   spec.count = plan.candidates.size();
   spec.key_id = std::string(key_id);
   spec.issued_at = absl::ToUnixSeconds(now);
-  spec.fingerprint = Fingerprint(all);
+  spec.fingerprint = Fingerprint(ImportFingerprintInput(spec, request));
   return plan;
+}
+
+std::string ImportFingerprintInput(const registry::BatchSpec& spec,
+                                   const v1::ImportSerialsRequest& request) {
+  // Newline-joined, as the first versions stored it, while no field holds a newline: then the
+  // joining is unambiguous and a retry after an upgrade still matches its batch.
+  std::vector<absl::string_view> fields = {"import", spec.gtin, spec.lot, spec.sku,
+                                           request.supplier()};
+  for (const std::string& serial : request.serials()) fields.push_back(serial);
+  bool plain = true;
+  for (absl::string_view f : fields) plain = plain && f.find('\n') == absl::string_view::npos;
+  if (plain) return absl::StrJoin(fields, "\n");
+  // Otherwise (invalid serials may hold anything) every field carries its length, so
+  // ["A\nB", "C"] and ["A", "B\nC"] are different requests.
+  std::string out = "import-v2";
+  for (absl::string_view f : fields) absl::StrAppend(&out, ";", f.size(), ":", f);
+  return out;
 }
 
 absl::Status CompareWithStored(const registry::BatchSpec& requested,

@@ -46,6 +46,11 @@ absl::StatusOr<ImportPlan> PlanImport(const v1::ImportSerialsRequest& request,
                                       const auth::Principal& issuer, absl::Time now,
                                       absl::string_view key_id);
 
+// What an import's fingerprint is taken over: an unambiguous encoding of its GTIN, lot, SKU,
+// supplier and serials (a request_id reused with other serials is ALREADY_EXISTS).
+std::string ImportFingerprintInput(const registry::BatchSpec& spec,
+                                   const v1::ImportSerialsRequest& request);
+
 // ALREADY_EXISTS naming the first parameter in which `stored` (the request as first seen)
 // differs from `requested`, or OK when they describe the same request.
 absl::Status CompareWithStored(const registry::BatchSpec& requested,

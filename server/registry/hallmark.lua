@@ -292,7 +292,9 @@ end
 --   {1, status, lot, sku, key, issued_at, stolen ("case\nagency\nat\nprincipal" or ''),
 --    count, first, last, distinct_locations_since, scans_after_decommission,
 --    recalled (0|1: the unit or its lot)}
-local function verify(keys, args)
+-- `record`: write this scan into the unit's scan record (hm_verify); hm_verify_ro answers the
+-- same from the stored record without writing, for a Redis at maxmemory that refuses writes.
+local function verify(keys, args, record)
   local meta, serial = keys[1], args[1]
   local now, since = tonumber(args[2]), tonumber(args[4])
   local location = tonumber(args[3])
@@ -312,9 +314,11 @@ local function verify(keys, args)
   -- Scan records are statistics, not acknowledged state: they go to replicas but not to the
   -- AOF, so a Verify never waits for an fsync. They persist through RDB snapshots and AOF
   -- rewrites (which write the whole dataset); a crash can lose the scans since the last one.
-  redis.set_repl(redis.REPL_REPLICA)
-  redis.call('HSET', bucket, scan_field, pack_scan(scan))
-  redis.set_repl(redis.REPL_ALL)
+  if record then
+    redis.set_repl(redis.REPL_REPLICA)
+    redis.call('HSET', bucket, scan_field, pack_scan(scan))
+    redis.set_repl(redis.REPL_ALL)
+  end
   return {1, physical_status(status), b[1] or '', b[2] or '', b[3] or '', b[4] or '', stolen,
           scan.count, scan.first, scan.last, distinct, scan.after_decommission,
           recalled and 1 or 0}
@@ -674,7 +678,10 @@ redis.register_function{function_name = 'hm_lookup', callback = lookup,
                         flags = {'no-writes'}}
 redis.register_function{function_name = 'hm_count', callback = count,
                         flags = {'no-writes'}}
-redis.register_function('hm_verify', verify)
+redis.register_function('hm_verify', function(keys, args) return verify(keys, args, true) end)
+redis.register_function{function_name = 'hm_verify_ro',
+                        callback = function(keys, args) return verify(keys, args, false) end,
+                        flags = {'no-writes'}}
 redis.register_function('hm_report_stolen', report_stolen)
 redis.register_function('hm_clear_stolen', clear_stolen)
 redis.register_function{function_name = 'hm_check_stolen', callback = check_stolen,

@@ -236,12 +236,28 @@ void RedisRegistry::CountUnits(std::string gtin, absl::Time deadline, Callback<u
 }
 
 void RedisRegistry::VerifyUnit(ScanInput scan, absl::Time deadline, Callback<VerifyRecord> done) {
+  std::vector<std::string> argv = {
+      "FCALL", "hm_verify", "1", MetaKey(scan.gtin), std::move(scan.serial),
+      absl::StrCat(scan.now), scan.location ? absl::StrCat(*scan.location) : std::string(),
+      absl::StrCat(scan.since)};
+  std::vector<std::string> read_only = argv;
+  read_only[0] = "FCALL_RO";
+  read_only[1] = "hm_verify_ro";
+  // A Redis at maxmemory refuses the scan record's write (OOM): the verdict is still read
+  // (hm_verify_ro writes nothing), and the caller learns the scan was not recorded.
   Call<VerifyRecord>(
-      client_,
-      {"FCALL", "hm_verify", "1", MetaKey(scan.gtin), std::move(scan.serial),
-       absl::StrCat(scan.now), scan.location ? absl::StrCat(*scan.location) : std::string(),
-       absl::StrCat(scan.since)},
-      deadline, std::move(done), ParseVerify);
+      client_, std::move(argv), deadline,
+      [client = client_, read_only = std::move(read_only), deadline,
+       done = std::move(done)](absl::StatusOr<VerifyRecord> r) mutable {
+        if (!absl::IsResourceExhausted(r.status())) return done(std::move(r));
+        Call<VerifyRecord>(client, std::move(read_only), deadline,
+                           [done = std::move(done)](absl::StatusOr<VerifyRecord> r) mutable {
+                             if (r.ok()) r->scan_recorded = false;
+                             done(std::move(r));
+                           },
+                           ParseVerify);
+      },
+      ParseVerify);
 }
 
 }  // namespace hallmark::registry

@@ -117,6 +117,9 @@ struct VerifyRecord {
   uint32_t distinct_locations = 0;       // since ScanInput::since
   uint32_t scans_after_decommission = 0;
   bool recalled = false;  // the unit or its lot
+  // False when Redis refused to write the scan record (maxmemory): the answer stands on the
+  // stored record; the scan counts and the clone rule did not see this scan.
+  bool scan_recorded = true;
 };
 
 class Registry {

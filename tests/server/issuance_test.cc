@@ -256,5 +256,28 @@ TEST_F(IssuanceTest, ImportRejectsInvalidRepeatedAndRegisteredSerialsExactly) {
   EXPECT_EQ(conflict.error_code(), grpc::StatusCode::ALREADY_EXISTS);
 }
 
+// Observed: the fingerprint joined serials with "\n", and invalid serials may hold "\n":
+// ["A\nB", "C"] and then ["A", "B\nC"] under one request_id registered "A" into the first batch.
+TEST_F(IssuanceTest, AnImportFingerprintCannotBeForgedWithNewlines) {
+  v1::ImportSerialsRequest first;
+  first.set_gtin(kBrandGtin);
+  first.set_request_id("imp-nl");
+  first.add_serials("A\nB");
+  first.add_serials("C");
+  v1::ImportSerialsResponse resp;
+  ASSERT_TRUE(issuance_->ImportSerials(h_->Context(kIssuer).get(), first, &resp).ok());
+  ASSERT_EQ(resp.accepted_size(), 1);
+  v1::ImportSerialsRequest second = first;
+  second.clear_serials();
+  second.add_serials("A");
+  second.add_serials("B\nC");
+  grpc::Status s = issuance_->ImportSerials(h_->Context(kIssuer).get(), second, &resp);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::ALREADY_EXISTS) << s.error_message();
+  EXPECT_EQ(*h_->RegistryEntry(kBrandGtin, "A"), "");  // nothing registered
+  // The same request repeated still returns its first outcome.
+  ASSERT_TRUE(issuance_->ImportSerials(h_->Context(kIssuer).get(), first, &resp).ok());
+  EXPECT_EQ(resp.accepted_size(), 1);
+}
+
 }  // namespace
 }  // namespace hallmark

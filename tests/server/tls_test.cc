@@ -66,6 +66,21 @@ class TlsTest : public ::testing::Test {
     return Client::Connect(o);
   }
 
+  // The certificate the server presents now ("" when no TLS handshake succeeds).
+  std::string ServedCert() {
+    grpc::SslCredentialsOptions ssl;
+    ssl.pem_root_certs = *ReadFile(Pki("ca.pem"));
+    auto channel = grpc::CreateChannel(absl::StrCat("127.0.0.1:", h_->server().port()),
+                                       grpc::SslCredentials(ssl));
+    auto keys = v1::Keys::NewStub(channel);
+    grpc::ClientContext ctx;
+    ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
+    v1::ListPublicKeysResponse resp;
+    if (!keys->ListPublicKeys(&ctx, {}, &resp).ok()) return "";
+    auto values = ctx.auth_context()->FindPropertyValues(GRPC_X509_PEM_CERT_PROPERTY_NAME);
+    return values.empty() ? "" : std::string(values[0].data(), values[0].size());
+  }
+
   absl::Status Verify(Client& c) {
     v1::VerifyRequest r;
     r.set_code("(01)09506000134352(21)TLS");
@@ -163,26 +178,14 @@ TEST_F(TlsTest, JunkOrMismatchedFilesStopStartup) {
 
 TEST_F(TlsTest, RotatedCertificateIsServedWithoutRestart) {
   Start(/*mtls=*/false, false);
-  auto served_cert = [this]() -> std::string {
-    grpc::SslCredentialsOptions ssl;
-    ssl.pem_root_certs = *ReadFile(Pki("ca.pem"));
-    auto channel = grpc::CreateChannel(absl::StrCat("127.0.0.1:", h_->server().port()),
-                                       grpc::SslCredentials(ssl));
-    auto keys = v1::Keys::NewStub(channel);
-    grpc::ClientContext ctx;
-    v1::ListPublicKeysResponse resp;
-    if (!keys->ListPublicKeys(&ctx, {}, &resp).ok()) return "";
-    auto values = ctx.auth_context()->FindPropertyValues(GRPC_X509_PEM_CERT_PROPERTY_NAME);
-    return values.empty() ? "" : std::string(values[0].data(), values[0].size());
-  };
-  const std::string before = served_cert();
+  const std::string before = ServedCert();
   ASSERT_FALSE(before.empty());
   const std::string next = *ReadFile(Pki("server2.pem"));
   ASSERT_THAT(WriteFileAtomically(Pki("server.key"), *ReadFile(Pki("server2.key"))), IsOk());
   ASSERT_THAT(WriteFileAtomically(Pki("server.pem"), next), IsOk());
   std::string after;
   for (int i = 0; i < 100 && after != next; ++i) {  // re-read within --tls_refresh
-    after = served_cert();
+    after = ServedCert();
     if (after != next) absl::SleepFor(absl::Milliseconds(100));
   }
   EXPECT_EQ(after, next);
@@ -202,19 +205,6 @@ TEST_F(TlsTest, RotationToBadFilesKeepsTheLastGoodPair) {
   auto h = t::ServerHarness::Start(o);
   ASSERT_THAT(h, IsOk());
   h_ = *std::move(h);
-  auto served_cert = [this]() -> std::string {
-    grpc::SslCredentialsOptions ssl;
-    ssl.pem_root_certs = *ReadFile(Pki("ca.pem"));
-    auto channel = grpc::CreateChannel(absl::StrCat("127.0.0.1:", h_->server().port()),
-                                       grpc::SslCredentials(ssl));
-    auto keys = v1::Keys::NewStub(channel);
-    grpc::ClientContext ctx;
-    ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
-    v1::ListPublicKeysResponse resp;
-    if (!keys->ListPublicKeys(&ctx, {}, &resp).ok()) return "";
-    auto values = ctx.auth_context()->FindPropertyValues(GRPC_X509_PEM_CERT_PROPERTY_NAME);
-    return values.empty() ? "" : std::string(values[0].data(), values[0].size());
-  };
   auto rejections = [this](int n) {  // waits until the server has refused n sets
     const std::string want =
         absl::StrCat("hallmark_security_events_total{event=\"tls_reload_rejected\"} ", n);
@@ -226,21 +216,21 @@ TEST_F(TlsTest, RotationToBadFilesKeepsTheLastGoodPair) {
     }
     return false;
   };
-  const std::string before = served_cert();
+  const std::string before = ServedCert();
   ASSERT_FALSE(before.empty());
   ASSERT_THAT(WriteFileAtomically(Pki("server.pem"), "junk"), IsOk());
   ASSERT_TRUE(rejections(1));
-  EXPECT_EQ(served_cert(), before);
+  EXPECT_EQ(ServedCert(), before);
   // The new certificate copied before its key: a mismatched pair, refused too.
   const std::string next = *ReadFile(Pki("server2.pem"));
   ASSERT_THAT(WriteFileAtomically(Pki("server.pem"), next), IsOk());
   ASSERT_TRUE(rejections(2));
-  EXPECT_EQ(served_cert(), before);
+  EXPECT_EQ(ServedCert(), before);
   // Then the key: the complete new pair is served.
   ASSERT_THAT(WriteFileAtomically(Pki("server.key"), *ReadFile(Pki("server2.key"))), IsOk());
   std::string after;
   for (int i = 0; i < 100 && after != next; ++i) {
-    after = served_cert();
+    after = ServedCert();
     if (after != next) absl::SleepFor(absl::Milliseconds(100));
   }
   EXPECT_EQ(after, next);

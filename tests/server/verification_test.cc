@@ -253,5 +253,25 @@ TEST(VerificationConfigTest, CloneThresholdMustBeOneToFive) {
   }
 }
 
+// Observed: with Redis at maxmemory every Verify failed RESOURCE_EXHAUSTED (its scan record
+// could not be written) although the registry could be read. Verification goes on; writes
+// that matter still refuse clearly.
+TEST_F(VerificationTest, VerificationAnswersWhenRedisIsFull) {
+  ASSERT_THAT(h_->redis().Command({"CONFIG", "SET", "maxmemory", "1"}), IsOk());
+  const v1::VerifyResponse r = Verify(units_[0].digital_link());
+  EXPECT_EQ(r.verdict(), v1::VERDICT_AUTHENTIC);
+  v1::IssueSerialsRequest more;
+  more.set_gtin(t::kBrandGtin);
+  more.set_count(1);
+  more.set_request_id("when-full");
+  v1::IssueSerialsResponse resp;
+  const grpc::Status issued = v1::Issuance::NewStub(h_->channel())
+                                  ->IssueSerials(h_->Context(t::kIssuer).get(), more, &resp);
+  EXPECT_EQ(issued.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+  ASSERT_THAT(h_->redis().Command({"CONFIG", "SET", "maxmemory", "0"}), IsOk());
+  // Once there is room again, scans are recorded as before; the one made while full was not.
+  EXPECT_EQ(Verify(units_[0].digital_link()).scan_count(), 1u);  // the full-Redis scan was not kept
+}
+
 }  // namespace
 }  // namespace hallmark
