@@ -191,6 +191,8 @@ int Warranty(const LifecycleOptions& o) {
   return WithUnit(o, [&](Client& client, const v1::UnitId& unit) {
     v1::GetWarrantyRequest r;
     *r.mutable_unit() = unit;
+    // A scanned code goes too: verifiers are answered only for a code that verifies.
+    if (o.unit.find(',') == std::string::npos) r.set_code(o.unit);
     absl::StatusOr<v1::Warranty> w = client.GetWarranty(r);
     if (!w.ok()) return ReportCallError(w.status(), client.options().address);
     PrintWarranty(*w);

@@ -21,6 +21,7 @@
 #include "absl/time/clock.h"
 #include "common/status_macros.h"
 #include "crypto/key_directory.h"
+#include "crypto/unit_code.h"
 #include "server/api/call_guard.h"
 #include "server/api/issuance_service.h"
 #include "server/api/keys_service.h"
@@ -359,6 +360,18 @@ absl::StatusOr<std::unique_ptr<HallmarkServer>> HallmarkServer::Start(const Serv
   lo.redis_timeout = config.redis_timeout;
   lo.metrics = s->metrics.get();
   if (config.lifecycle_clock) lo.clock = config.lifecycle_clock;
+  lo.unit_of_code = [checker = s->checker.get()](
+                        absl::string_view text) -> absl::StatusOr<v1::UnitId> {
+    absl::StatusOr<crypto::UnitCode> code = crypto::ParseScannedCode(text);
+    if (!code.ok()) return absl::NotFoundError("unparseable code");
+    if (!checker->Get()->Check(*code).verification.ok()) {
+      return absl::NotFoundError("signature does not verify");
+    }
+    v1::UnitId unit;
+    unit.set_gtin(code->gtin);
+    unit.set_serial(code->serial);
+    return unit;
+  };
   s->lifecycle = std::make_unique<lifecycle::LifecycleEngine>(s->lifecycle_store.get(),
                                                               std::move(hasher), lo);
   s->guard = std::make_unique<CallGuard>(s->principals.get(), s->limiter.get(), s->metrics.get(),

@@ -36,6 +36,25 @@ absl::Status RequireRole(const Principal& principal, std::initializer_list<Role>
       "role ", RoleName(principal.role()), " may not call ", method));
 }
 
+std::string OwnerId(const Principal& principal) {
+  return principal.organisation().empty() ? absl::StrCat("p:", principal.name())
+                                          : absl::StrCat("o:", principal.organisation());
+}
+
+std::string ScopedCaseId(const Principal& owner, absl::string_view case_id) {
+  return absl::StrCat(OwnerId(owner), "|", case_id);
+}
+
+absl::string_view PublicCaseId(absl::string_view scoped) {
+  const size_t bar = scoped.rfind('|');
+  return bar == absl::string_view::npos ? scoped : scoped.substr(bar + 1);
+}
+
+bool OwnsCase(const Principal& principal, absl::string_view scoped) {
+  const size_t bar = scoped.rfind('|');
+  return bar != absl::string_view::npos && scoped.substr(0, bar) == OwnerId(principal);
+}
+
 bool OwnsGtin(const Principal& principal, absl::string_view gtin14) {
   if (gtin14.size() != 14) return false;
   const absl::string_view gtin13 = gtin14.substr(1);

@@ -34,6 +34,18 @@ absl::StatusOr<const Principal*> Authenticate(const PrincipalStore& store,
 absl::Status RequireRole(const Principal& principal, std::initializer_list<Role> allowed,
                          absl::string_view method);
 
+// Stolen cases belong to organisations. A principal's typed owner identity: "o:<organisation>",
+// or "p:<name>" for a principal without one; the type prefix is chosen by the kind of owner, so
+// no organisation name can pose as a principal (or the reverse).
+std::string OwnerId(const Principal& principal);
+// A case as stored: the owner's identity, '|', then the id the owner gave it ('|' never occurs
+// in a case id). Two organisations' "2027-0001" are two cases; nobody can take another's id.
+std::string ScopedCaseId(const Principal& owner, absl::string_view case_id);
+// The id its owner gave a stored case ("2027-0001"); a legacy unscoped id as it is.
+absl::string_view PublicCaseId(absl::string_view scoped);
+// Whether `principal`'s organisation owns the stored case.
+bool OwnsCase(const Principal& principal, absl::string_view scoped);
+
 // Issuers may act only on GTINs of their GS1 company prefixes (matched against the GTIN-13
 // part of the 14-digit GTIN, i.e. after the indicator digit). Other roles pass.
 absl::Status CheckGtinAccess(const Principal& principal, absl::string_view gtin14);

@@ -290,8 +290,9 @@ void LifecycleEngine::GetHistory(const auth::Principal& caller,
                                  const v1::GetHistoryRequest& request, absl::Time call_deadline,
                                  v1::UnitHistory* out, Done done) {
   ReadUnit(caller, request.unit(), /*all_events=*/true, call_deadline,
-           [this, out, done = std::move(done)](absl::StatusOr<UnitRead> u) mutable {
+           [this, caller, out, done = std::move(done)](absl::StatusOr<UnitRead> u) mutable {
              if (!u.ok()) return done(u.status());
+             for (registry::LifecycleEvent& e : u->life.events) RedactPoliceEvent(caller, &e);
              FillRecord(u->gtin, u->serial, u->life, options_.clock(), out->mutable_record());
              for (const registry::LifecycleEvent& e : History(u->life)) {
                FillEvent(u->gtin, u->serial, e, out->add_events());
@@ -370,7 +371,26 @@ void LifecycleEngine::Recall(const auth::Principal& caller, const v1::RecallRequ
 void LifecycleEngine::GetWarranty(const auth::Principal& caller,
                                   const v1::GetWarrantyRequest& request, absl::Time call_deadline,
                                   v1::Warranty* out, Done done) {
-  ReadUnit(caller, request.unit(), /*all_events=*/false, call_deadline,
+  v1::UnitId unit = request.unit();
+  if (caller.role() == admin::ROLE_VERIFIER) {
+    // A verifier (a public app) learns a warranty only for a code it can present: a bare
+    // serial, or a code that does not verify, reads like an unregistered unit.
+    const auto unknown = [] {
+      return absl::NotFoundError("unit: no warranty for this code (is it genuine and registered?)");
+    };
+    if (request.code().empty() || !options_.unit_of_code) return done(unknown());
+    absl::StatusOr<v1::UnitId> scanned = options_.unit_of_code(request.code());
+    if (!scanned.ok()) return done(unknown());
+    unit = *std::move(scanned);
+    ReadUnit(caller, unit, /*all_events=*/false, call_deadline,
+             [this, unknown, out, done = std::move(done)](absl::StatusOr<UnitRead> u) mutable {
+               if (!u.ok()) return done(absl::IsNotFound(u.status()) ? unknown() : u.status());
+               *out = WarrantyView(u->life, options_.clock());
+               done(absl::OkStatus());
+             });
+    return;
+  }
+  ReadUnit(caller, unit, /*all_events=*/false, call_deadline,
            [this, out, done = std::move(done)](absl::StatusOr<UnitRead> u) mutable {
              if (!u.ok()) return done(u.status());
              *out = WarrantyView(u->life, options_.clock());
@@ -411,6 +431,30 @@ void LifecycleEngine::VerifyRegistration(const auth::Principal& caller,
     return done(absl::FailedPreconditionError(
         "customer_registration: this server has no registration key (see docs/lifecycle.md)"));
   }
+  absl::StatusOr<UnitKey> key = ValidateUnit(request.unit(), "unit");
+  if (!key.ok()) return done(key.status());
+  if (absl::Status s = auth::CheckGtinAccess(caller, key->gtin); !s.ok()) return done(s);
+  // Counted before the check, whatever its outcome: a guesser pays for every try.
+  store_->CountRegistrationAttempt(
+      key->gtin, key->serial, options_.registration_window, Deadline(call_deadline),
+      [this, caller, request, call_deadline, out,
+       done = std::move(done)](absl::StatusOr<uint64_t> attempts) mutable {
+        if (!attempts.ok()) return done(attempts.status());
+        if (*attempts > options_.registration_attempts) {
+          return done(auth::RetryLater(
+              absl::StrCat("customer_registration: at most ", options_.registration_attempts,
+                           " checks of one unit per ",
+                           auth::FormatWait(options_.registration_window)),
+              options_.registration_window));
+        }
+        CheckRegistration(caller, request, call_deadline, out, std::move(done));
+      });
+}
+
+void LifecycleEngine::CheckRegistration(const auth::Principal& caller,
+                                        const v1::VerifyRegistrationRequest& request,
+                                        absl::Time call_deadline,
+                                        v1::VerifyRegistrationResponse* out, Done done) {
   ReadUnit(caller, request.unit(), /*all_events=*/false, call_deadline,
            [this, reference = request.customer_registration(), out,
             done = std::move(done)](absl::StatusOr<UnitRead> u) mutable {

@@ -49,6 +49,13 @@ struct LifecycleOptions {
   std::function<absl::Time()> clock = absl::Now;  // tests inject their own
   // Events may say they happened up to this far in the future (clock skew of the caller).
   absl::Duration max_clock_skew = absl::Minutes(5);
+  // The unit of a scanned code whose signature verifies with the server's keys, else
+  // NOT_FOUND (GetWarranty for verifiers). Unset: verifiers' GetWarranty is NOT_FOUND.
+  std::function<absl::StatusOr<v1::UnitId>(absl::string_view code)> unit_of_code;
+  // VerifyRegistration: checks of one unit's customer registration allowed per window, so a
+  // short reference (a 4-digit number) cannot be guessed by trying them all.
+  uint32_t registration_attempts = 10;
+  absl::Duration registration_window = absl::Hours(1);
 };
 
 class LifecycleEngine {
@@ -75,6 +82,10 @@ class LifecycleEngine {
                           v1::VerifyRegistrationResponse* out, Done done);
 
  private:
+  // VerifyRegistration after its attempt was counted.
+  void CheckRegistration(const auth::Principal& caller,
+                         const v1::VerifyRegistrationRequest& request, absl::Time call_deadline,
+                         v1::VerifyRegistrationResponse* out, Done done);
   struct Attempt;
   void TryRecord(std::shared_ptr<Attempt> attempt);
   void Recorded(const Attempt& attempt, const registry::LifecycleChange& change) const;

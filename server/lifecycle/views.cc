@@ -1,5 +1,7 @@
 #include "server/lifecycle/views.h"
 
+#include "server/auth/access.h"
+
 #include <google/protobuf/util/time_util.h>
 
 #include <algorithm>
@@ -102,6 +104,18 @@ void FillRecord(const std::string& gtin, const std::string& serial, const regist
     out->set_decommission_reason(
         static_cast<v1::DecommissionReason>(unit.fields.decommission->reason));
   }
+}
+
+void RedactPoliceEvent(const auth::Principal& reader, registry::LifecycleEvent* event) {
+  if (event->action != "report_stolen" && event->action != "clear_stolen") return;
+  if (auth::OwnsCase(reader, event->reference)) {
+    event->reference = std::string(auth::PublicCaseId(event->reference));
+    return;
+  }
+  event->principal.clear();
+  event->organisation.clear();
+  event->reference.clear();
+  event->detail.clear();
 }
 
 std::vector<registry::LifecycleEvent> History(const registry::UnitLife& unit) {

@@ -11,6 +11,7 @@
 
 #include "absl/time/time.h"
 #include "hallmark/v1/lifecycle.pb.h"
+#include "server/auth/principals.h"
 #include "server/registry/lifecycle_store.h"
 
 namespace hallmark::lifecycle {
@@ -27,6 +28,12 @@ std::vector<registry::LifecycleEvent> History(const registry::UnitLife& unit);
 
 void FillEvent(const std::string& gtin, const std::string& serial,
                const registry::LifecycleEvent& event, v1::AuditEvent* out);
+
+// A stolen report or clear as `reader` may see it in a unit's history: in full (with the case
+// id its owner gave it) for the organisation that owns the case; for anyone else (the brand,
+// another force) only that the unit was reported stolen or cleared, and when — no case id,
+// agency, officer or note.
+void RedactPoliceEvent(const auth::Principal& reader, registry::LifecycleEvent* event);
 
 }  // namespace hallmark::lifecycle
 

@@ -344,8 +344,21 @@ local function unit_value(meta, serial, L, p)
   return tonumber(redis.call('HGET', unit_bucket(meta, serial, L, p), serial))
 end
 
+-- Police events in a unit's history are bounded on their own (MAX_POLICE_EVENTS, counted in
+-- the lifecycle hash field 'np'), so report/clear cycles can never fill the history that the
+-- owner's and the supply chain's business events need. Beyond the bound they are counted in
+-- 'npx' instead of listed: nothing is lost from the evidence, as every report and clear stays in
+-- its case's append-only audit stream.
+local MAX_POLICE_EVENTS = 100
+
 -- A stolen report or clear, as the unit's history shows it.
 local function stolen_event(meta, serial, action, now, principal, agency, case, note, L, p)
+  local life = meta .. ':l:' .. serial
+  if tonumber(redis.call('HGET', life, 'np') or '0') >= MAX_POLICE_EVENTS then
+    redis.call('HINCRBY', life, 'npx', 1)
+    return
+  end
+  redis.call('HINCRBY', life, 'np', 1)
   local status = physical_status(unit_value(meta, serial, L, p))
   unit_event(meta, serial, {action, now, now, principal, agency, case, '',
                             string.format('%d', status), '', note})
@@ -535,7 +548,9 @@ local function life_apply(keys, args)
   local lot = redis.call('HGET', meta .. ':b:' .. math.floor(tonumber(v) / 16), 'lot') or ''
   local lot_recalled = redis.call('HEXISTS', meta .. ':recall', lot)
   if lot_recalled ~= tonumber(args[4]) then return {'RETRY'} end
-  if tonumber(args[3]) >= MAX_EVENTS then
+  -- The cap counts business events only (police events are bounded on their own).
+  local police = tonumber(redis.call('HGET', life, 'np') or '0')
+  if tonumber(args[3]) - police >= MAX_EVENTS then
     return redis.error_reply('HM_FULL unit history holds ' .. MAX_EVENTS .. ' events')
   end
   if args[6] ~= v then
@@ -712,3 +727,14 @@ local function rl_presence(keys, args)
   return redis.call('ZCARD', keys[1])
 end
 redis.register_function('hm_rl_presence', rl_presence)
+
+-- hm_attempt KEYS[1]=meta  ARGV: serial window_s
+-- Counts an attempt at checking the unit's customer registration in a fixed window; returns the
+-- attempts so far (this one included). Low-entropy references cannot be guessed unit by unit.
+local function attempt(keys, args)
+  local key = keys[1] .. ':ra:' .. args[1]
+  local n = redis.call('INCR', key)
+  if n == 1 then redis.call('EXPIRE', key, tonumber(args[2])) end
+  return n
+end
+redis.register_function('hm_attempt', attempt)

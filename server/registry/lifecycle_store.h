@@ -137,6 +137,12 @@ class LifecycleStore {
                            std::string request_key, absl::Time deadline,
                            Callback<uint64_t> done) = 0;
 
+  // Counts one attempt at the unit's customer registration within the current `window` (a
+  // fixed window); `done` gets the attempts so far, this one included.
+  virtual void CountRegistrationAttempt(std::string gtin, std::string serial,
+                                        absl::Duration window, absl::Time deadline,
+                                        Callback<uint64_t> done) = 0;
+
   // Warranty term for a SKU of the GTIN ("" = the GTIN's default).
   virtual void SetWarrantyTerms(std::string gtin, std::string sku, uint32_t months,
                                 absl::Time deadline,

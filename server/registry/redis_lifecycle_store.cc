@@ -240,4 +240,19 @@ void RedisLifecycleStore::SetWarrantyTerms(std::string gtin, std::string sku, ui
       [](const RedisReply&) -> absl::StatusOr<bool> { return true; });
 }
 
+void RedisLifecycleStore::CountRegistrationAttempt(std::string gtin, std::string serial,
+                                                   absl::Duration window, absl::Time deadline,
+                                                   Callback<uint64_t> done) {
+  Call<uint64_t>(client_,
+                 {"FCALL", "hm_attempt", "1", MetaKey(gtin), std::move(serial),
+                  absl::StrCat(absl::ToInt64Seconds(window))},
+                 deadline, std::move(done),
+                 [](const RedisReply& r) -> absl::StatusOr<uint64_t> {
+                   if (r.type != RedisReply::Type::kInteger) {
+                     return absl::InternalError("hm_attempt: unexpected reply");
+                   }
+                   return static_cast<uint64_t>(r.integer);
+                 });
+}
+
 }  // namespace hallmark::registry

@@ -28,6 +28,8 @@ class RedisLifecycleStore final : public LifecycleStore {
   void RecallUnits(std::string gtin, std::vector<std::string> serials, LotRecall recall,
                    std::string request_key, absl::Time deadline,
                    Callback<uint64_t> done) override;
+  void CountRegistrationAttempt(std::string gtin, std::string serial, absl::Duration window,
+                                absl::Time deadline, Callback<uint64_t> done) override;
   void SetWarrantyTerms(std::string gtin, std::string sku, uint32_t months, absl::Time deadline,
                         absl::AnyInvocable<void(absl::Status)> done) override;
 

@@ -59,12 +59,12 @@ inline std::vector<std::string> WithFence(std::vector<std::string> argv) {
 }
 
 // A write that promises durability (every FCALL but the best-effort bookkeeping: hm_verify's
-// scan record, hm_rl_presence) is refused UNAVAILABLE while Redis is not durable: nothing is written that
+// scan record, hm_rl_presence, hm_attempt) is refused UNAVAILABLE while Redis is not durable: nothing is written that
 // a crash could lose after we acknowledged it. Reads (FCALL_RO) and verification go on.
 inline absl::Status DurableWriteAllowed(const redis::RedisClient& client,
                                         const std::vector<std::string>& argv) {
   if (argv.size() < 2 || argv[0] != "FCALL" || argv[1] == "hm_verify" ||
-      argv[1] == "hm_rl_presence") {
+      argv[1] == "hm_rl_presence" || argv[1] == "hm_attempt") {
     return absl::OkStatus();
   }
   absl::Status durable = client.durability();

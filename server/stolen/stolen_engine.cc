@@ -49,15 +49,22 @@ void SetResult(FlagOutcome o, bool report, v1::UnitResult* r) {
   }
 }
 
-void SetStatus(const std::optional<registry::StolenFlag>& flag, bool show_case,
+// A flag as `caller` may see it: that the unit is stolen and since when; the case id and the
+// agency only when the caller's organisation owns the case (nobody learns another
+// organisation's cases).
+void SetStatus(const std::optional<registry::StolenFlag>& flag, const auth::Principal& caller,
                v1::StolenStatus* s) {
   s->set_stolen(flag.has_value());
   if (!flag) return;
   *s->mutable_reported_at() = TimeUtil::SecondsToTimestamp(flag->reported_at);
-  if (show_case) {
-    s->set_case_id(flag->case_id);
+  if (auth::OwnsCase(caller, flag->case_id)) {
+    s->set_case_id(std::string(auth::PublicCaseId(flag->case_id)));
     s->set_agency(flag->agency);
   }
+}
+
+absl::Status NoSuchCase(absl::string_view case_id) {
+  return absl::NotFoundError(absl::StrCat("case_id: no case '", case_id, "'"));
 }
 
 // Stream ids "<ms>-<seq>" as comparable numbers.
@@ -69,11 +76,6 @@ std::pair<uint64_t, uint64_t> StreamOrder(const std::string& id) {
   return {ms, seq};
 }
 
-// Who owns the cases a principal opens: its organisation (police officers of one force share
-// their cases), or the principal itself when it has none.
-std::string OwnerOf(const auth::Principal& p) {
-  return p.organisation().empty() ? absl::StrCat("principal:", p.name()) : p.organisation();
-}
 
 }  // namespace
 
@@ -90,6 +92,38 @@ absl::Status ValidateCaseId(absl::string_view case_id) {
   return absl::OkStatus();
 }
 
+void StolenRegistryEngine::FindCase(const auth::Principal& caller, const std::string& public_id,
+                                    absl::Time call_deadline, Found found) {
+  const std::string scoped = auth::ScopedCaseId(caller, public_id);
+  store_->GetCaseIndex(
+      scoped, Deadline(call_deadline),
+      [this, caller, scoped, public_id, call_deadline,
+       found = std::move(found)](absl::StatusOr<registry::CaseIndex> index) mutable {
+        if (!index.ok()) return found(index.status());
+        if (!index->agency.empty() && index->owner == auth::OwnerId(caller)) {
+          return found(std::make_pair(scoped, *std::move(index)));
+        }
+        // A case opened before ids were scoped, by the caller's organisation as it was written
+        // then (an organisation name that poses as "principal:..." never matches).
+        const std::string legacy_owner = caller.organisation().empty()
+                                             ? absl::StrCat("principal:", caller.name())
+                                             : caller.organisation();
+        if (absl::StartsWith(caller.organisation(), "principal:")) {
+          return found(NoSuchCase(public_id));
+        }
+        store_->GetCaseIndex(
+            public_id, Deadline(call_deadline),
+            [public_id, legacy_owner, found = std::move(found)](
+                absl::StatusOr<registry::CaseIndex> legacy) mutable {
+              if (!legacy.ok()) return found(legacy.status());
+              if (legacy->agency.empty() || legacy->owner != legacy_owner) {
+                return found(NoSuchCase(public_id));
+              }
+              found(std::make_pair(public_id, *std::move(legacy)));
+            });
+      });
+}
+
 absl::Time StolenRegistryEngine::Deadline(absl::Time call_deadline) const {
   return std::min(call_deadline, absl::Now() + redis_timeout_);
 }
@@ -104,12 +138,47 @@ void StolenRegistryEngine::Report(const auth::Principal& caller,
   absl::StatusOr<std::vector<UnitGroup>> groups = GroupUnits(request.units(), caller, 1, kMaxUnits);
   if (!groups.ok()) return done(groups.status());
   for (int i = 0; i < request.units_size(); ++i) out->add_results();
-  const registry::CaseChange change{request.case_id(), request.agency(), caller.name(),
-                                    request.note(), absl::ToUnixSeconds(absl::Now())};
+  const registry::CaseChange change{auth::ScopedCaseId(caller, request.case_id()),
+                                    request.agency(), caller.name(), request.note(),
+                                    absl::ToUnixSeconds(absl::Now())};
   auto shared = std::make_shared<std::vector<UnitGroup>>(*std::move(groups));
+  // A report that could flag nothing opens no case: the units are looked up first.
+  auto registered = std::make_shared<std::vector<std::vector<registry::StolenCheck>>>(shared->size());
+  auto join = FanIn::Create(
+      shared->size(), [this, caller, shared, registered, change, call_deadline, out,
+                       done = std::move(done)](absl::Status s) mutable {
+        if (!s.ok()) return done(s);
+        bool any = false;
+        for (size_t g = 0; g < shared->size(); ++g) {
+          for (size_t k = 0; k < (*shared)[g].serials.size(); ++k) {
+            if ((*registered)[g][k].registered) {
+              any = true;
+              continue;
+            }
+            v1::UnitResult* res = out->mutable_results(static_cast<int>((*shared)[g].positions[k]));
+            SetUnit((*shared)[g].gtin, (*shared)[g].serials[k], res->mutable_unit());
+            SetResult(FlagOutcome::kNotFound, /*report=*/true, res);
+          }
+        }
+        if (!any) return done(absl::OkStatus());
+        Flag(caller, change, shared, call_deadline, out, std::move(done));
+      });
+  for (size_t g = 0; g < shared->size(); ++g) {
+    store_->CheckStolen((*shared)[g].gtin, (*shared)[g].serials, Deadline(call_deadline),
+                        [join, registered, g](absl::StatusOr<std::vector<registry::StolenCheck>> r) {
+                          if (r.ok()) (*registered)[g] = *std::move(r);
+                          join->Done(r.status());
+                        });
+  }
+}
+
+void StolenRegistryEngine::Flag(const auth::Principal& caller, registry::CaseChange change,
+                                std::shared_ptr<std::vector<UnitGroup>> shared,
+                                absl::Time call_deadline, v1::ReportStolenResponse* out,
+                                Done done) {
   // The index first: a crash after it leaves an empty index entry, never a hidden flag.
   store_->OpenCase(
-      change.case_id, change.agency, OwnerOf(caller), change.now, Gtins(*shared),
+      change.case_id, change.agency, auth::OwnerId(caller), change.now, Gtins(*shared),
       Deadline(call_deadline),
       [this, shared, change, call_deadline, out, done = std::move(done)](absl::Status s) mutable {
         if (!s.ok()) return done(s);
@@ -136,8 +205,8 @@ void StolenRegistryEngine::Clear(const auth::Principal& caller,
                                  v1::ClearStolenResponse* out, Done done) {
   if (absl::Status s = ValidateCaseId(request.case_id()); !s.ok()) return done(s);
   if (absl::Status s = ValidateText(request.note(), 0, 1024, "note"); !s.ok()) return done(s);
-  const registry::CaseChange change{request.case_id(), "", caller.name(), request.note(),
-                                    absl::ToUnixSeconds(absl::Now())};
+  registry::CaseChange change{"", "", caller.name(), request.note(),
+                              absl::ToUnixSeconds(absl::Now())};  // case_id: as found below
   std::optional<std::vector<UnitGroup>> groups;
   if (!request.units().empty()) {
     absl::StatusOr<std::vector<UnitGroup>> g = GroupUnits(request.units(), caller, 1, kMaxUnits);
@@ -146,20 +215,18 @@ void StolenRegistryEngine::Clear(const auth::Principal& caller,
     for (int i = 0; i < request.units_size(); ++i) out->add_results();
   }
   // Only the organisation that opened a case clears its flags (a stolen unit must never be
-  // cleared by someone who merely learnt the case id).
-  store_->GetCaseIndex(
-      change.case_id, Deadline(call_deadline),
+  // cleared by someone who merely learnt the case id): the id is looked up under the caller's
+  // own organisation, so another's case is simply not there.
+  FindCase(
+      caller, request.case_id(), call_deadline,
       [this, caller, change, groups = std::move(groups), call_deadline, out,
-       done = std::move(done)](absl::StatusOr<registry::CaseIndex> index) mutable {
-        if (!index.ok()) return done(index.status());
-        if (index->agency.empty()) {
-          return done(absl::NotFoundError(absl::StrCat("case_id: no case '", change.case_id, "'")));
-        }
-        if (index->owner != OwnerOf(caller)) {
-          return done(absl::PermissionDeniedError("case_id: belongs to another agency"));
-        }
+       done = std::move(done)](
+          absl::StatusOr<std::pair<std::string, registry::CaseIndex>> found) mutable {
+        if (!found.ok()) return done(found.status());
+        change.case_id = found->first;
+        const registry::CaseIndex& index = found->second;
         if (!groups) {
-          return ClearWholeCase(caller, change, *index, call_deadline, out, std::move(done));
+          return ClearWholeCase(caller, change, index, call_deadline, out, std::move(done));
         }
         ClearUnits(change, *std::move(groups), call_deadline, out, std::move(done));
       });
@@ -223,19 +290,18 @@ void StolenRegistryEngine::Check(const auth::Principal& caller,
   absl::StatusOr<std::vector<UnitGroup>> groups = GroupUnits(request.units(), caller, 1, kMaxUnits);
   if (!groups.ok()) return done(groups.status());
   for (int i = 0; i < request.units_size(); ++i) out->add_statuses();
-  const bool show_case = caller.role() != admin::ROLE_RETAILER;
   auto shared = std::make_shared<std::vector<UnitGroup>>(*std::move(groups));
   auto join = FanIn::Create(shared->size(), std::move(done));
   for (const UnitGroup& g : *shared) {
     store_->CheckStolen(
         g.gtin, g.serials, Deadline(call_deadline),
-        [join, &g, shared, out, show_case](absl::StatusOr<std::vector<registry::StolenCheck>> r) {
+        [join, &g, shared, out, caller](absl::StatusOr<std::vector<registry::StolenCheck>> r) {
           if (r.ok()) {
             for (size_t k = 0; k < g.serials.size(); ++k) {
               v1::StolenStatus* s = out->mutable_statuses(static_cast<int>(g.positions[k]));
               SetUnit(g.gtin, g.serials[k], s->mutable_unit());
               s->set_registered((*r)[k].registered);
-              SetStatus((*r)[k].stolen, show_case, s);
+              SetStatus((*r)[k].stolen, caller, s);
             }
           }
           join->Done(r.status());
@@ -247,20 +313,21 @@ void StolenRegistryEngine::GetCase(const auth::Principal& caller,
                                    const v1::GetCaseRequest& request, absl::Time call_deadline,
                                    v1::StolenCase* out, Done done) {
   if (absl::Status s = ValidateCaseId(request.case_id()); !s.ok()) return done(s);
-  const std::string case_id = request.case_id();
-  store_->GetCaseIndex(
-      case_id, Deadline(call_deadline),
-      [this, case_id, call_deadline, out,
-       done = std::move(done)](absl::StatusOr<registry::CaseIndex> index) mutable {
-        if (!index.ok()) return done(index.status());
-        if (index->agency.empty()) {
-          return done(absl::NotFoundError(absl::StrCat("case_id: no case '", case_id, "'")));
-        }
-        out->set_case_id(case_id);
+  // Looked up under the caller's own organisation: another organisation's case reads exactly
+  // like one that does not exist.
+  FindCase(
+      caller, request.case_id(), call_deadline,
+      [this, caller, public_id = request.case_id(), call_deadline, out,
+       done = std::move(done)](
+          absl::StatusOr<std::pair<std::string, registry::CaseIndex>> found) mutable {
+        if (!found.ok()) return done(found.status());
+        const std::string case_id = found->first;
+        const registry::CaseIndex* index = &found->second;
+        out->set_case_id(public_id);
         out->set_agency(index->agency);
         auto gtins = std::make_shared<std::vector<std::string>>(index->gtins);
         auto parts = std::make_shared<std::vector<registry::CaseGtin>>(gtins->size());
-        auto join = FanIn::Create(gtins->size(), [gtins, parts, out,
+        auto join = FanIn::Create(gtins->size(), [gtins, parts, out, caller,
                                                   done = std::move(done)](absl::Status s) mutable {
           struct Event {
             std::pair<uint64_t, uint64_t> order;
@@ -273,7 +340,7 @@ void StolenRegistryEngine::GetCase(const auth::Principal& caller,
               v1::StolenStatus* u = out->add_units();
               SetUnit((*gtins)[g], serial, u->mutable_unit());
               u->set_registered(true);
-              SetStatus(flag, /*show_case=*/true, u);
+              SetStatus(flag, caller, u);
             }
             for (const registry::AuditRecord& a : (*parts)[g].events) {
               events.push_back({StreamOrder(a.id), g, &a});

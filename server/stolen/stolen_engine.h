@@ -15,6 +15,11 @@
 #ifndef HALLMARK_SERVER_STOLEN_STOLEN_ENGINE_H_
 #define HALLMARK_SERVER_STOLEN_STOLEN_ENGINE_H_
 
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
 #include "absl/functional/any_invocable.h"
 #include "absl/status/status.h"
 #include "absl/time/time.h"
@@ -45,6 +50,15 @@ class StolenRegistryEngine {
 
  private:
   absl::Time Deadline(absl::Time call_deadline) const;
+  // The caller's organisation's case `public_id`: its stored id and index, or NOT_FOUND (also
+  // for another organisation's case). Falls back to a case opened before ids were scoped.
+  using Found = absl::AnyInvocable<void(absl::StatusOr<std::pair<std::string, registry::CaseIndex>>)>;
+  void FindCase(const auth::Principal& caller, const std::string& public_id,
+                absl::Time call_deadline, Found found);
+  // Opens the case (owned by the caller's organisation) and flags the units of `groups`.
+  void Flag(const auth::Principal& caller, registry::CaseChange change,
+            std::shared_ptr<std::vector<UnitGroup>> groups, absl::Time call_deadline,
+            v1::ReportStolenResponse* out, Done done);
   // After the case's owner was checked: every flag of the case, or the listed units (into
   // `out`'s results, one per requested unit, already added).
   void ClearWholeCase(const auth::Principal& caller, registry::CaseChange change,

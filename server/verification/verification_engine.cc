@@ -5,6 +5,7 @@
 #include <memory>
 #include <utility>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "crypto/unit_code.h"
@@ -17,10 +18,6 @@
 namespace hallmark::verification {
 namespace {
 
-bool MaySeeCase(const auth::Principal& caller, absl::string_view gtin14) {
-  return caller.role() == admin::ROLE_LAW_ENFORCEMENT ||
-         (caller.role() == admin::ROLE_ISSUER && auth::OwnsGtin(caller, gtin14));
-}
 
 absl::Status CheckCodeSize(absl::string_view code, absl::string_view field) {
   if (code.empty()) return absl::InvalidArgumentError(absl::StrCat(field, ": empty"));
@@ -111,10 +108,10 @@ void VerificationEngine::VerifyOne(const auth::Principal& caller,
   registry::ScanInput scan{code->gtin, code->serial, absl::ToUnixSeconds(now),
                            LocationFingerprint(request.context()),
                            absl::ToUnixSeconds(now - options_.clone.window)};
-  const bool may_see_case = MaySeeCase(caller, code->gtin);
   registry_->VerifyUnit(
       std::move(scan), std::min(call_deadline, now + options_.redis_timeout),
-      [this, code = *std::move(code), may_see_case, caller_name = caller.name(), out,
+      [this, code = *std::move(code), caller_owner = auth::OwnerId(caller),
+       caller_name = caller.name(), out,
        done = std::move(done)](absl::StatusOr<registry::VerifyRecord> record) mutable {
         if (!record.ok()) return done(record.status());
         if (!record->scan_recorded) {  // Redis at maxmemory: answered, but not counted
@@ -136,7 +133,10 @@ void VerificationEngine::VerifyOne(const auth::Principal& caller,
                                   record->unit.status != registry::kStatusDecommissioned
                               ? v1::UNIT_STATUS_RECALLED
                               : lifecycle::PublicStatus(record->unit.status));
-          if (record->stolen && may_see_case) out->set_stolen_case_id(record->stolen->case_id);
+          // The case id only to the organisation that owns the case.
+          if (record->stolen && absl::StartsWith(record->stolen->case_id, caller_owner + "|")) {
+            out->set_stolen_case_id(std::string(auth::PublicCaseId(record->stolen->case_id)));
+          }
         }
         LogSecurityEvent(code, d, caller_name, options_.metrics);
         done(absl::OkStatus());

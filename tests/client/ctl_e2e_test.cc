@@ -229,7 +229,10 @@ TEST_F(CtlTest, LifecycleFromSaleToRecallAndEpcisExport) {
   Result terms = Ctl("warranty-terms" + addr + " --gtin 09506000134352 --sku PHONE --months 24",
                      t::kIssuer);
   ASSERT_EQ(terms.exit_code, 0) << terms.err;
-  Result warranty = Ctl("warranty " + unit + addr, t::kVerifier);
+  // A verifier (a consumer app) asks with the scanned code; a bare unit id reveals nothing.
+  const std::string code = "'" + f[5] + "'";
+  EXPECT_EQ(Ctl("warranty " + unit + addr, t::kVerifier).exit_code, 2);
+  Result warranty = Ctl("warranty " + code + addr, t::kVerifier);
   EXPECT_EQ(warranty.exit_code, 3) << "not sold yet";
   EXPECT_THAT(warranty.out, HasSubstr("reason=not_sold"));
 
@@ -240,7 +243,7 @@ TEST_F(CtlTest, LifecycleFromSaleToRecallAndEpcisExport) {
   Result again = Ctl("event sold " + unit + addr, t::kRetailer2);
   EXPECT_EQ(again.exit_code, 2);
   EXPECT_THAT(again.err, HasSubstr("unit is SOLD"));
-  warranty = Ctl("warranty " + unit + addr, t::kVerifier);
+  warranty = Ctl("warranty " + code + addr, t::kVerifier);
   EXPECT_EQ(warranty.exit_code, 0) << warranty.err;
   EXPECT_THAT(warranty.out, HasSubstr("months=24"));
   EXPECT_EQ(Ctl("registration " + unit + addr + " --customer alice", t::kIssuer).exit_code, 0);

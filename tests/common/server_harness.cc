@@ -33,6 +33,7 @@ constexpr Spec kPrincipals[] = {
     {kLimitedPolice, admin::ROLE_LAW_ENFORCEMENT, "", "Police"},
     {kLimitedIssuer, admin::ROLE_ISSUER, "950600", "ACME"},
     {kSharedVerifier, admin::ROLE_VERIFIER, "", ""},
+    {kOtherPolice, admin::ROLE_LAW_ENFORCEMENT, "", "Other Force"},
 };
 
 }  // namespace

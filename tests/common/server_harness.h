@@ -36,6 +36,7 @@ inline constexpr char kVerifier[] = "app";
 inline constexpr char kPolice[] = "police";
 inline constexpr char kLimitedVerifier[] = "app-limited";  // verifier, burst 5, ~no refill
 inline constexpr char kLimitedPolice[] = "police-limited";  // law enforcement, same limit
+inline constexpr char kOtherPolice[] = "police-other";  // law enforcement of "Other Force"
 // A verifier with a burst of 30 and ~no refill: for rate limits shared by several replicas.
 inline constexpr char kSharedVerifier[] = "app-shared";
 // An issuer of 950600 with an issue_rate of 1,000 units (one stream chunk) and ~no refill, and

@@ -170,6 +170,7 @@ class AccessMatrixTest : public ::testing::Test {
     if (rpc == "GetWarranty") {
       v1::GetWarrantyRequest r;
       *r.mutable_unit() = unit_->unit();
+      r.set_code(unit_->digital_link());  // verifiers give the scanned code
       v1::Warranty out;
       return stub->GetWarranty(ctx.get(), r, &out).error_code();
     }

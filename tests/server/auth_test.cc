@@ -118,6 +118,28 @@ TEST(AuthTest, RolesAndGtinOwnership) {
   EXPECT_THAT(CheckGtinAccess(app, "04006381333931"), IsOk());  // not an issuer
 }
 
+// Observed: ownership was the organisation name, or "principal:<name>" without one, so a
+// principal whose organisation was literally "principal:lonecop" owned lonecop's cases.
+TEST(CaseOwnershipTest, OwnersAreTypedAndCaseIdsScoped) {
+  Principal lonecop = Make("lonecop", admin::ROLE_LAW_ENFORCEMENT, "t1");
+  Principal spoof = Make("spoof", admin::ROLE_LAW_ENFORCEMENT, "t2");
+  spoof.set_organisation("principal:lonecop");
+  Principal spoof2 = Make("spoof2", admin::ROLE_LAW_ENFORCEMENT, "t3");
+  spoof2.set_organisation("p:lonecop");
+  EXPECT_EQ(OwnerId(lonecop), "p:lonecop");
+  EXPECT_NE(OwnerId(spoof), OwnerId(lonecop));
+  EXPECT_NE(OwnerId(spoof2), OwnerId(lonecop));
+  const std::string scoped = ScopedCaseId(lonecop, "LE-1/2");
+  EXPECT_TRUE(OwnsCase(lonecop, scoped));
+  EXPECT_FALSE(OwnsCase(spoof, scoped));
+  EXPECT_FALSE(OwnsCase(spoof2, scoped));
+  EXPECT_EQ(PublicCaseId(scoped), "LE-1/2");
+  Principal org_with_bar = Make("x", admin::ROLE_ISSUER, "t4");
+  org_with_bar.set_organisation("A|B");  // the id is split at the last '|'
+  EXPECT_EQ(PublicCaseId(ScopedCaseId(org_with_bar, "C")), "C");
+  EXPECT_TRUE(OwnsCase(org_with_bar, ScopedCaseId(org_with_bar, "C")));
+}
+
 TEST(RateLimiterTest, BucketRefillsAndLimitsPerPrincipal) {
   RateLimiter limiter;
   auto store = Store();

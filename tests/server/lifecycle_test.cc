@@ -155,10 +155,14 @@ TEST_F(LifecycleTest, ASaleStartsTheWarrantyAndAReturnElsewhereIsFlagged) {
   EXPECT_EQ(rec.last_event().action(), "sold");
   EXPECT_EQ(rec.last_event().reference(), "RCPT-1");
 
-  // Anyone may ask about the warranty; it ends 12 calendar months after the sale.
+  // Anyone may ask about the warranty (a verifier app with the scanned code); it ends 12
+  // calendar months after the sale.
   v1::GetWarrantyRequest wr;
   *wr.mutable_unit() = u.unit();
   v1::Warranty w;
+  ASSERT_TRUE(life_->GetWarranty(h_->Context(t::kRetailer).get(), wr, &w).ok());
+  EXPECT_TRUE(w.active());
+  wr.set_code(u.digital_link());
   ASSERT_TRUE(life_->GetWarranty(h_->Context(t::kVerifier).get(), wr, &w).ok());
   EXPECT_TRUE(w.active());
   const absl::CivilSecond start = absl::ToCivilSecond(sold_at, absl::UTCTimeZone());
@@ -584,6 +588,37 @@ TEST_F(LifecycleTest, CustomerRegistrationIsAKeyedHashTheBrandCanVerify) {
   EXPECT_FALSE(v.matches());
 }
 
+// Observed: ~1,000 VerifyRegistration guesses a second recovered a 4-digit reference in 7 s.
+// Checks are limited per unit (10 an hour by default), whatever their outcome.
+TEST_F(LifecycleTest, RegistrationChecksAreLimitedPerUnit) {
+  const std::vector<v1::IssuedUnit> units = Issue(2);
+  for (const v1::IssuedUnit& u : units) {
+    ASSERT_TRUE(Record(t::kRetailer, u.unit(), v1::LIFECYCLE_ACTION_SOLD, nullptr,
+                       [](v1::RecordEventRequest* r) { r->set_customer_registration("4711"); })
+                    .ok());
+  }
+  auto check = [&](const v1::IssuedUnit& u, const std::string& reference) {
+    v1::VerifyRegistrationRequest r;
+    *r.mutable_unit() = u.unit();
+    r.set_customer_registration(reference);
+    v1::VerifyRegistrationResponse out;
+    grpc::Status s = life_->VerifyRegistration(h_->Context(t::kIssuer).get(), r, &out);
+    return std::make_pair(s, out.matches());
+  };
+  for (int i = 0; i < 10; ++i) {
+    auto [s, matches] = check(units[0], absl::StrCat("000", i));
+    ASSERT_TRUE(s.ok()) << i << " " << s.error_message();
+    EXPECT_FALSE(matches);
+  }
+  auto [refused, matched] = check(units[0], "4711");  // the right one, too late
+  EXPECT_EQ(refused.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+  EXPECT_THAT(refused.error_message(), HasSubstr("at most 10 checks of one unit per 1 h"));
+  EXPECT_FALSE(matched);
+  auto [other, other_matches] = check(units[1], "4711");  // another unit: its own budget
+  EXPECT_TRUE(other.ok());
+  EXPECT_TRUE(other_matches);
+}
+
 TEST_F(LifecycleTest, WithoutARegistrationKeyRegistrationsAreRefusedButSalesWork) {
   StartServer("/nonexistent/registration.key");
   const v1::IssuedUnit u = Issue(1)[0];
@@ -666,10 +701,37 @@ TEST_F(LifecycleTest, RedisDownIsUnavailable) {
   EXPECT_EQ(Record(t::kIssuer, u.unit(), v1::LIFECYCLE_ACTION_SHIPPED).error_code(),
             grpc::StatusCode::UNAVAILABLE);
   v1::GetWarrantyRequest r;
-  *r.mutable_unit() = u.unit();
+  r.set_code(u.digital_link());
   v1::Warranty w;
   EXPECT_EQ(life_->GetWarranty(h_->Context(t::kVerifier).get(), r, &w).error_code(),
             grpc::StatusCode::UNAVAILABLE);
+}
+
+// Observed: a verifier calling GetWarranty on guessed serials learnt which exist (OK vs
+// NOT_FOUND) and their warranty dates. A verifier must present a validly signed code; a bare
+// serial, a forged code and an unregistered unit all read the same.
+TEST_F(LifecycleTest, AVerifierCannotProbeSerialsThroughWarranties) {
+  const v1::IssuedUnit u = Issue(1)[0];
+  auto ask = [&](const std::function<void(v1::GetWarrantyRequest*)>& fill) {
+    v1::GetWarrantyRequest r;
+    fill(&r);
+    v1::Warranty w;
+    const grpc::Status s = life_->GetWarranty(h_->Context(t::kVerifier).get(), r, &w);
+    return std::make_pair(s.error_code(), s.error_message());
+  };
+  const auto bare = ask([&](v1::GetWarrantyRequest* r) { *r->mutable_unit() = u.unit(); });
+  const auto forged = ask([&](v1::GetWarrantyRequest* r) {
+    r->set_code(absl::StrCat("(01)", u.unit().gtin(), "(21)", u.unit().serial(),
+                             "(8030)AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"));
+  });
+  const auto unknown = ask([&](v1::GetWarrantyRequest* r) {
+    r->set_code("(01)09506000134352(21)NOSUCHSERIAL");
+  });
+  EXPECT_EQ(bare.first, grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(bare, forged);
+  EXPECT_EQ(bare, unknown);
+  EXPECT_EQ(ask([&](v1::GetWarrantyRequest* r) { r->set_code(u.digital_link()); }).first,
+            grpc::StatusCode::OK);
 }
 
 }  // namespace

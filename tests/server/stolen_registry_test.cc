@@ -11,6 +11,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "hallmark/v1/issuance.grpc.pb.h"
+#include "hallmark/v1/lifecycle.grpc.pb.h"
 #include "hallmark/v1/stolen_registry.grpc.pb.h"
 #include "hallmark/v1/verification.grpc.pb.h"
 #include "tests/common/server_harness.h"
@@ -93,9 +94,12 @@ TEST_F(StolenRegistryTest, ReportedUnitIsStolenForEveryRoleWithCaseIdOnlyWhereAl
   ASSERT_EQ(resp.results_size(), 2);
   for (const auto& r : resp.results()) EXPECT_EQ(r.outcome(), v1::UNIT_OUTCOME_OK);
 
-  const std::map<std::string, bool> sees_case = {{t::kPolice, true}, {t::kIssuer, true},
-                                                 {t::kForeignIssuer, false}, {t::kRetailer, false},
-                                                 {t::kVerifier, false}};
+  // Only the organisation that owns the case sees its id (the brand and other forces see that
+  // the unit is stolen, not whose case it is).
+  const std::map<std::string, bool> sees_case = {
+      {t::kPolice, true},         {t::kLimitedPolice, true}, {t::kOtherPolice, false},
+      {t::kIssuer, false},        {t::kForeignIssuer, false}, {t::kRetailer, false},
+      {t::kVerifier, false}};
   for (const auto& [who, sees] : sees_case) {
     const v1::VerifyResponse v = Verify(0, who);
     EXPECT_EQ(v.verdict(), v1::VERDICT_STOLEN) << who;
@@ -138,7 +142,7 @@ TEST_F(StolenRegistryTest, OutcomesPerUnit) {
   EXPECT_EQ(s.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
 }
 
-TEST_F(StolenRegistryTest, CheckStolenAnswersInOrderAndHidesCasesFromRetailers) {
+TEST_F(StolenRegistryTest, CheckStolenAnswersInOrderAndShowsCasesOnlyToTheirOwners) {
   v1::ReportStolenResponse resp;
   ASSERT_TRUE(Report(t::kIssuer, "BRAND-7", {Unit(2)}, &resp).ok());  // the brand itself
   v1::CheckStolenRequest check;
@@ -148,7 +152,7 @@ TEST_F(StolenRegistryTest, CheckStolenAnswersInOrderAndHidesCasesFromRetailers) 
   unknown.set_gtin(t::kBrandGtin);
   unknown.set_serial("NOSUCHUNIT");
   *check.add_units() = unknown;
-  for (const char* who : {t::kPolice, t::kRetailer, t::kIssuer}) {
+  for (const char* who : {t::kPolice, t::kRetailer, t::kIssuer, t::kIssuer2}) {
     v1::CheckStolenResponse out;
     ASSERT_TRUE(stolen_->CheckStolen(h_->Context(who).get(), check, &out).ok()) << who;
     ASSERT_EQ(out.statuses_size(), 3);
@@ -157,9 +161,10 @@ TEST_F(StolenRegistryTest, CheckStolenAnswersInOrderAndHidesCasesFromRetailers) 
     EXPECT_TRUE(out.statuses(1).stolen());
     EXPECT_EQ(out.statuses(1).unit().serial(), Unit(2).serial());
     EXPECT_GT(out.statuses(1).reported_at().seconds(), 0);
-    const bool retailer = std::string(who) == t::kRetailer;
-    EXPECT_EQ(out.statuses(1).case_id(), retailer ? "" : "BRAND-7") << who;
-    EXPECT_EQ(out.statuses(1).agency(), retailer ? "" : "Metropolitan Police") << who;
+    // The brand's own case: both of its issuers (organisation ACME) see it, nobody else.
+    const bool owner = std::string(who) == t::kIssuer || std::string(who) == t::kIssuer2;
+    EXPECT_EQ(out.statuses(1).case_id(), owner ? "BRAND-7" : "") << who;
+    EXPECT_EQ(out.statuses(1).agency(), owner ? "Metropolitan Police" : "") << who;
     EXPECT_FALSE(out.statuses(2).registered());
   }
 }
@@ -202,32 +207,156 @@ TEST_F(StolenRegistryTest, GetCaseReturnsUnitsAndTheCompleteOrderedHistory) {
             grpc::StatusCode::NOT_FOUND);
 }
 
-// A case belongs to the organisation of the principal that opened it. Knowing the case id
-// (Verify and CheckStolen show it) is not enough to clear its flags or add to it, whatever
-// agency name the request gives.
+// A case belongs to the organisation of the principal that opened it, and its id is scoped
+// to that organisation: another organisation using the same id has a case of its own, cannot
+// clear, extend or read this one, and learns nothing about it.
 TEST_F(StolenRegistryTest, OnlyTheCasesOwnOrganisationClearsOrExtendsIt) {
   v1::ReportStolenResponse r;
   ASSERT_TRUE(Report(t::kPolice, "CASE-O", {Unit(6), Unit(7)}, &r).ok());
   v1::ClearStolenResponse c;
   grpc::Status s = Clear(t::kIssuer, "CASE-O", {Unit(6)}, &c);  // the brand: another owner
-  EXPECT_EQ(s.error_code(), grpc::StatusCode::PERMISSION_DENIED);
-  EXPECT_THAT(s.error_message(), HasSubstr("case_id: belongs to another agency"));
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_THAT(s.error_message(), HasSubstr("no case 'CASE-O'"));  // as for a case never opened
   s = Clear(t::kIssuer, "CASE-O", {}, &c);
-  EXPECT_EQ(s.error_code(), grpc::StatusCode::PERMISSION_DENIED);
-  s = Report(t::kIssuer, "CASE-O", {Unit(8)}, &r);  // same agency name, another organisation
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::NOT_FOUND);
+  s = Clear(t::kOtherPolice, "CASE-O", {Unit(6)}, &c);  // another force
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::NOT_FOUND);
+  // The brand's own "CASE-O" is another case; it cannot touch units flagged under the police's.
+  ASSERT_TRUE(Report(t::kIssuer, "CASE-O", {Unit(7), Unit(8)}, &r).ok());
+  EXPECT_EQ(r.results(0).outcome(), v1::UNIT_OUTCOME_CONFLICT);  // flagged under another case
+  EXPECT_EQ(r.results(1).outcome(), v1::UNIT_OUTCOME_OK);
+  s = Report(t::kPolice, "CASE-O", {Unit(9)}, &r, "Another Force");  // the owner, other name
   EXPECT_EQ(s.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
-  EXPECT_THAT(s.error_message(), HasSubstr("belongs to another agency"));
-  EXPECT_THAT(s.error_message(), Not(HasSubstr("Metropolitan")));
-  s = Report(t::kPolice, "CASE-O", {Unit(8)}, &r, "Another Force");  // the owner, other name
-  EXPECT_EQ(s.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
-  for (int i : {6, 7}) EXPECT_EQ(Verify(i, t::kVerifier).verdict(), v1::VERDICT_STOLEN) << i;
-  EXPECT_EQ(Verify(8, t::kVerifier).verdict(), v1::VERDICT_AUTHENTIC);
-  EXPECT_EQ(Case("CASE-O").history_size(), 2);
+  for (int i : {6, 7, 8}) EXPECT_EQ(Verify(i, t::kVerifier).verdict(), v1::VERDICT_STOLEN) << i;
+  EXPECT_EQ(Verify(9, t::kVerifier).verdict(), v1::VERDICT_AUTHENTIC);
+  EXPECT_EQ(Case("CASE-O").history_size(), 2);  // the police's case: its own two reports
   // An unknown case is NOT_FOUND for clearing by units too.
   EXPECT_EQ(Clear(t::kPolice, "NO-CASE", {Unit(6)}, &c).error_code(),
             grpc::StatusCode::NOT_FOUND);
   ASSERT_TRUE(Clear(t::kPolice, "CASE-O", {Unit(6)}, &c).ok());
   EXPECT_EQ(Verify(6, t::kVerifier).verdict(), v1::VERDICT_AUTHENTIC);
+}
+
+// Observed: another force's GetCase returned the whole case (units, agency, officers, notes).
+TEST_F(StolenRegistryTest, AnotherOrganisationsCaseReadsLikeNoCase) {
+  v1::ReportStolenResponse r;
+  ASSERT_TRUE(Report(t::kPolice, "LE-2026/900", {Unit(3)}, &r).ok());
+  v1::GetCaseRequest req;
+  req.set_case_id("LE-2026/900");
+  v1::StolenCase other, none;
+  const grpc::Status theirs = stolen_->GetCase(h_->Context(t::kOtherPolice).get(), req, &other);
+  req.set_case_id("LE-2026/901");
+  const grpc::Status missing = stolen_->GetCase(h_->Context(t::kOtherPolice).get(), req, &none);
+  EXPECT_EQ(theirs.error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(missing.error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(other.units_size(), 0);
+  EXPECT_EQ(Case("LE-2026/900").units_size(), 1);  // the owner still reads it
+}
+
+// Observed: an issuer "reported" POLICE-2027-0001 with a serial that does not exist, got OK,
+// and the police then could not use their own case id.
+TEST_F(StolenRegistryTest, AReportThatFlagsNothingOpensNoCaseAndIdsCannotBeSquatted) {
+  v1::UnitId ghost;
+  ghost.set_gtin(t::kBrandGtin);
+  ghost.set_serial("NOSUCHSERIAL");
+  v1::ReportStolenResponse r;
+  ASSERT_TRUE(Report(t::kIssuer, "POLICE-2027-0001", {ghost}, &r).ok());
+  EXPECT_EQ(r.results(0).outcome(), v1::UNIT_OUTCOME_NOT_FOUND);
+  v1::GetCaseRequest req;
+  req.set_case_id("POLICE-2027-0001");
+  v1::StolenCase sc;
+  EXPECT_EQ(stolen_->GetCase(h_->Context(t::kIssuer).get(), req, &sc).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);  // GetCase is for law enforcement
+  ASSERT_TRUE(Report(t::kPolice, "POLICE-2027-0001", {Unit(4)}, &r).ok());
+  EXPECT_EQ(r.results(0).outcome(), v1::UNIT_OUTCOME_OK);
+  EXPECT_EQ(Case("POLICE-2027-0001").units_size(), 1);
+  // A force's report of only unknown serials leaves no case behind either.
+  ASSERT_TRUE(Report(t::kOtherPolice, "EMPTY-1", {ghost}, &r).ok());
+  req.set_case_id("EMPTY-1");
+  EXPECT_EQ(stolen_->GetCase(h_->Context(t::kOtherPolice).get(), req, &sc).error_code(),
+            grpc::StatusCode::NOT_FOUND);
+}
+
+// Cases opened before ids were scoped (unscoped ids, the organisation name as owner) are still
+// found, read and cleared by their organisation, and by nobody else.
+TEST_F(StolenRegistryTest, CasesOpenedBeforeScopingStillBelongToTheirOrganisation) {
+  const std::string meta = absl::StrCat("hm:{", t::kBrandGtin, "}");
+  ASSERT_THAT(h_->redis().Command({"FCALL", "hm_case_open", "2", "hc:{OLD-1}", "hc:{OLD-1}:fence",
+                                   "Metropolitan Police", "Police", "1700000000",
+                                   t::kBrandGtin}),
+              IsOk());
+  ASSERT_THAT(h_->redis().Command({"FCALL", "hm_report_stolen", "2", meta, meta + ":fence",
+                                   "OLD-1", "Metropolitan Police", t::kPolice, "old",
+                                   "1700000000", Unit(2).serial()}),
+              IsOk());
+  EXPECT_EQ(Verify(2, t::kVerifier).verdict(), v1::VERDICT_STOLEN);
+  v1::ClearStolenResponse c;
+  EXPECT_EQ(Clear(t::kOtherPolice, "OLD-1", {Unit(2)}, &c).error_code(),
+            grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(Case("OLD-1").units_size(), 1);
+  ASSERT_TRUE(Clear(t::kPolice, "OLD-1", {Unit(2)}, &c).ok());
+  EXPECT_EQ(c.results(0).outcome(), v1::UNIT_OUTCOME_OK);
+  EXPECT_EQ(Verify(2, t::kVerifier).verdict(), v1::VERDICT_AUTHENTIC);
+}
+
+// Observed: 500 report/clear cycles on a unit (about 10 s) pushed its history past the cap of
+// 1,000 events, and from then on the retailer's SOLD and the brand's DECOMMISSIONED failed
+// RESOURCE_EXHAUSTED, permanently. Police events are now bounded on their own.
+TEST_F(StolenRegistryTest, ReportClearCyclesCannotBrickAUnitsHistory) {
+  v1::ReportStolenResponse r;
+  v1::ClearStolenResponse c;
+  for (int i = 0; i < 520; ++i) {
+    ASSERT_TRUE(Report(t::kPolice, "CYCLE", {Unit(1)}, &r).ok()) << i;
+    ASSERT_TRUE(Clear(t::kPolice, "CYCLE", {Unit(1)}, &c).ok()) << i;
+  }
+  auto lifecycle = v1::Lifecycle::NewStub(h_->channel());
+  v1::RecordEventRequest shipped;
+  *shipped.mutable_unit() = Unit(1);
+  shipped.set_action(v1::LIFECYCLE_ACTION_SHIPPED);
+  shipped.set_request_id("after-cycles");
+  v1::UnitRecord rec;
+  const grpc::Status s = lifecycle->RecordEvent(h_->Context(t::kIssuer).get(), shipped, &rec);
+  EXPECT_TRUE(s.ok()) << s.error_message();
+  // Every report and clear is still in the case's audit trail.
+  EXPECT_EQ(Case("CYCLE").history_size(), 1040);
+  v1::GetHistoryRequest req;
+  *req.mutable_unit() = Unit(1);
+  v1::UnitHistory h;
+  ASSERT_TRUE(lifecycle->GetHistory(h_->Context(t::kPolice).get(), req, &h).ok());
+  EXPECT_LE(h.events_size(), 1 + 100 + 1);  // commissioned, at most 100 police events, shipped
+  EXPECT_EQ(h.events(h.events_size() - 1).action(), "shipped");
+}
+
+// What a brand sees of police activity on its units: that a unit was reported stolen or
+// cleared, and when; not the case, the agency, the officer or the notes.
+TEST_F(StolenRegistryTest, TheBrandsHistoryShowsPoliceActivityWithoutDetails) {
+  v1::ReportStolenResponse r;
+  ASSERT_TRUE(Report(t::kPolice, "LE-SECRET", {Unit(5)}, &r).ok());
+  auto lifecycle = v1::Lifecycle::NewStub(h_->channel());
+  auto history = [&](const std::string& who) {
+    v1::GetHistoryRequest req;
+    *req.mutable_unit() = Unit(5);
+    v1::UnitHistory h;
+    EXPECT_TRUE(lifecycle->GetHistory(h_->Context(who).get(), req, &h).ok()) << who;
+    for (const v1::AuditEvent& e : h.events()) {
+      if (e.action() == "report_stolen") return e;
+    }
+    return v1::AuditEvent();
+  };
+  const v1::AuditEvent brand = history(t::kIssuer);
+  EXPECT_EQ(brand.action(), "report_stolen");
+  EXPECT_GT(brand.at().seconds(), 0);
+  EXPECT_EQ(brand.principal(), "");
+  EXPECT_EQ(brand.organisation(), "");
+  EXPECT_EQ(brand.reference(), "");
+  EXPECT_EQ(brand.detail(), "");
+  const v1::AuditEvent other_force = history(t::kOtherPolice);
+  EXPECT_EQ(other_force.reference(), "");
+  const v1::AuditEvent owner = history(t::kPolice);
+  EXPECT_EQ(owner.principal(), t::kPolice);
+  EXPECT_EQ(owner.organisation(), "Metropolitan Police");
+  EXPECT_EQ(owner.reference(), "LE-SECRET");
+  EXPECT_EQ(owner.detail(), "truck hijacked on A1");
 }
 
 // Reports and clears cost one rate-limit token per unit, like every batch: a budget of 5 is
