@@ -98,7 +98,7 @@ absl::StatusOr<VerifyRecord> ParseVerify(const RedisReply& r) {
   v.scan_count = ToUint(e[7]);
   v.first_seen = ToInt(e[8]);
   v.last_seen = ToInt(e[9]);
-  v.distinct_locations = static_cast<uint32_t>(ToUint(e[10]));
+  v.clone_evidence = static_cast<uint32_t>(ToUint(e[10]));
   v.scans_after_decommission = static_cast<uint32_t>(ToUint(e[11]));
   v.recalled = ToUint(e[12]) == 1;
   return v;
@@ -239,7 +239,7 @@ void RedisRegistry::VerifyUnit(ScanInput scan, absl::Time deadline, Callback<Ver
   std::vector<std::string> argv = {
       "FCALL", "hm_verify", "1", MetaKey(scan.gtin), std::move(scan.serial),
       absl::StrCat(scan.now), scan.location ? absl::StrCat(*scan.location) : std::string(),
-      absl::StrCat(scan.since)};
+      absl::StrCat(scan.since), absl::StrCat(scan.caller), absl::StrCat(scan.weight)};
   std::vector<std::string> read_only = argv;
   read_only[0] = "FCALL_RO";
   read_only[1] = "hm_verify_ro";

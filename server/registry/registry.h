@@ -103,6 +103,11 @@ struct ScanInput {
   int64_t now = 0;                  // unix seconds
   std::optional<uint32_t> location;  // fingerprint of country/location; none if unknown
   int64_t since = 0;                // count distinct locations seen at or after this time
+  // Who scanned: a nonzero 30-bit fingerprint of the caller's organisation (one caller's
+  // declared locations count once), and the weight of its word (2 a store, a brand or the
+  // police; 1 an app's self-declared location).
+  uint32_t caller = 0;
+  uint32_t weight = 2;
 };
 
 // The registry side of a Verify: the unit (if registered) and its scan history, this scan
@@ -114,7 +119,9 @@ struct VerifyRecord {
   uint64_t scan_count = 0;
   int64_t first_seen = 0;
   int64_t last_seen = 0;
-  uint32_t distinct_locations = 0;       // since ScanInput::since
+  // Since ScanInput::since: the distinct locations of independent callers, each weighted by
+  // its strongest caller (see ScanInput::weight).
+  uint32_t clone_evidence = 0;
   uint32_t scans_after_decommission = 0;
   bool recalled = false;  // the unit or its lot
   // False when Redis refused to write the scan record (maxmemory): the answer stands on the

@@ -40,7 +40,9 @@ Decision RegistryDecision(const crypto::UnitCode& code, const registry::VerifyRe
       d.reasons.push_back("decommissioned");
     }
   }
-  if (record.distinct_locations > policy.max_distinct_locations) {
+  // Evidence counts a store's location 2 and an app's 1: more distinct store locations than
+  // the threshold (from as many independent callers) within the window.
+  if (record.clone_evidence > 2 * policy.max_distinct_locations) {
     first(v1::VERDICT_SUSPECT_CLONE);
     d.reasons.push_back("clone_distinct_locations");
   }

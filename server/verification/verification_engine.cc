@@ -19,6 +19,16 @@ namespace hallmark::verification {
 namespace {
 
 
+// The caller's organisation as the clone rule counts it: a nonzero 30-bit fingerprint (its
+// officers, stores or apps are one caller, however many locations they declare).
+// FNV-1a: stable across processes and replicas (absl::Hash is seeded per process).
+uint32_t CallerFingerprint(const auth::Principal& caller) {
+  uint32_t h = 2166136261u;
+  for (unsigned char c : auth::OwnerId(caller)) h = (h ^ c) * 16777619u;
+  h &= 0x3fffffffu;
+  return h == 0 ? 1 : h;
+}
+
 absl::Status CheckCodeSize(absl::string_view code, absl::string_view field) {
   if (code.empty()) return absl::InvalidArgumentError(absl::StrCat(field, ": empty"));
   if (code.size() > crypto::kMaxScannedCodeLength) {
@@ -108,6 +118,8 @@ void VerificationEngine::VerifyOne(const auth::Principal& caller,
   registry::ScanInput scan{code->gtin, code->serial, absl::ToUnixSeconds(now),
                            LocationFingerprint(request.context()),
                            absl::ToUnixSeconds(now - options_.clone.window)};
+  scan.caller = CallerFingerprint(caller);
+  scan.weight = caller.role() == admin::ROLE_VERIFIER ? 1 : 2;
   registry_->VerifyUnit(
       std::move(scan), std::min(call_deadline, now + options_.redis_timeout),
       [this, code = *std::move(code), caller_owner = auth::OwnerId(caller),

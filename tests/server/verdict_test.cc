@@ -16,7 +16,7 @@ registry::VerifyRecord Registered() {
   r.registered = true;
   r.unit.lot = "L1";
   r.scan_count = 1;
-  r.distinct_locations = 1;
+  r.clone_evidence = 2;
   return r;
 }
 
@@ -81,9 +81,9 @@ TEST(VerdictTest, DecommissionedOnceThenSuspectClone) {
 TEST(VerdictTest, CloneRuleTriggersAboveTheThreshold) {
   const ClonePolicy policy{3, absl::Hours(24)};
   registry::VerifyRecord r = Registered();
-  r.distinct_locations = 3;
+  r.clone_evidence = 6;  // three stores' locations (2 each), or six apps'
   EXPECT_EQ(RegistryDecision(kCode, r, policy).verdict, v1::VERDICT_AUTHENTIC);
-  r.distinct_locations = 4;
+  r.clone_evidence = 7;
   const Decision d = RegistryDecision(kCode, r, policy);
   EXPECT_EQ(d.verdict, v1::VERDICT_SUSPECT_CLONE);
   EXPECT_THAT(d.reasons, ElementsAre("clone_distinct_locations"));
@@ -93,7 +93,7 @@ TEST(VerdictTest, PrecedenceKeepsEveryReason) {
   registry::VerifyRecord r = Registered();
   r.unit.lot = "L2";
   r.stolen = registry::StolenFlag{"C1", "Police", 1, "p"};
-  r.distinct_locations = 9;
+  r.clone_evidence = 18;
   const Decision d = RegistryDecision(kCode, r, {});
   EXPECT_EQ(d.verdict, v1::VERDICT_MISMATCH);
   EXPECT_THAT(d.reasons, ElementsAre("lot_mismatch", "stolen", "clone_distinct_locations"));

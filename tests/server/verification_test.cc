@@ -168,18 +168,33 @@ TEST_F(VerificationTest, ValidlySignedWithAnotherLotIsMismatch) {
   EXPECT_EQ(r.lot(), "L42");  // the registry's lot
 }
 
-TEST_F(VerificationTest, CloneRuleTriggersExactlyAboveThreshold) {
+// The clone rule counts independent callers: more distinct locations than the threshold
+// (default 3), each from a store, a brand or the police of another organisation, within 24 h.
+TEST_F(VerificationTest, CloneRuleTriggersExactlyAboveThresholdOfIndependentCallers) {
   const std::string link = units_[4].digital_link();
-  // Default policy: more than 3 distinct locations within 24 h.
-  EXPECT_EQ(Verify(link, t::kVerifier, "DE", "Berlin").verdict(), v1::VERDICT_AUTHENTIC);
-  EXPECT_EQ(Verify(link, t::kVerifier, "DE", "Berlin").verdict(), v1::VERDICT_AUTHENTIC);
-  EXPECT_EQ(Verify(link, t::kVerifier, "", "").verdict(), v1::VERDICT_AUTHENTIC);  // no location
-  EXPECT_EQ(Verify(link, t::kVerifier, "FR", "").verdict(), v1::VERDICT_AUTHENTIC);
-  EXPECT_EQ(Verify(link, t::kVerifier, "de", "Munich").verdict(), v1::VERDICT_AUTHENTIC);  // 3rd
-  const v1::VerifyResponse r = Verify(link, t::kVerifier, "BR", "Sao Paulo");  // 4th distinct
+  EXPECT_EQ(Verify(link, t::kRetailer, "DE", "Berlin").verdict(), v1::VERDICT_AUTHENTIC);
+  EXPECT_EQ(Verify(link, t::kRetailer, "DE", "Berlin").verdict(), v1::VERDICT_AUTHENTIC);
+  EXPECT_EQ(Verify(link, t::kRetailer2, "", "").verdict(), v1::VERDICT_AUTHENTIC);  // no location
+  EXPECT_EQ(Verify(link, t::kRetailer2, "FR", "").verdict(), v1::VERDICT_AUTHENTIC);
+  EXPECT_EQ(Verify(link, t::kPolice, "de", "Munich").verdict(), v1::VERDICT_AUTHENTIC);  // 3rd
+  const v1::VerifyResponse r = Verify(link, t::kOtherPolice, "BR", "Sao Paulo");  // 4th caller
   EXPECT_EQ(r.verdict(), v1::VERDICT_SUSPECT_CLONE);
   EXPECT_THAT(r.reasons(), ElementsAre("clone_distinct_locations"));
   EXPECT_EQ(r.scan_count(), 6u);
+}
+
+// Observed: any role turned a genuine unit into SUSPECT_CLONE for 24 h with 4 Verify calls
+// declaring 4 countries. One caller, however many places it declares, counts once.
+TEST_F(VerificationTest, OneCallerDeclaringManyCountriesCannotFlagAGenuineUnit) {
+  const std::string link = units_[3].digital_link();
+  for (const char* who : {t::kVerifier, t::kRetailer, t::kIssuer}) {
+    for (const char* country : {"DE", "FR", "BR", "JP", "US", "AU", "CN", "IN"}) {
+      EXPECT_EQ(Verify(link, who, country, "").verdict(), v1::VERDICT_AUTHENTIC)
+          << who << " " << country;
+    }
+  }
+  // Three independent stores and an app (the app's word weighs half): still not a clone.
+  EXPECT_EQ(Verify(link, t::kPolice, "CA", "").verdict(), v1::VERDICT_AUTHENTIC);
 }
 
 TEST_F(VerificationTest, EmptyOrOverlongCodeAndBadContextAreInvalidArgument) {
