@@ -1,5 +1,7 @@
 #include "client/ctl/issue_command.h"
 
+#include <deque>
+
 #include <unistd.h>
 
 #include <cstdio>
@@ -10,7 +12,9 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
@@ -120,23 +124,59 @@ struct ImportOptions {
   bool json = false;
 };
 
-absl::StatusOr<std::vector<std::string>> ReadSerials(const std::string& path) {
+// A file's serials with the line each came from (1-based), so rejections can name the line.
+struct FileSerials {
+  std::vector<std::string> serials;
+  std::vector<size_t> lines;
+};
+
+absl::StatusOr<FileSerials> ReadSerials(const std::string& path) {
   absl::StatusOr<std::string> text = ReadFile(path, 256 << 20);
   if (!text.ok()) return text.status();
-  std::vector<std::string> serials;
+  FileSerials out;
+  size_t number = 0;
   for (absl::string_view line : absl::StrSplit(*text, '\n')) {
+    ++number;
     line = absl::StripTrailingAsciiWhitespace(line);
     if (line.empty()) continue;
     std::string first = SplitCsv(line)[0];
-    if (serials.empty() && absl::AsciiStrToLower(first) == "serial") continue;
-    serials.push_back(std::move(first));
+    if (out.serials.empty() && absl::AsciiStrToLower(first) == "serial") continue;
+    out.serials.push_back(std::move(first));
+    out.lines.push_back(number);
   }
-  return serials;
+  return out;
+}
+
+// One rejection as the user reads it: the file's line, the serial, the reason; a serial the
+// file already held on an earlier line "repeats line N" (within a request or across the
+// 10,000-serial requests a file is sent in); "serials[i]" of a request becomes its file line.
+std::string DescribeRejection(const v1::RejectedSerial& r, size_t line, size_t first_line,
+                              const std::vector<size_t>& request_lines) {
+  std::string detail = r.detail();
+  std::string reason = v1::RejectReason_Name(r.reason()).substr(14);
+  if (first_line < line) {
+    reason = "DUPLICATE";
+    detail = absl::StrCat("repeats line ", first_line);
+  } else if (const size_t at = detail.find("serials["); at != std::string::npos) {
+    const size_t close = detail.find(']', at);
+    size_t i = 0;
+    if (close != std::string::npos &&
+        absl::SimpleAtoi(absl::string_view(detail).substr(at + 8, close - at - 8), &i) &&
+        i < request_lines.size()) {
+      detail.replace(at, close + 1 - at, absl::StrCat("line ", request_lines[i]));
+    }
+  }
+  return absl::StrCat("rejected line ", line, " ", r.serial(), ": ", reason, " (", detail, ")");
 }
 
 int Import(const ImportOptions& o) {
-  absl::StatusOr<std::vector<std::string>> serials = ReadSerials(o.csv);
-  if (!serials.ok()) return ReportError(serials.status());
+  absl::StatusOr<FileSerials> file = ReadSerials(o.csv);
+  if (!file.ok()) return ReportError(file.status());
+  const std::vector<std::string>* serials = &file->serials;
+  absl::flat_hash_map<absl::string_view, size_t> first_line;
+  for (size_t i = 0; i < serials->size(); ++i) {
+    first_line.try_emplace((*serials)[i], file->lines[i]);
+  }
   // Without --request-id, the file's content names the request: re-running the same import
   // is safe by default.
   std::string request_id = o.request_id;
@@ -168,9 +208,26 @@ int Import(const ImportOptions& o) {
       if (absl::Status s = (*out)->Write(u); !s.ok()) return ReportError(s);
       ++accepted;
     }
+    // Each rejection's place in the request: the next unclaimed occurrence of its serial (a
+    // repeat within the request is one after the occurrence it repeats).
+    const size_t end = std::min(serials->size(), first + kChunk);
+    const std::vector<size_t> request_lines(file->lines.begin() + first, file->lines.begin() + end);
+    absl::flat_hash_map<absl::string_view, std::deque<size_t>> places;
+    for (size_t i = first; i < end; ++i) places[(*serials)[i]].push_back(i - first);
     for (const v1::RejectedSerial& r : resp->rejected()) {
-      std::cerr << "rejected " << r.serial() << ": "
-                << v1::RejectReason_Name(r.reason()).substr(14) << " (" << r.detail() << ")\n";
+      std::deque<size_t>& q = places[r.serial()];
+      size_t after = 0;
+      const size_t mention = r.detail().find("repeats serials[");
+      if (mention != std::string::npos) {
+        absl::SimpleAtoi(absl::string_view(r.detail()).substr(mention + 16).substr(
+                             0, r.detail().find(']', mention) - mention - 16),
+                         &after);
+        while (!q.empty() && q.front() <= after) q.pop_front();
+      }
+      const size_t index = q.empty() ? 0 : q.front();
+      if (!q.empty()) q.pop_front();
+      const size_t line = request_lines.empty() ? 0 : request_lines[index];
+      std::cerr << DescribeRejection(r, line, first_line[r.serial()], request_lines) << "\n";
       ++rejected;
     }
     if (serials->empty()) break;

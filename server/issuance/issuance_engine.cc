@@ -137,13 +137,16 @@ void IssuanceEngine::Import(const auth::Principal& issuer,
     if (!batch.ok()) return done(batch.status());
     const std::string lot = batch->stored.lot;
     const uint64_t id = batch->id;
-    InBulkGate([this, plan, gtin, lot, ring, call_deadline, id, serials = std::move(serials),
-                finish, done = std::move(done)](absl::AnyInvocable<void()> leave) mutable {
+    const bool fresh = !batch->existed;
+    InBulkGate([this, plan, gtin, lot, ring, call_deadline, id, fresh,
+                serials = std::move(serials), finish,
+                done = std::move(done)](absl::AnyInvocable<void()> leave) mutable {
       std::vector<std::string> to_register = serials;
       registry_->Register(
           gtin, id, std::move(to_register), /*all_or_nothing=*/false,
           RedisDeadline(call_deadline),
-          [this, plan, gtin, lot, ring, serials, finish, done = std::move(done),
+          [this, plan, gtin, lot, ring, serials, finish, id, fresh, call_deadline,
+           done = std::move(done),
            leave = std::move(leave)](absl::StatusOr<registry::RegisterResult> r) mutable {
             leave();
             if (!r.ok()) return done(r.status());
@@ -159,6 +162,18 @@ void IssuanceEngine::Import(const auth::Principal& issuer,
               } else {
                 accepted->push_back(Blank(gtin, serials[k], lot));
               }
+            }
+            if (fresh && accepted->empty()) {
+              // Every serial was taken: the request leaves no empty batch or request entry
+              // behind (a retry runs again and is refused the same way).
+              registry_->DropEmptyBatch(
+                  gtin, id, plan->spec.issuer, plan->spec.request_id, RedisDeadline(call_deadline),
+                  [plan, finish, dupes = std::move(dupes),
+                   done = std::move(done)](absl::Status s) mutable {
+                    if (s.ok()) finish(*plan, {}, std::move(dupes));
+                    done(s);
+                  });
+              return;
             }
             maker_.Make(ring, accepted.get(),
                         [plan, accepted, dupes = std::move(dupes), finish,

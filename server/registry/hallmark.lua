@@ -164,6 +164,20 @@ local function begin_batch(keys, args)
   return {string.format('%d', id), 0, unpack(values)}
 end
 
+-- hm_drop_batch KEYS[1]=meta  ARGV: batch_id issuer request_id
+-- Forgets a batch that registered nothing (an import whose serials were all taken): its record
+-- and its request entry, so a rejected request leaves nothing behind. The caller knows the
+-- batch is empty (every serial was refused); a retry then simply runs again.
+local function drop_batch(keys, args)
+  local meta, id = keys[1], args[1]
+  local req_field = args[2] .. '\n' .. args[3]
+  if redis.call('HGET', meta .. ':req', req_field) == id then
+    redis.call('HDEL', meta .. ':req', req_field)
+  end
+  redis.call('DEL', meta .. ':b:' .. id)
+  return 1
+end
+
 -- hm_register KEYS[1]=meta  ARGV: batch_id all_or_nothing(0|1) serial...
 -- Registers serials to the batch. Reply: a string with one character per serial:
 --   'n' newly registered, 'o' already registered to this batch (a retry),
@@ -710,6 +724,7 @@ end
 
 redis.register_function('hm_begin_batch', begin_batch)
 redis.register_function('hm_register', register)
+redis.register_function('hm_drop_batch', drop_batch)
 redis.register_function{function_name = 'hm_lookup', callback = lookup,
                         flags = {'no-writes'}}
 redis.register_function{function_name = 'hm_count', callback = count,

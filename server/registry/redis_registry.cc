@@ -222,6 +222,17 @@ void RedisRegistry::Register(std::string gtin, uint64_t batch, std::vector<std::
                        [n](const RedisReply& r) { return ParseRegister(r, n); });
 }
 
+void RedisRegistry::DropEmptyBatch(std::string gtin, uint64_t batch, std::string issuer,
+                                   std::string request_id, absl::Time deadline,
+                                   absl::AnyInvocable<void(absl::Status)> done) {
+  Call<bool>(client_,
+             {"FCALL", "hm_drop_batch", "1", MetaKey(gtin), absl::StrCat(batch),
+              std::move(issuer), std::move(request_id)},
+             deadline,
+             [done = std::move(done)](absl::StatusOr<bool> r) mutable { done(r.status()); },
+             [](const RedisReply&) -> absl::StatusOr<bool> { return true; });
+}
+
 void RedisRegistry::Lookup(std::string gtin, std::string serial, absl::Time deadline,
                            Callback<std::optional<UnitRecord>> done) {
   Call<std::optional<UnitRecord>>(

@@ -143,6 +143,12 @@ class Registry {
                         bool all_or_nothing, absl::Time deadline,
                         Callback<RegisterResult> done) = 0;
 
+  // Forgets batch `batch` of (`issuer`, `request_id`), which registered nothing: its record and
+  // its request entry.
+  virtual void DropEmptyBatch(std::string gtin, uint64_t batch, std::string issuer,
+                              std::string request_id, absl::Time deadline,
+                              absl::AnyInvocable<void(absl::Status)> done) = 0;
+
   // The unit's record, or nullopt when it is not registered.
   virtual void Lookup(std::string gtin, std::string serial, absl::Time deadline,
                       Callback<std::optional<UnitRecord>> done) = 0;

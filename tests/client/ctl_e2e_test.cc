@@ -125,15 +125,31 @@ TEST_F(CtlTest, ImportWithDuplicatesExitsThree) {
                      t::kIssuer);
   EXPECT_EQ(first.exit_code, 3) << first.err;
   EXPECT_EQ(DataLines(first.out).size(), 2u);
-  EXPECT_THAT(first.err, HasSubstr("rejected S-1: DUPLICATE (repeats serials[0]"));
-  EXPECT_THAT(first.err, HasSubstr("rejected bad serial: INVALID"));
+  // Rejections name the file's lines (line 1 is the header).
+  EXPECT_THAT(first.err, HasSubstr("rejected line 4 S-1: DUPLICATE (repeats line 2)"));
+  EXPECT_THAT(first.err, HasSubstr("rejected line 5 bad serial: INVALID (line 5:"));
   ASSERT_THAT(WriteFileAtomically(Path("next.csv"), "S-2\nS-3\n"), IsOk());
   Result next = Ctl(absl::StrCat("import --addr ", Addr(), " --gtin 09506000134352 --csv ",
                                  Path("next.csv")),
                     t::kIssuer);
   EXPECT_EQ(next.exit_code, 3);
-  EXPECT_THAT(next.err, HasSubstr("rejected S-2: DUPLICATE (already registered"));
+  EXPECT_THAT(next.err, HasSubstr("rejected line 1 S-2: DUPLICATE (already registered"));
   EXPECT_EQ(*h_->RegisteredCount(t::kBrandGtin), 3u);
+}
+
+// Observed: a file over 10,000 serials is sent as several requests, and a serial repeating one
+// of an earlier request was reported "already registered" with chunk indexes.
+TEST_F(CtlTest, ImportReasonsNameFileLinesAcrossRequests) {
+  std::string csv;
+  for (int i = 0; i < 10'000; ++i) absl::StrAppend(&csv, "B-", i, "\n");
+  absl::StrAppend(&csv, "B-7\n");  // line 10,001: the second request repeats line 8
+  ASSERT_THAT(WriteFileAtomically(Path("big.csv"), csv), IsOk());
+  Result r = Ctl(absl::StrCat("import --addr ", Addr(), " --gtin 09506000134352 --csv ",
+                              Path("big.csv"), " --out ", Path("big-out.csv")),
+                 t::kIssuer);
+  EXPECT_EQ(r.exit_code, 3) << r.err;
+  EXPECT_THAT(r.err, HasSubstr("rejected line 10001 B-7: DUPLICATE (repeats line 8)"));
+  EXPECT_THAT(r.err, HasSubstr("imported 10000, rejected 1"));
 }
 
 TEST_F(CtlTest, StolenReportMakesVerifyExitSayStolen) {

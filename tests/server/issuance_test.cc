@@ -279,5 +279,39 @@ TEST_F(IssuanceTest, AnImportFingerprintCannotBeForgedWithNewlines) {
   EXPECT_EQ(resp.accepted_size(), 1);
 }
 
+// Observed: an import whose serials were all rejected still created an empty batch and
+// request record.
+TEST_F(IssuanceTest, AnImportThatRegistersNothingLeavesNothingBehind) {
+  v1::ImportSerialsRequest req;
+  req.set_gtin(kBrandGtin);
+  req.set_request_id("imp-first");
+  req.add_serials("TAKEN-1");
+  req.add_serials("TAKEN-2");
+  v1::ImportSerialsResponse resp;
+  ASSERT_TRUE(issuance_->ImportSerials(h_->Context(kIssuer).get(), req, &resp).ok());
+  ASSERT_EQ(resp.accepted_size(), 2);
+  req.set_request_id("imp-again");
+  ASSERT_TRUE(issuance_->ImportSerials(h_->Context(kIssuer).get(), req, &resp).ok());
+  EXPECT_EQ(resp.accepted_size(), 0);
+  ASSERT_EQ(resp.rejected_size(), 2);
+  EXPECT_EQ(resp.rejected(0).reason(), v1::REJECT_REASON_DUPLICATE);
+  const std::string meta = absl::StrCat("hm:{", kBrandGtin, "}");
+  absl::StatusOr<std::string> again =
+      h_->redis().Command({"HGET", meta + ":req", absl::StrCat(kIssuer, "\nimp-again")});
+  ASSERT_THAT(again, IsOk());
+  EXPECT_EQ(*again, "") << "no request entry for the request that registered nothing";
+  absl::StatusOr<std::string> first =
+      h_->redis().Command({"HGET", meta + ":req", absl::StrCat(kIssuer, "\nimp-first")});
+  ASSERT_THAT(first, IsOk());
+  EXPECT_NE(*first, "");
+  absl::StatusOr<std::string> batch =
+      h_->redis().Command({"EXISTS", absl::StrCat(meta, ":b:", std::stoi(*first) + 1)});
+  ASSERT_THAT(batch, IsOk());
+  EXPECT_EQ(*batch, "0") << "no record of the empty batch";
+  // A retry is refused the same way.
+  ASSERT_TRUE(issuance_->ImportSerials(h_->Context(kIssuer).get(), req, &resp).ok());
+  EXPECT_EQ(resp.rejected_size(), 2);
+}
+
 }  // namespace
 }  // namespace hallmark
