@@ -104,9 +104,11 @@ echo "Checking the first one offline against the key ring (hallmarkctl code insp
 "$ctl" code inspect "$link" --keys_dir "$var/keys" | tail -n 1
 echo
 unit=$(sed -n 3p "$var/demo-units.csv" | cut -d, -f1,2)
+code=$(sed -n 3p "$var/demo-units.csv" | cut -d, -f6)
 echo "A retailer sells the second one; its warranty starts (hallmarkctl event sold, warranty):"
 "$ctl" event sold "$unit" --addr "$addr" --token "$HALLMARK_TOKEN_DEV_RETAILER" \
   --location "Demo store" || true  # already sold when the demo runs again
-"$ctl" warranty "$unit" --addr "$addr" --token "$HALLMARK_TOKEN_DEV_VERIFIER" || true
+# A consumer's app asks with the code it scanned (a bare serial tells a verifier nothing).
+"$ctl" warranty "$code" --addr "$addr" --token "$HALLMARK_TOKEN_DEV_VERIFIER" || true
 echo
 echo "Stop with: ./deploy/quickstart.sh stop"
