@@ -23,14 +23,14 @@ class AdmittedStream final : public issuance::StreamPolicy {
   AdmittedStream(const CallGuard* guard, const auth::Principal& caller)
       : guard_(guard), name_(caller.name()), role_(caller.role()) {}
 
-  absl::Status StillAllowed() override {
+  absl::Status StillAllowed(absl::string_view gtin14) override {
     std::shared_ptr<const auth::PrincipalStore> store = guard_->principals()->Get();
     const auth::Principal* p = store->FindByName(name_);
     if (p == nullptr || p->disabled() || p->role() != role_) {
       return absl::PermissionDeniedError(absl::StrCat(
           "principal ", name_, " was disabled or changed during the stream; it may not issue"));
     }
-    return absl::OkStatus();
+    return auth::CheckGtinAccess(*p, gtin14);  // its prefixes may have changed too
   }
 
   absl::Duration Charge(uint64_t units) override {

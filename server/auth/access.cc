@@ -143,9 +143,6 @@ std::vector<std::string> RateLimiter::TakeActive() {
 }
 
 absl::Duration RateLimiter::Take(std::initializer_list<Charge> charges, absl::Time now) {
-  for (const Charge& c : charges) {
-    if (c.cost > 2 * c.limit.burst) return absl::InfiniteDuration();
-  }
   absl::MutexLock lock(&mu_);
   std::vector<Bucket*> buckets;
   absl::Duration wait;
@@ -154,9 +151,13 @@ absl::Duration RateLimiter::Take(std::initializer_list<Charge> charges, absl::Ti
     Bucket& b = Refill(c.key, principal, c.limit, now);
     buckets.push_back(&b);
     active_.insert(principal);
+    // This replica's share of the limit (the whole limit unless several replicas serve the
+    // principal, see SetShare).
+    const double burst = c.limit.burst * b.share, rate = c.limit.per_second * b.share;
+    // A call costing more than twice the burst could only be admitted by a longer debt.
+    if (c.cost > 2 * burst) return absl::InfiniteDuration();
     // A call costing more than the burst (a batch) goes through on a full bucket and leaves it
     // at most `burst` in debt, so batches cannot beat the per-item rate.
-    const double burst = c.limit.burst * b.share, rate = c.limit.per_second * b.share;
     const double needed = std::min(c.cost, burst);
     if (b.tokens < needed) {
       wait = std::max(wait, absl::Seconds((needed - b.tokens) / rate));
@@ -172,13 +173,12 @@ absl::Status RateLimiter::Acquire(std::initializer_list<Charge> charges, absl::T
   const absl::Duration wait = Take(charges, now);
   if (wait == absl::ZeroDuration()) return absl::OkStatus();
   if (wait == absl::InfiniteDuration()) {
-    for (const Charge& c : charges) {
-      if (c.cost <= 2 * c.limit.burst) continue;
-      return absl::ResourceExhaustedError(absl::StrCat(
-          "this call costs ", c.cost, " rate-limit tokens, more than the ", 2 * c.limit.burst,
-          " one call may cost this caller (twice its burst of ", c.limit.burst,
-          "); split it into smaller calls"));
-    }
+    double most = 0;
+    for (const Charge& c : charges) most = std::max(most, c.cost);
+    return absl::ResourceExhaustedError(absl::StrCat(
+        "this call costs ", most,
+        " rate-limit tokens, more than one call may cost this caller (twice its burst, on "
+        "this server); split it into smaller calls"));
   }
   std::string limits;
   for (const Charge& c : charges) {

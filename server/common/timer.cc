@@ -9,7 +9,7 @@ namespace hallmark {
 Timer::Timer() : thread_([this] { Run(); }) {}
 
 Timer::~Timer() {
-  std::multimap<absl::Time, absl::AnyInvocable<void()>> dropped;
+  std::multimap<std::chrono::steady_clock::time_point, absl::AnyInvocable<void()>> dropped;
   {
     absl::MutexLock lock(&mu_);
     stopping_ = true;
@@ -22,7 +22,10 @@ Timer::~Timer() {
 void Timer::After(absl::Duration delay, absl::AnyInvocable<void()> task) {
   absl::MutexLock lock(&mu_);
   if (stopping_) return;
-  tasks_.emplace(absl::Now() + delay, std::move(task));
+  tasks_.emplace(std::chrono::steady_clock::now() +
+                     std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                         absl::ToChronoNanoseconds(delay)),
+                 std::move(task));
   wake_.Signal();
 }
 
@@ -33,9 +36,9 @@ void Timer::Run() {
       wake_.Wait(&mu_);
       continue;
     }
-    const absl::Time due = tasks_.begin()->first;
-    if (due > absl::Now()) {
-      wake_.WaitWithDeadline(&mu_, due);  // or earlier: a sooner task, or stopping
+    const auto left = tasks_.begin()->first - std::chrono::steady_clock::now();
+    if (left > std::chrono::steady_clock::duration::zero()) {
+      wake_.WaitWithTimeout(&mu_, absl::FromChrono(left));  // or earlier: sooner task, stopping
       continue;
     }
     absl::AnyInvocable<void()> task = std::move(tasks_.begin()->second);

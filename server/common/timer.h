@@ -10,6 +10,7 @@
 #ifndef HALLMARK_SERVER_COMMON_TIMER_H_
 #define HALLMARK_SERVER_COMMON_TIMER_H_
 
+#include <chrono>
 #include <map>
 #include <thread>
 
@@ -34,7 +35,9 @@ class Timer {
   void Run();
 
   absl::Mutex mu_;
-  std::multimap<absl::Time, absl::AnyInvocable<void()>> tasks_ ABSL_GUARDED_BY(mu_);
+  // Due times on the steady clock: a wall clock stepping back must not delay the tasks.
+  std::multimap<std::chrono::steady_clock::time_point, absl::AnyInvocable<void()>> tasks_
+      ABSL_GUARDED_BY(mu_);
   absl::CondVar wake_;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   std::thread thread_;

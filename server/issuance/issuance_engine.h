@@ -54,8 +54,9 @@ struct EngineOptions {
 class StreamPolicy {
  public:
   virtual ~StreamPolicy() = default;
-  // OK while the caller may still issue (not disabled or changed since the stream began).
-  virtual absl::Status StillAllowed() = 0;
+  // OK while the caller may still issue `gtin14` (not disabled, changed or stripped of the
+  // GTIN's company prefix since the stream began).
+  virtual absl::Status StillAllowed(absl::string_view gtin14) = 0;
   // Takes `units` from the caller's issuance budget: zero when taken, else how long to wait
   // (InfiniteDuration: never, the chunk is larger than the budget can hold).
   virtual absl::Duration Charge(uint64_t units) = 0;

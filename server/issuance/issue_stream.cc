@@ -90,7 +90,7 @@ void IssueStream::Pump() {
 absl::Status IssueStream::MayStart(uint64_t n, absl::Duration* wait) {
   *wait = absl::ZeroDuration();
   if (policy_ == nullptr) return absl::OkStatus();
-  HALLMARK_RETURN_IF_ERROR(policy_->StillAllowed());
+  HALLMARK_RETURN_IF_ERROR(policy_->StillAllowed(gtin_));
   if (engine_->options_.timer == nullptr) return absl::OkStatus();
   *wait = policy_->Charge(n);
   if (*wait == absl::InfiniteDuration()) {
@@ -170,13 +170,13 @@ void IssueStream::WriteChunk(uint64_t index) {
   auto self = shared_from_this();
   engine_->writer_.WriteRange(
       std::move(source), gtin, batch, first, n, engine_->RedisDeadline(call_deadline_),
-      [self, index, gate](absl::StatusOr<std::vector<std::string>> serials) {
+      [self, index, gate, gtin](absl::StatusOr<std::vector<std::string>> serials) {
         if (gate != nullptr) gate->Leave();  // Redis has answered: the next chunk may write
         if (!serials.ok()) return self->ChunkDone(index, serials.status());
         // On the writer's thread, never inside Pop (WriteRange always completes later).
         if (absl::Status s = self->KeyStillUsable(); !s.ok()) return self->ChunkDone(index, s);
         if (self->policy_ != nullptr) {
-          if (absl::Status s = self->policy_->StillAllowed(); !s.ok()) {
+          if (absl::Status s = self->policy_->StillAllowed(gtin); !s.ok()) {
             return self->ChunkDone(index, s);
           }
         }

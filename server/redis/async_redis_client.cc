@@ -431,13 +431,10 @@ void AsyncRedisClient::FinishInit(bool recheck, redisAsyncContext* ctx, absl::St
   absl::Status s = failure;
   if (s.ok() && options_.check_init) s = options_.check_init(replies);
   if (!s.ok()) {
-    if (!recheck) return DropConnection(s);
-    // A recheck that timed out is the probe's business (a stalled Redis); any other failure
-    // (the functions could not be loaded) makes the client not ready until a recheck passes.
-    if (!absl::IsUnavailable(failure)) {
-      init_ok_ = false;
-      SetReady(false, s);
-    }
+    // A recheck that timed out is the probe's business (a stalled Redis). Any other failure
+    // (the functions could not be loaded) drops the connection: reconnecting runs the whole
+    // handshake again, with backoff, until it passes.
+    if (!recheck || !absl::IsUnavailable(failure)) return DropConnection(s);
     return;
   }
   SetDurability(options_.check_durable ? options_.check_durable(replies) : absl::OkStatus());

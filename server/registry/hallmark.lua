@@ -20,10 +20,13 @@
 --   hm:{G}:c:<case>     set   serials of this GTIN flagged under the case
 --   hm:{G}:a:<case>     stream the case's audit events for this GTIN (append-only)
 --
--- A unit's bucket also holds its scan record, under the field "\1" .. serial (the prefix is
--- outside GS1 character set 82, so it never clashes with a serial): a packed string of
--- count, first seen, last seen, scans after decommission and up to 6 recent distinct
--- locations with their last-seen times (<= 62 bytes, so buckets stay listpacks).
+-- A unit's bucket also holds its scan record, under the field "\3" .. serial (version 2; the
+-- prefix is outside GS1 character set 82, so it never clashes with a serial): a packed string
+-- of count, first seen, last seen, scans after decommission and up to 6 recent callers'
+-- locations with their last-seen times, callers and weights (<= 87 bytes, so buckets stay
+-- listpacks). Version 1 records ("\1" .. serial) are read when no version 2 exists and
+-- replaced by it on the next scan; a server of the previous version still reads and writes
+-- only "\1", so the two never misread each other during a rolling upgrade.
 --
 -- Cases live in their own slot, keyed by case id: hc:{<case>} (hash: agency, opened_at) and
 -- hc:{<case>}:g (set of GTINs with units in the case). The index is written before the flags,
@@ -58,9 +61,10 @@ local function hash32(serial)
   return tonumber(string.sub(redis.sha1hex(serial), 1, 8), 16)
 end
 
--- The serial a bucket field belongs to (scan records carry a "\1" prefix).
+-- The serial a bucket field belongs to (scan records carry a "\1" or "\3" prefix).
 local function field_serial(field)
-  if string.byte(field, 1) == 1 then return string.sub(field, 2) end
+  local b = string.byte(field, 1)
+  if b == 1 or b == 3 then return string.sub(field, 2) end
   return field
 end
 
@@ -301,7 +305,7 @@ local function record_scan(scan, now, location, since, status, caller, weight)
   if location then
     local found = false
     for _, l in ipairs(scan.locations) do
-      if l[3] == caller and caller ~= 0 then
+      if (caller ~= 0 and l[3] == caller) or (caller == 0 and l[3] == 0 and l[1] == location) then
         l[1], l[2], l[4] = location, now, weight
         found = true
       end
@@ -334,8 +338,7 @@ local function verify(keys, args, record)
   local location = tonumber(args[3])
   local L, p = meta_state(meta)
   local bucket = unit_bucket(meta, serial, L, p)
-  local scan_field = '\1' .. serial
-  local unit = redis.call('HMGET', bucket, serial, scan_field)  -- the unit and its scan record
+  local unit = redis.call('HMGET', bucket, serial, '\3' .. serial, '\1' .. serial)
   if unit[1] == false then return {0} end
   local n = tonumber(unit[1])
   local status = n % 16
@@ -343,7 +346,7 @@ local function verify(keys, args, record)
   local stolen = redis.call('HGET', meta .. ':x', serial) or ''
   local recalled = unit_recalled(n) or
                    (b[1] and redis.call('HEXISTS', meta .. ':recall', b[1]) == 1)
-  local scan = unpack_scan(unit[2])
+  local scan = unpack_scan(unit[2] or unit[3])
   local distinct = record_scan(scan, now, location, since, status, tonumber(args[5]) or 0,
                                tonumber(args[6]) or 2)
   -- Scan records are statistics, not acknowledged state: they go to replicas but not to the
@@ -351,7 +354,8 @@ local function verify(keys, args, record)
   -- rewrites (which write the whole dataset); a crash can lose the scans since the last one.
   if record then
     redis.set_repl(redis.REPL_REPLICA)
-    redis.call('HSET', bucket, scan_field, pack_scan(scan))
+    redis.call('HSET', bucket, '\3' .. serial, pack_scan(scan))
+    if unit[3] then redis.call('HDEL', bucket, '\1' .. serial) end
     redis.set_repl(redis.REPL_ALL)
   end
   return {1, physical_status(status), b[1] or '', b[2] or '', b[3] or '', b[4] or '', stolen,
@@ -593,12 +597,13 @@ local function life_apply(keys, args)
     if physical_status(tonumber(args[6])) == STATUS_DECOMMISSIONED then
       -- A new decommissioning (after a reactivation): only scans since this one count
       -- towards SUSPECT_CLONE. Scan records skip the AOF (see verify).
-      local field = '\1' .. serial
-      local scan = unpack_scan(redis.call('HGET', bucket, field))
+      local old = redis.call('HMGET', bucket, '\3' .. serial, '\1' .. serial)
+      local scan = unpack_scan(old[1] or old[2])
       if scan.after_decommission ~= 0 then
         scan.after_decommission = 0
         redis.set_repl(redis.REPL_REPLICA)
-        redis.call('HSET', bucket, field, pack_scan(scan))
+        redis.call('HSET', bucket, '\3' .. serial, pack_scan(scan))
+        if old[2] then redis.call('HDEL', bucket, '\1' .. serial) end
         redis.set_repl(redis.REPL_ALL)
       end
     end

@@ -138,9 +138,9 @@ void StolenRegistryEngine::Report(const auth::Principal& caller,
   absl::StatusOr<std::vector<UnitGroup>> groups = GroupUnits(request.units(), caller, 1, kMaxUnits);
   if (!groups.ok()) return done(groups.status());
   for (int i = 0; i < request.units_size(); ++i) out->add_results();
-  const registry::CaseChange change{auth::ScopedCaseId(caller, request.case_id()),
-                                    request.agency(), caller.name(), request.note(),
-                                    absl::ToUnixSeconds(absl::Now())};
+  registry::CaseChange change{auth::ScopedCaseId(caller, request.case_id()),
+                              request.agency(), caller.name(), request.note(),
+                              absl::ToUnixSeconds(absl::Now())};
   auto shared = std::make_shared<std::vector<UnitGroup>>(*std::move(groups));
   // A report that could flag nothing opens no case: the units are looked up first.
   auto registered = std::make_shared<std::vector<std::vector<registry::StolenCheck>>>(shared->size());
@@ -161,7 +161,21 @@ void StolenRegistryEngine::Report(const auth::Principal& caller,
           }
         }
         if (!any) return done(absl::OkStatus());
-        Flag(caller, change, shared, call_deadline, out, std::move(done));
+        // The caller's existing case of that id (a case opened before ids were scoped keeps its
+        // old id), else a new one of its organisation.
+        FindCase(caller, std::string(auth::PublicCaseId(change.case_id)), call_deadline,
+                 [this, caller, change, shared, call_deadline, out, done = std::move(done)](
+                     absl::StatusOr<std::pair<std::string, registry::CaseIndex>> found) mutable {
+                   if (!found.ok() && !absl::IsNotFound(found.status())) {
+                     return done(found.status());
+                   }
+                   std::string owner = auth::OwnerId(caller);
+                   if (found.ok()) {
+                     change.case_id = found->first;
+                     owner = found->second.owner;
+                   }
+                   Flag(std::move(owner), change, shared, call_deadline, out, std::move(done));
+                 });
       });
   for (size_t g = 0; g < shared->size(); ++g) {
     store_->CheckStolen((*shared)[g].gtin, (*shared)[g].serials, Deadline(call_deadline),
@@ -172,13 +186,13 @@ void StolenRegistryEngine::Report(const auth::Principal& caller,
   }
 }
 
-void StolenRegistryEngine::Flag(const auth::Principal& caller, registry::CaseChange change,
+void StolenRegistryEngine::Flag(std::string owner, registry::CaseChange change,
                                 std::shared_ptr<std::vector<UnitGroup>> shared,
                                 absl::Time call_deadline, v1::ReportStolenResponse* out,
                                 Done done) {
   // The index first: a crash after it leaves an empty index entry, never a hidden flag.
   store_->OpenCase(
-      change.case_id, change.agency, auth::OwnerId(caller), change.now, Gtins(*shared),
+      change.case_id, change.agency, std::move(owner), change.now, Gtins(*shared),
       Deadline(call_deadline),
       [this, shared, change, call_deadline, out, done = std::move(done)](absl::Status s) mutable {
         if (!s.ok()) return done(s);

@@ -55,8 +55,8 @@ class StolenRegistryEngine {
   using Found = absl::AnyInvocable<void(absl::StatusOr<std::pair<std::string, registry::CaseIndex>>)>;
   void FindCase(const auth::Principal& caller, const std::string& public_id,
                 absl::Time call_deadline, Found found);
-  // Opens the case (owned by the caller's organisation) and flags the units of `groups`.
-  void Flag(const auth::Principal& caller, registry::CaseChange change,
+  // Opens (or extends) the case of `owner` and flags the units of `groups`.
+  void Flag(std::string owner, registry::CaseChange change,
             std::shared_ptr<std::vector<UnitGroup>> groups, absl::Time call_deadline,
             v1::ReportStolenResponse* out, Done done);
   // After the case's owner was checked: every flag of the case, or the listed units (into

@@ -1,4 +1,5 @@
 // AsyncGate and Timer: the two small primitives that pace bulk work without blocking threads.
+#include <algorithm>
 #include <atomic>
 #include <vector>
 
@@ -29,6 +30,27 @@ TEST(AsyncGateTest, HoldsAtMostItsPlacesAndHandsThemOnInOrder) {
   for (int i = 5; i < 8; ++i) gate.Enter([&ran, i] { ran.push_back(i); });
   EXPECT_EQ(ran.size(), 7u);
   EXPECT_EQ(gate.waiting(), 1u);
+}
+
+// Holders that leave at once (their work failed on the spot) must not start the next one from
+// inside the previous one: a long queue would otherwise run as one deep recursion.
+TEST(AsyncGateTest, ALongQueueOfHoldersThatLeaveAtOnceRunsWithoutRecursion) {
+  AsyncGate gate(1);
+  int depth = 0, deepest = 0, ran = 0;
+  gate.Enter([] {});  // holds the only place
+  for (int i = 0; i < 200'000; ++i) {
+    gate.Enter([&] {
+      ++depth;
+      deepest = std::max(deepest, depth);
+      ++ran;
+      gate.Leave();  // fails on the spot
+      --depth;
+    });
+  }
+  gate.Leave();
+  EXPECT_EQ(ran, 200'000);
+  EXPECT_EQ(deepest, 1);
+  EXPECT_EQ(gate.waiting(), 0u);
 }
 
 TEST(TimerTest, RunsTasksInDueOrderAndDropsPendingOnesWhenDestroyed) {

@@ -231,9 +231,12 @@ TEST(RateLimiterTest, AShareScalesRateBurstAndHeldTokens) {
   for (int i = 0; i < 9; ++i) ASSERT_THAT(limiter.Acquire("app", spec, 1, t0), IsOk()) << i;
   EXPECT_THAT(limiter.Acquire("app", spec, 1, t0),
               StatusIs(absl::StatusCode::kResourceExhausted, HasSubstr("retry after 1 s")));
-  // A call too costly for the share but within the principal's own limit is not refused
-  // outright: it waits for this replica's bucket like any other.
-  EXPECT_THAT(limiter.Acquire("app", spec, 50, t0 + absl::Seconds(10)), IsOk());
+  // What one call may cost is judged on this replica's share too: more than twice its share
+  // of the burst is refused outright (the client splits it), so N replicas cannot each take a
+  // 2 x burst batch at once.
+  EXPECT_THAT(limiter.Acquire("app", spec, 21, t0 + absl::Seconds(10)),
+              StatusIs(absl::StatusCode::kResourceExhausted, HasSubstr("split it")));
+  EXPECT_THAT(limiter.Acquire("app", spec, 20, t0 + absl::Seconds(10)), IsOk());
   limiter.SetShare("app", 1);  // served here alone again
   EXPECT_THAT(limiter.Acquire("other", spec, 30, t0), IsOk());
 }

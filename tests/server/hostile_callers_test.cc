@@ -5,6 +5,7 @@
 // See docs/security.md.
 #include <grpcpp/grpcpp.h>
 
+#include <functional>
 #include <memory>
 #include <regex>
 #include <string>
@@ -75,20 +76,23 @@ class HostileCallersTest : public ::testing::Test {
     return issuance_->IssueSerials(h_->Context(who).get(), r, &resp);
   }
 
-  // Rewrites the principals file with `name` disabled and reloads the server.
-  void Disable(const std::string& name) {
+  // Rewrites the principals file with `edit` applied to `name` and reloads the server.
+  void Edit(const std::string& name, const std::function<void(admin::Principal*)>& edit) {
     const std::string path = JoinPath(h_->dir(), "principals.textpb");
     absl::StatusOr<std::string> text = ReadFile(path);
     ASSERT_THAT(text, IsOk());
     admin::Principals ps;
     ASSERT_TRUE(google::protobuf::TextFormat::ParseFromString(*text, &ps));
     for (admin::Principal& p : *ps.mutable_principal()) {
-      if (p.name() == name) p.set_disabled(true);
+      if (p.name() == name) edit(&p);
     }
     std::string out;
     google::protobuf::TextFormat::PrintToString(ps, &out);
     ASSERT_THAT(WriteFileAtomically(path, out, 0600), IsOk());
     ASSERT_THAT(h_->server().Reload(), IsOk());
+  }
+  void Disable(const std::string& name) {
+    Edit(name, [](admin::Principal* p) { p->set_disabled(true); });
   }
 
   std::unique_ptr<t::ServerHarness> h_;
@@ -236,6 +240,28 @@ TEST_F(HostileCallersTest, ADisabledIssuersStreamStopsAtTheNextChunk) {
   EXPECT_LE(received, 5000);
   // Its token is refused from now on.
   EXPECT_EQ(Issue(t::kIssuer2, 1, "after").error_code(), grpc::StatusCode::UNAUTHENTICATED);
+}
+
+// An issuer whose company prefix is taken away by a reload stops minting that GTIN at once.
+TEST_F(HostileCallersTest, AStreamStopsWhenItsIssuerLosesTheGtinsPrefix) {
+  v1::IssueSerialsRequest r;
+  r.set_gtin(t::kBrandGtin);
+  r.set_count(200'000);
+  r.set_request_id("prefix-run");
+  auto ctx = h_->Context(t::kIssuer2);
+  auto reader = issuance_->StreamIssueSerials(ctx.get(), r);
+  v1::IssuedUnit unit;
+  ASSERT_TRUE(reader->Read(&unit));
+  Edit(t::kIssuer2, [](admin::Principal* p) {
+    p->clear_gs1_company_prefixes();
+    p->add_gs1_company_prefixes("400638");
+  });
+  int received = 1;
+  while (reader->Read(&unit)) ++received;
+  grpc::Status s = reader->Finish();
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::PERMISSION_DENIED) << s.error_message();
+  EXPECT_THAT(s.error_message(), HasSubstr("outside the GS1 company prefixes"));
+  EXPECT_LE(received, 5000);
 }
 
 }  // namespace

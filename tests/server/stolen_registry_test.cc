@@ -294,6 +294,12 @@ TEST_F(StolenRegistryTest, CasesOpenedBeforeScopingStillBelongToTheirOrganisatio
   EXPECT_EQ(Clear(t::kOtherPolice, "OLD-1", {Unit(2)}, &c).error_code(),
             grpc::StatusCode::NOT_FOUND);
   EXPECT_EQ(Case("OLD-1").units_size(), 1);
+  // Reporting under the old id extends the old case (a scoped twin would hide it).
+  v1::ReportStolenResponse r;
+  ASSERT_TRUE(Report(t::kPolice, "OLD-1", {Unit(3)}, &r).ok());
+  EXPECT_EQ(r.results(0).outcome(), v1::UNIT_OUTCOME_OK);
+  EXPECT_EQ(Case("OLD-1").units_size(), 2);
+  ASSERT_TRUE(Clear(t::kPolice, "OLD-1", {Unit(3)}, &c).ok());
   ASSERT_TRUE(Clear(t::kPolice, "OLD-1", {Unit(2)}, &c).ok());
   EXPECT_EQ(c.results(0).outcome(), v1::UNIT_OUTCOME_OK);
   EXPECT_EQ(Verify(2, t::kVerifier).verdict(), v1::VERDICT_AUTHENTIC);
