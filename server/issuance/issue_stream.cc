@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "common/status_macros.h"
+#include "server/common/log.h"
 #include "server/issuance/issuance_engine.h"
 
 namespace hallmark::issuance {
@@ -74,6 +75,7 @@ void IssueStream::Pump() {
       stop = MayStart(ChunkSize(next_chunk_), &wait);
       if (!stop.ok() || wait > absl::ZeroDuration()) break;
       chunks_[next_chunk_];  // reserve its slot, not ready yet
+      ++in_flight_;
       to_start.push_back(next_chunk_++);
     }
     if (stop.ok() && wait > absl::ZeroDuration()) paused_ = true;
@@ -174,11 +176,11 @@ void IssueStream::WriteChunk(uint64_t index) {
         if (gate != nullptr) gate->Leave();  // Redis has answered: the next chunk may write
         if (!serials.ok()) return self->ChunkDone(index, serials.status());
         // On the writer's thread, never inside Pop (WriteRange always completes later).
-        if (absl::Status s = self->KeyStillUsable(); !s.ok()) return self->ChunkDone(index, s);
-        if (self->policy_ != nullptr) {
-          if (absl::Status s = self->policy_->StillAllowed(gtin); !s.ok()) {
-            return self->ChunkDone(index, s);
-          }
+        absl::Status usable = self->KeyStillUsable();
+        if (usable.ok() && self->policy_ != nullptr) usable = self->policy_->StillAllowed(gtin);
+        if (!usable.ok()) {  // registered, but never to be signed or handed out
+          self->Unregister(*std::move(serials));
+          return self->ChunkDone(index, usable);
         }
         auto units = std::make_shared<std::vector<v1::IssuedUnit>>();
         std::shared_ptr<const crypto::KeyRing> ring;
@@ -202,25 +204,78 @@ void IssueStream::WriteChunk(uint64_t index) {
 }
 
 void IssueStream::ChunkDone(uint64_t index, absl::StatusOr<std::vector<v1::IssuedUnit>> units) {
-  if (!units.ok()) return Fail(units.status());
-  bool head;
   {
     absl::MutexLock lock(&mu_);
-    if (cancelled_) return;
-    Chunk& c = chunks_[index];
-    c.units = *std::move(units);
-    c.ready = true;
-    head = index == head_chunk_;
+    --in_flight_;
   }
-  if (head) Notify();
+  if (!units.ok()) return Fail(units.status(), index);
+  bool head = false, settled = false;
+  std::vector<std::string> abandoned;
+  {
+    absl::MutexLock lock(&mu_);
+    settled = !error_.ok() && Settled();
+    if (index > failed_at_) {  // behind a failed chunk: never handed out
+      for (const v1::IssuedUnit& u : *units) abandoned.push_back(u.unit().serial());
+    } else if (cancelled_) {
+      return;  // the client went away: a retry with the same request_id hands them out
+    } else {
+      Chunk& c = chunks_[index];
+      c.units = *std::move(units);
+      c.ready = true;
+      head = index == head_chunk_;
+    }
+  }
+  if (!abandoned.empty()) return Unregister(std::move(abandoned));
+  if (head || settled) Notify();  // settled: a failed stream may now end
 }
 
-void IssueStream::Fail(const absl::Status& s) {
+void IssueStream::Fail(const absl::Status& s, uint64_t at) {
+  std::vector<std::string> abandoned;
   {
     absl::MutexLock lock(&mu_);
     if (error_.ok()) error_ = s;
+    if (at < failed_at_) {
+      failed_at_ = at;
+      // Ready chunks behind the failed one: Pop stops at the failed chunk, so they are never
+      // handed out. (Chunks before it are, in order, before Pop reports the error.)
+      for (auto it = chunks_.upper_bound(at); it != chunks_.end();) {
+        if (it->second.ready) {
+          for (const v1::IssuedUnit& u : it->second.units) abandoned.push_back(u.unit().serial());
+        }
+        it = chunks_.erase(it);
+      }
+    }
   }
+  if (!abandoned.empty()) Unregister(std::move(abandoned));
   Notify();
+}
+
+void IssueStream::Unregister(std::vector<std::string> serials) {
+  std::string gtin;
+  uint64_t batch;
+  {
+    absl::MutexLock lock(&mu_);
+    gtin = gtin_;
+    batch = batch_id_;
+    ++unregistering_;
+  }
+  const size_t n = serials.size();
+  engine_->registry_->Unregister(
+      gtin, batch, std::move(serials), engine_->RedisDeadline(absl::InfiniteFuture()),
+      [self = shared_from_this(), gtin, batch, n](absl::StatusOr<uint64_t> removed) {
+        if (!removed.ok()) {
+          log::Warn("stream: could not remove units registered behind its failure",
+                    {{"gtin", gtin}, {"batch", absl::StrCat(batch)}, {"units", absl::StrCat(n)},
+                     {"why", std::string(removed.status().message())}});
+        }
+        bool settled;
+        {
+          absl::MutexLock lock(&self->mu_);
+          --self->unregistering_;
+          settled = self->Settled();
+        }
+        if (settled) self->Notify();  // a failed stream may now end
+      });
 }
 
 void IssueStream::Notify() {
@@ -247,9 +302,13 @@ IssueStream::Next IssueStream::Pop(v1::IssuedUnit* unit, absl::Status* status) {
         pump = true;
       }
       next = Next::kUnit;
-    } else if (!error_.ok()) {
-      *status = error_;  // units before the failed chunk were all handed out already
+    } else if (!error_.ok() && Settled()) {
+      // Every chunk started has come back and what was registered behind the failure has
+      // been removed: what the stream registered is exactly what it handed out.
+      *status = error_;
       next = Next::kEnd;
+    } else if (!error_.ok()) {
+      next = Next::kWait;  // chunks still in flight, or removals under way
     } else if (started_ && head_chunk_ == chunks_total_) {
       *status = absl::OkStatus();
       next = Next::kEnd;

@@ -78,7 +78,12 @@ class IssueStream : public std::enable_shared_from_this<IssueStream> {
   void StartChunk(uint64_t index);
   void WriteChunk(uint64_t index);
   void ChunkDone(uint64_t index, absl::StatusOr<std::vector<v1::IssuedUnit>> units);
-  void Fail(const absl::Status& s);
+  // Ends the stream with `s`. `at`: the chunk that failed; every chunk after it will never be
+  // handed out, so what they registered is removed again (see Unregister).
+  void Fail(const absl::Status& s, uint64_t at = kNoChunk);
+  // Removes units registered by this stream that will never be handed out (best effort).
+  void Unregister(std::vector<std::string> serials);
+  static constexpr uint64_t kNoChunk = ~uint64_t{0};
   void Notify();
 
   IssuanceEngine* const engine_;
@@ -103,6 +108,14 @@ class IssueStream : public std::enable_shared_from_this<IssueStream> {
   bool cancelled_ ABSL_GUARDED_BY(mu_) = false;
   bool paused_ ABSL_GUARDED_BY(mu_) = false;  // waiting for the issuer's budget to refill
   absl::Status error_ ABSL_GUARDED_BY(mu_);
+  uint64_t failed_at_ ABSL_GUARDED_BY(mu_) = kNoChunk;  // the first chunk that failed
+  // Chunks started and not done, and removals under way: a failed stream ends only once they
+  // are settled, so when the call fails what is registered is exactly what it handed out.
+  int in_flight_ ABSL_GUARDED_BY(mu_) = 0;
+  int unregistering_ ABSL_GUARDED_BY(mu_) = 0;
+  bool Settled() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    return in_flight_ == 0 && unregistering_ == 0;
+  }
 };
 
 }  // namespace hallmark::issuance

@@ -182,6 +182,32 @@ local function drop_batch(keys, args)
   return 1
 end
 
+-- hm_unregister KEYS[1]=meta  ARGV: batch_id serial...
+-- Removes units the batch registered but never handed out (the chunks a failed stream had
+-- registered ahead of its failure): only units of that batch still as registered (no lifecycle
+-- change), with their scan records; the unit and lot counts go down (buckets stay split).
+-- Reply: the number removed.
+local function unregister(keys, args)
+  local meta = keys[1]
+  local value = string.format('%d', tonumber(args[1]) * 16)
+  local L, p = meta_state(meta)
+  local removed = 0
+  for i = 2, #args do
+    local serial = args[i]
+    local bucket = unit_bucket(meta, serial, L, p)
+    if redis.call('HGET', bucket, serial) == value then
+      redis.call('HDEL', bucket, serial, '\3' .. serial, '\1' .. serial)
+      removed = removed + 1
+    end
+  end
+  if removed > 0 then
+    local lot = redis.call('HGET', meta .. ':b:' .. args[1], 'lot') or ''
+    redis.call('HINCRBY', meta .. ':lots', lot, -removed)
+    redis.call('HINCRBY', meta, 'n', -removed)
+  end
+  return removed
+end
+
 -- hm_register KEYS[1]=meta  ARGV: batch_id all_or_nothing(0|1) serial...
 -- Registers serials to the batch. Reply: a string with one character per serial:
 --   'n' newly registered, 'o' already registered to this batch (a retry),
@@ -730,6 +756,7 @@ end
 redis.register_function('hm_begin_batch', begin_batch)
 redis.register_function('hm_register', register)
 redis.register_function('hm_drop_batch', drop_batch)
+redis.register_function('hm_unregister', unregister)
 redis.register_function{function_name = 'hm_lookup', callback = lookup,
                         flags = {'no-writes'}}
 redis.register_function{function_name = 'hm_count', callback = count,

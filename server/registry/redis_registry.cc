@@ -222,6 +222,15 @@ void RedisRegistry::Register(std::string gtin, uint64_t batch, std::vector<std::
                        [n](const RedisReply& r) { return ParseRegister(r, n); });
 }
 
+void RedisRegistry::Unregister(std::string gtin, uint64_t batch, std::vector<std::string> serials,
+                               absl::Time deadline, Callback<uint64_t> done) {
+  std::vector<std::string> argv = {"FCALL", "hm_unregister", "1", MetaKey(gtin),
+                                   absl::StrCat(batch)};
+  for (std::string& s : serials) argv.push_back(std::move(s));
+  Call<uint64_t>(client_, std::move(argv), deadline, std::move(done),
+                 [](const RedisReply& r) -> absl::StatusOr<uint64_t> { return ToUint(r); });
+}
+
 void RedisRegistry::DropEmptyBatch(std::string gtin, uint64_t batch, std::string issuer,
                                    std::string request_id, absl::Time deadline,
                                    absl::AnyInvocable<void(absl::Status)> done) {

@@ -55,6 +55,8 @@ class RedisRegistry final : public Registry {
   void Register(std::string gtin, uint64_t batch, std::vector<std::string> serials,
                 bool all_or_nothing, absl::Time deadline,
                 Callback<RegisterResult> done) override;
+  void Unregister(std::string gtin, uint64_t batch, std::vector<std::string> serials,
+                  absl::Time deadline, Callback<uint64_t> done) override;
   void DropEmptyBatch(std::string gtin, uint64_t batch, std::string issuer,
                       std::string request_id, absl::Time deadline,
                       absl::AnyInvocable<void(absl::Status)> done) override;

@@ -143,6 +143,11 @@ class Registry {
                         bool all_or_nothing, absl::Time deadline,
                         Callback<RegisterResult> done) = 0;
 
+  // Removes units `serials` that `batch` registered and never handed out (still as
+  // registered); `done` gets how many were removed.
+  virtual void Unregister(std::string gtin, uint64_t batch, std::vector<std::string> serials,
+                          absl::Time deadline, Callback<uint64_t> done) = 0;
+
   // Forgets batch `batch` of (`issuer`, `request_id`), which registered nothing: its record and
   // its request entry.
   virtual void DropEmptyBatch(std::string gtin, uint64_t batch, std::string issuer,

@@ -313,5 +313,40 @@ TEST_F(IssuanceTest, AnImportThatRegistersNothingLeavesNothingBehind) {
   EXPECT_EQ(resp.rejected_size(), 2);
 }
 
+// Observed: a sequential stream that hit an imported serial failed, but the chunks it had
+// registered ahead of the failure stayed registered to its batch (counted, never delivered);
+// a retry failed the same way. Now what is registered is what was handed out.
+TEST_F(IssuanceTest, AFailedStreamLeavesOnlyWhatItHandedOut) {
+  v1::ImportSerialsRequest squat;
+  squat.set_gtin(kBrandGtin);
+  squat.set_request_id("squat");
+  squat.add_serials("SQ-0000002600");  // what the stream's 2,600th unit will be
+  v1::ImportSerialsResponse imported;
+  ASSERT_TRUE(issuance_->ImportSerials(h_->Context(kIssuer).get(), squat, &imported).ok());
+  ASSERT_EQ(imported.accepted_size(), 1);
+  v1::IssueSerialsRequest r;
+  r.set_gtin(kBrandGtin);
+  r.set_format(v1::SERIAL_FORMAT_SEQUENTIAL);
+  r.set_prefix("SQ-");
+  r.set_count(6000);
+  r.set_request_id("sequential-run");
+  for (int attempt = 0; attempt < 2; ++attempt) {  // the retry ends the same way
+    auto ctx = h_->Context(kIssuer);
+    auto reader = issuance_->StreamIssueSerials(ctx.get(), r);
+    v1::IssuedUnit unit;
+    uint64_t received = 0;
+    while (reader->Read(&unit)) ++received;
+    const grpc::Status s = reader->Finish();
+    EXPECT_EQ(s.error_code(), grpc::StatusCode::FAILED_PRECONDITION) << s.error_message();
+    EXPECT_THAT(s.error_message(), HasSubstr("SQ-0000002600"));
+    EXPECT_EQ(received % 250, 0u) << "whole chunks only";
+    EXPECT_LT(received, 2600u);
+    // Registered when the call ends: the import and exactly the units handed out (the chunks
+    // registered ahead of the failure were removed before the stream ended).
+    EXPECT_EQ(*h_->RegisteredCount(kBrandGtin), received + 1) << "attempt " << attempt;
+    EXPECT_EQ(*h_->RegistryEntry(kBrandGtin, "SQ-0000003000"), "");
+  }
+}
+
 }  // namespace
 }  // namespace hallmark
