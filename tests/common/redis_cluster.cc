@@ -205,9 +205,22 @@ absl::Status RedisCluster::MigrateSlot(int slot, int to, const std::function<voi
   const std::string s = absl::StrCat(slot);
   RedisServer& src = *nodes_[*from].server;
   RedisServer& dst = *nodes_[to].server;
-  absl::StatusOr<std::string> r = dst.Command({"CLUSTER", "SETSLOT", s, "IMPORTING", *from_id});
+  // Gossip can lag behind AddEmptyMaster's check on a loaded machine ("I don't know about
+  // node ..."): retry that for a few seconds.
+  auto setslot = [&](RedisServer& on, const char* state, const std::string& id) {
+    const absl::Time until = absl::Now() + absl::Seconds(10);
+    for (;;) {
+      absl::StatusOr<std::string> r = on.Command({"CLUSTER", "SETSLOT", s, state, id});
+      if (r.ok() || !absl::StrContains(r.status().message(), "know about node") ||
+          absl::Now() > until) {
+        return r;
+      }
+      absl::SleepFor(absl::Milliseconds(100));
+    }
+  };
+  absl::StatusOr<std::string> r = setslot(dst, "IMPORTING", *from_id);
   if (!r.ok()) return r.status();
-  r = src.Command({"CLUSTER", "SETSLOT", s, "MIGRATING", *to_id});
+  r = setslot(src, "MIGRATING", *to_id);
   if (!r.ok()) return r.status();
   if (between) between();
   while (true) {
