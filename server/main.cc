@@ -41,6 +41,15 @@ ABSL_FLAG(absl::Duration, redis_probe_timeout, absl::Seconds(1),
           "How long a PING may take before the server reports NOT_SERVING");
 ABSL_FLAG(absl::Duration, redis_recheck_interval, absl::Seconds(10),
           "How often Redis's durability settings and function library are re-checked");
+ABSL_FLAG(int, redis_replicas, -1,
+          "A durable write is acknowledged only once this many replicas of its master have it "
+          "(Redis WAIT); -1: 1 on a Redis Cluster, 0 on one Redis");
+ABSL_FLAG(absl::Duration, redis_replica_timeout, absl::Seconds(1),
+          "How long a write waits for its replicas before it fails UNAVAILABLE (it may exist; "
+          "retries are idempotent)");
+ABSL_FLAG(bool, allow_unreplicated_writes, false,
+          "Accept writes on a master with fewer replicas online than --redis_replicas (they "
+          "then wait for the replicas it has); default: refused UNAVAILABLE");
 ABSL_FLAG(absl::Duration, max_call, absl::Seconds(60), "Longest unary call, whatever the client asks");
 ABSL_FLAG(absl::Duration, shutdown_grace, absl::Seconds(20),
           "On SIGTERM, how long in-flight calls may take to finish");
@@ -116,6 +125,9 @@ hallmark::api::ServerConfig ConfigFromFlags() {
   c.redis_probe_interval = absl::GetFlag(FLAGS_redis_probe_interval);
   c.redis_probe_timeout = absl::GetFlag(FLAGS_redis_probe_timeout);
   c.redis_recheck_interval = absl::GetFlag(FLAGS_redis_recheck_interval);
+  c.redis_replicas = absl::GetFlag(FLAGS_redis_replicas);
+  c.redis_replica_timeout = absl::GetFlag(FLAGS_redis_replica_timeout);
+  c.allow_unreplicated_writes = absl::GetFlag(FLAGS_allow_unreplicated_writes);
   c.worker_threads = absl::GetFlag(FLAGS_worker_threads);
   c.max_receive_message_bytes = absl::GetFlag(FLAGS_max_receive_message_bytes);
   c.max_concurrent_streams = absl::GetFlag(FLAGS_max_concurrent_streams);

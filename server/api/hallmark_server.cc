@@ -35,12 +35,16 @@
 #include "server/common/log.h"
 #include "server/redis/async_redis_client.h"
 #include "server/redis/cluster_client.h"
+#include "server/redis/replicated_connection.h"
 #include "server/registry/redis_registry.h"
 #include "server/registry/redis_lifecycle_store.h"
 #include "server/registry/redis_presence_store.h"
 #include "server/registry/redis_stolen_store.h"
 
 namespace hallmark::api {
+
+// The health service name of writes (hallmark_server.h).
+constexpr char kWritesHealth[] = "hallmark.writes";
 
 // Readiness as the health service reports it; the Redis client may report before the gRPC
 // server exists, so the last state is kept and applied when it does.
@@ -49,6 +53,11 @@ class HealthReporter {
   void SetRedisReady(bool ready) {
     absl::MutexLock lock(&mu_);
     ready_ = ready;
+    Apply();
+  }
+  void SetWritesAccepted(bool accepted) {
+    absl::MutexLock lock(&mu_);
+    writes_ = accepted;
     Apply();
   }
   void Attach(grpc::HealthCheckServiceInterface* health) {
@@ -63,10 +72,13 @@ class HealthReporter {
 
  private:
   void Apply() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-    if (health_ != nullptr) health_->SetServingStatus(ready_);
+    if (health_ == nullptr) return;
+    health_->SetServingStatus(ready_);
+    health_->SetServingStatus(kWritesHealth, ready_ && writes_);
   }
   absl::Mutex mu_;
   bool ready_ ABSL_GUARDED_BY(mu_) = false;
+  bool writes_ ABSL_GUARDED_BY(mu_) = false;
   grpc::HealthCheckServiceInterface* health_ ABSL_GUARDED_BY(mu_) = nullptr;
 };
 
@@ -136,6 +148,34 @@ absl::StatusOr<std::optional<lifecycle::RegistrationHasher>> LoadRegistrationHas
   return std::optional<lifecycle::RegistrationHasher>(*std::move(key));
 }
 
+// How durable writes are replicated before they are acknowledged (redis_replicas).
+absl::StatusOr<redis::ReplicationOptions> ReplicationFromConfig(const ServerConfig& config,
+                                                                bool cluster, Metrics* metrics) {
+  redis::ReplicationOptions r;
+  r.replicas = config.redis_replicas >= 0 ? config.redis_replicas : (cluster ? 1 : 0);
+  if (config.redis_replicas < -1 || r.replicas > 16) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--redis_replicas: must be 0..16 (or -1: 1 on a cluster, 0 on one Redis), got ",
+        config.redis_replicas));
+  }
+  if (config.redis_replica_timeout <= absl::ZeroDuration()) {
+    return absl::InvalidArgumentError("--redis_replica_timeout: must be positive");
+  }
+  if (r.replicas > 0 && config.allow_volatile_redis) {
+    log::Warn("--allow_volatile_redis: acknowledged writes wait for replicas, but neither they "
+              "nor the master need keep them on disk");
+  }
+  r.timeout = config.redis_replica_timeout;
+  r.allow_fewer = config.allow_unreplicated_writes;
+  r.on_check = [metrics](const std::string& master, const redis::ReplicationInfo& info) {
+    metrics->Replicas(master, info.replicas_online, info.max_lag_bytes);
+  };
+  r.on_wait = [metrics](absl::Duration latency, int wanted, int confirmed) {
+    metrics->ReplicaAck(latency, confirmed >= wanted);
+  };
+  return r;
+}
+
 // One Redis (unix:// or tcp://) or a Redis Cluster (cluster://host:port,...): every
 // connection loads the functions and checks durability (on each master of a cluster).
 absl::StatusOr<std::unique_ptr<redis::RedisConnection>> ConnectRedis(const ServerConfig& config,
@@ -168,26 +208,57 @@ absl::StatusOr<std::unique_ptr<redis::RedisConnection>> ConnectRedis(const Serve
       log::Warn("redis not ready", {{"why", std::string(why.message())}});
     }
   };
+  const bool cluster = absl::StartsWith(config.redis, "cluster://");
+  HALLMARK_ASSIGN_OR_RETURN(redis::ReplicationOptions replication,
+                            ReplicationFromConfig(config, cluster, metrics));
   std::unique_ptr<redis::RedisConnection> client;
-  if (absl::StartsWith(config.redis, "cluster://")) {
+  if (cluster) {
     redis::ClusterRedisClient::Options c;
     HALLMARK_ASSIGN_OR_RETURN(c.seeds, redis::ParseClusterSeeds(config.redis));
     c.node = std::move(o);
     c.node.on_state_change = nullptr;
     c.on_state_change = std::move(on_state_change);
+    c.replication = std::move(replication);
     HALLMARK_ASSIGN_OR_RETURN(client, redis::ClusterRedisClient::Start(std::move(c)));
+  } else if (replication.replicas > 0) {
+    o.on_state_change = std::move(on_state_change);
+    HALLMARK_ASSIGN_OR_RETURN(
+        client, redis::ReplicatedConnection::Start(std::move(o), std::move(replication)));
   } else {
     o.on_state_change = std::move(on_state_change);
     HALLMARK_ASSIGN_OR_RETURN(client, redis::AsyncRedisClient::Start(std::move(o)));
   }
   HALLMARK_RETURN_IF_ERROR(client->WaitUntilReady(config.redis_startup_timeout));
   // A deployment that starts on a non-durable Redis is misconfigured: refuse to serve. Later
-  // losses of durability (CONFIG SET at run time) refuse writes only, and are logged.
-  if (absl::Status durable = client->durability(); !durable.ok()) {
+  // losses of durability (CONFIG SET at run time) refuse writes only, and are logged. Too few
+  // replicas (UNAVAILABLE) is a state, not a configuration: the server starts, verification
+  // serves, writes wait for the replicas (health "hallmark.writes" NOT_SERVING meanwhile).
+  if (absl::Status durable = client->durability(); absl::IsFailedPrecondition(durable)) {
     client->Stop();
     return durable;
   }
   return client;
+}
+
+// Every second: are writes accepted (hallmark_server.h)? Health, metric, and a log line when
+// that changes. Re-arms itself on the server's timer until the timer goes away.
+void WatchWrites(redis::RedisConnection* redis, HealthReporter* health, Metrics* metrics,
+                 Timer* timer, std::shared_ptr<absl::Status> last) {
+  absl::Status now = redis->ready() ? redis->durability()
+                                    : absl::UnavailableError("redis not ready");
+  health->SetWritesAccepted(now.ok());
+  metrics->WritesAccepted(now.ok());
+  if (now.ok() != last->ok() || (!now.ok() && now.message() != last->message())) {
+    if (now.ok()) {
+      log::Info("writes accepted");
+    } else {
+      log::Warn("writes refused", {{"why", std::string(now.message())}});
+    }
+    *last = now;
+  }
+  timer->After(absl::Seconds(1), [redis, health, metrics, timer, last] {
+    WatchWrites(redis, health, metrics, timer, last);
+  });
 }
 
 // TLS from files that are re-read every config.tls_refresh (rotation without a restart; a bad
@@ -327,6 +398,8 @@ absl::StatusOr<std::unique_ptr<HallmarkServer>> HallmarkServer::Start(const Serv
     HALLMARK_ASSIGN_OR_RETURN(s->metrics_port, s->metrics->Serve(config.metrics_listen));
   }
   HALLMARK_ASSIGN_OR_RETURN(s->redis, ConnectRedis(config, &s->health, s->metrics.get()));
+  WatchWrites(s->redis.get(), &s->health, s->metrics.get(), s->timer.get(),
+              std::make_shared<absl::Status>(absl::UnknownError("starting")));
   s->registry = std::make_unique<registry::RedisRegistry>(s->redis.get());
   s->stolen_store = std::make_unique<registry::RedisStolenStore>(s->redis.get());
   s->lifecycle_store = std::make_unique<registry::RedisLifecycleStore>(s->redis.get());

@@ -9,6 +9,9 @@
 // functions loaded; NOT_SERVING otherwise, so a load balancer stops routing to a server that
 // would only fail. A Redis that stops being durable keeps the server SERVING verification while
 // every write that promises durability is refused UNAVAILABLE (logged, hallmark_redis_durable 0).
+// Writes have their own health service name, "hallmark.writes": SERVING while writes are
+// accepted (ready, durable and, where writes are replicated, every master with enough replicas
+// online), so a load balancer for issuance and reports can follow it while verification goes on.
 #ifndef HALLMARK_SERVER_API_HALLMARK_SERVER_H_
 #define HALLMARK_SERVER_API_HALLMARK_SERVER_H_
 
@@ -36,6 +39,13 @@ struct ServerConfig {
   absl::Duration redis_probe_interval = absl::Seconds(1);
   absl::Duration redis_probe_timeout = absl::Seconds(1);
   absl::Duration redis_recheck_interval = absl::Seconds(10);
+  // Replicated acknowledgements: a durable write is acknowledged only once this many replicas
+  // of its master have it (Redis WAIT); -1: 1 on a Redis Cluster, 0 on one Redis. A master
+  // with fewer replicas online makes writes refused UNAVAILABLE, unless
+  // allow_unreplicated_writes (then they wait for the replicas it has).
+  int redis_replicas = -1;
+  absl::Duration redis_replica_timeout = absl::Seconds(1);  // WAIT's timeout
+  bool allow_unreplicated_writes = false;
   absl::Duration max_call = absl::Seconds(60);   // unary calls, whatever the client asks
   int worker_threads = 0;                        // 0: one per core
   // Bulk work (issue/import calls, stream chunks) in Redis and on the work pool at once; the

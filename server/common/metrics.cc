@@ -122,6 +122,33 @@ struct Metrics::Impl {
           .Help("1 while Redis is durable (appendonly, appendfsync always); 0: writes refused")
           .Register(*registry)
           .Add({});
+  prometheus::Gauge& writes_accepted =
+      prometheus::BuildGauge()
+          .Name("hallmark_redis_writes_accepted")
+          .Help("1 while writes are accepted: every master durable and, where writes are "
+                "replicated, with enough replicas online")
+          .Register(*registry)
+          .Add({});
+  Labeled<prometheus::Gauge> replicas_online{prometheus::BuildGauge()
+                                                 .Name("hallmark_redis_replicas_online")
+                                                 .Help("Replicas online, by master")
+                                                 .Register(*registry)};
+  Labeled<prometheus::Gauge> replica_lag{
+      prometheus::BuildGauge()
+          .Name("hallmark_redis_replica_lag_bytes")
+          .Help("How far the slowest online replica is behind its master, in bytes, by master")
+          .Register(*registry)};
+  Histogram& replica_ack = prometheus::BuildHistogram()
+                               .Name("hallmark_redis_replica_ack_seconds")
+                               .Help("WAIT round trips: a write's replication acknowledged")
+                               .Register(*registry)
+                               .Add({}, LatencyBuckets());
+  Counter& replica_ack_short =
+      prometheus::BuildCounter()
+          .Name("hallmark_redis_replica_ack_timeouts_total")
+          .Help("WAITs that came back with fewer replicas than required (writes failed UNAVAILABLE)")
+          .Register(*registry)
+          .Add({});
 };
 
 Metrics::Metrics(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -176,6 +203,17 @@ void Metrics::SecurityEvent(absl::string_view event) {
 
 void Metrics::RedisReady(bool ready) { impl_->redis_ready.Set(ready ? 1 : 0); }
 void Metrics::RedisDurable(bool durable) { impl_->redis_durable.Set(durable ? 1 : 0); }
+void Metrics::WritesAccepted(bool accepted) { impl_->writes_accepted.Set(accepted ? 1 : 0); }
+
+void Metrics::Replicas(absl::string_view master, int online, int64_t lag_bytes) {
+  impl_->replicas_online.Get({"master"}, {master}).Set(online);
+  impl_->replica_lag.Get({"master"}, {master}).Set(static_cast<double>(lag_bytes));
+}
+
+void Metrics::ReplicaAck(absl::Duration latency, bool enough) {
+  impl_->replica_ack.Observe(absl::ToDoubleSeconds(latency));
+  if (!enough) impl_->replica_ack_short.Increment();
+}
 
 std::string Metrics::Scrape() const {
   return prometheus::TextSerializer().Serialize(impl_->registry->Collect());

@@ -20,6 +20,12 @@
 //   hallmark_redis_ready                             1 while Redis is connected, answering PING
 //                                                    and has the functions loaded
 //   hallmark_redis_durable                           1 while Redis is durable (0: writes refused)
+//   hallmark_redis_writes_accepted                   1 while writes are accepted (durable and,
+//                                                    where replicated, enough replicas online)
+//   hallmark_redis_replicas_online{master}           replicas online, per master (replicated writes)
+//   hallmark_redis_replica_lag_bytes{master}         the slowest online replica's lag, in bytes
+//   hallmark_redis_replica_ack_seconds               WAIT round trips (replication acknowledged)
+//   hallmark_redis_replica_ack_timeouts_total        WAITs short of replicas: writes failed
 #ifndef HALLMARK_SERVER_COMMON_METRICS_H_
 #define HALLMARK_SERVER_COMMON_METRICS_H_
 
@@ -50,6 +56,11 @@ class Metrics {
   void LifecycleEvent(absl::string_view action, absl::string_view flag);
   void RedisReady(bool ready);
   void RedisDurable(bool durable);
+  void WritesAccepted(bool accepted);
+  // A master's replicas as its write connection last saw them ("host:port").
+  void Replicas(absl::string_view master, int online, int64_t lag_bytes);
+  // A WAIT came back: its round trip, and whether enough replicas confirmed.
+  void ReplicaAck(absl::Duration latency, bool enough);
 
   // The current exposition text (what /metrics serves); for tests and debugging.
   std::string Scrape() const;

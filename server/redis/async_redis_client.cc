@@ -6,6 +6,7 @@
 #include <hiredis/async.h>
 #include <hiredis/hiredis.h>
 
+#include <algorithm>
 #include <csignal>
 #include <mutex>
 #include <utility>
@@ -58,6 +59,9 @@ struct AsyncRedisClient::Pending {
   bool finished = false;   // `done` has run
   bool in_flight = false;  // hiredis holds this as privdata until it calls OnReply
   bool asking = false;     // send ASKING right before it (Redis Cluster ASK redirection)
+  bool ack = false;        // write connection: held until a WAIT confirms it
+  bool held = false;       // in held_: deleted by FinishWait, not by Complete
+  RedisReply reply;        // the held reply
 };
 
 namespace {
@@ -120,8 +124,12 @@ absl::StatusOr<std::unique_ptr<AsyncRedisClient>> AsyncRedisClient::Start(Option
     evthread_use_pthreads();
     std::signal(SIGPIPE, SIG_IGN);  // a dead Redis must not kill us on write
   });
+  if (options.replication.replicas > 0) {
+    options.init_commands.push_back({"INFO", "replication"});
+  }
   std::unique_ptr<AsyncRedisClient> client(
       new AsyncRedisClient(std::move(options), *std::move(address)));
+  client->wait_for_ = client->options_.replication.replicas;
   // The changelist folds hiredis's add-write/delete-write pair of a flushed batch into no
   // epoll_ctl at all (DrainQueue writes each batch itself).
   event_config* config = event_config_new();
@@ -185,13 +193,16 @@ void AsyncRedisClient::Wake() { event_active(wakeup_, EV_READ, 0); }
 
 void AsyncRedisClient::Execute(std::vector<std::string> argv, absl::Time deadline,
                                ReplyCallback done) {
-  Enqueue(new Pending{this, FormatCommand(argv), deadline, std::move(done)});
+  auto* p = new Pending{this, FormatCommand(argv), deadline, std::move(done)};
+  p->ack = options_.replication.replicas > 0;
+  Enqueue(p);
 }
 
 void AsyncRedisClient::ExecuteAsking(std::vector<std::string> argv, absl::Time deadline,
                                      ReplyCallback done) {
   auto* p = new Pending{this, FormatCommand(argv), deadline, std::move(done)};
   p->asking = true;  // Dispatch writes ASKING and the command together
+  p->ack = options_.replication.replicas > 0;
   Enqueue(p);
 }
 
@@ -294,7 +305,7 @@ void AsyncRedisClient::Dispatch(Pending* p) {
 
 void AsyncRedisClient::Complete(Pending* p, absl::StatusOr<RedisReply> result) {
   if (p->finished) {  // timed out earlier; hiredis has now let go of it
-    if (!p->in_flight) delete p;
+    if (!p->in_flight && !p->held) delete p;
     return;
   }
   p->finished = true;
@@ -307,7 +318,7 @@ void AsyncRedisClient::Complete(Pending* p, absl::StatusOr<RedisReply> result) {
   const absl::Time sent = p->sent;
   // `p` is not touched after this point: `done` may drop the connection, and then hiredis
   // hands `p` back through OnReply(nullptr), which deletes it if it is still in flight here.
-  if (!p->in_flight) delete p;
+  if (!p->in_flight && !p->held) delete p;
   if (observe && sent != absl::Time()) observe(absl::Now() - sent, result.ok());
   done(std::move(result));
 }
@@ -330,7 +341,74 @@ void AsyncRedisClient::OnReply(redisAsyncContext*, void* reply, void* pending) {
     }
     Complete(p, absl::UnavailableError("redis: connection lost"));
   } else {
-    Complete(p, FromHiredis(static_cast<redisReply*>(reply)));
+    RedisReply r = FromHiredis(static_cast<redisReply*>(reply));
+    if (p->ack && !p->finished && !r.is_error()) return p->client->Hold(p, std::move(r));
+    Complete(p, std::move(r));
+  }
+}
+
+void AsyncRedisClient::Hold(Pending* p, RedisReply reply) {
+  if (wait_for_ <= 0) return Complete(p, std::move(reply));  // allow_fewer, no replica online
+  p->held = true;
+  p->reply = std::move(reply);
+  held_.push_back(p);
+  if (!wait_in_flight_) SendWait();
+}
+
+// One WAIT for everything held: replies arrive in order, so every held reply came from a
+// command Redis ran before this WAIT, and the WAIT covers it (WAIT waits for the offset of the
+// connection's last write). Replies arriving while it is out are held for the next one.
+void AsyncRedisClient::SendWait() {
+  wait_in_flight_ = true;
+  const int wanted = wait_for_;
+  const absl::Duration timeout = options_.replication.timeout;
+  const absl::Time sent = absl::Now();
+  Dispatch(new Pending{this,
+                       FormatCommand({"WAIT", absl::StrCat(wanted),
+                                      absl::StrCat(std::max<int64_t>(
+                                          1, absl::ToInt64Milliseconds(timeout)))}),
+                       sent + timeout + absl::Seconds(1),
+                       [this, sent, wanted](absl::StatusOr<RedisReply> r) {
+                         FinishWait(std::move(r), sent, wanted);
+                       }});
+}
+
+void AsyncRedisClient::FinishWait(absl::StatusOr<RedisReply> wait, absl::Time sent, int wanted) {
+  wait_in_flight_ = false;
+  int confirmed = -1;
+  absl::Status failure;
+  if (!wait.ok()) {
+    failure = wait.status();
+  } else if (wait->type != RedisReply::Type::kInteger) {
+    failure = absl::UnavailableError(absl::StrCat("redis: WAIT refused: ", wait->str));
+  } else {
+    confirmed = static_cast<int>(wait->integer);
+    if (confirmed < wanted) {
+      failure = absl::UnavailableError(absl::StrCat(
+          "redis: the write reached ", confirmed, " of ", wanted, " replica(s) within ",
+          absl::FormatDuration(options_.replication.timeout), " on ", address_.ToString(),
+          "; it may exist: retry with the same request_id"));
+    }
+  }
+  if (options_.replication.on_wait && confirmed >= 0) {
+    options_.replication.on_wait(absl::Now() - sent, wanted, confirmed);
+  }
+  if (!failure.ok() && !absl::IsUnavailable(failure)) {
+    failure = absl::UnavailableError(failure.message());
+  }
+  std::vector<Pending*> held;
+  held.swap(held_);
+  for (Pending* p : held) {
+    p->held = false;
+    if (p->finished) {  // its deadline passed while it waited
+      delete p;
+      continue;
+    }
+    if (failure.ok()) {
+      Complete(p, std::move(p->reply));
+    } else {
+      Complete(p, failure);
+    }
   }
 }
 
@@ -437,7 +515,10 @@ void AsyncRedisClient::FinishInit(bool recheck, redisAsyncContext* ctx, absl::St
     if (!recheck || !absl::IsUnavailable(failure)) return DropConnection(s);
     return;
   }
-  SetDurability(options_.check_durable ? options_.check_durable(replies) : absl::OkStatus());
+  absl::Status durable =
+      options_.check_durable ? options_.check_durable(replies) : absl::OkStatus();
+  if (durable.ok() && options_.replication.replicas > 0) durable = JudgeReplicas(replies);
+  SetDurability(durable);
   if (!recheck) {
     event_del(handshake_timer_);
     backoff_ = options_.reconnect_min;
@@ -445,6 +526,23 @@ void AsyncRedisClient::FinishInit(bool recheck, redisAsyncContext* ctx, absl::St
   }
   init_ok_ = true;
   if (!stalled_) SetReady(true, absl::OkStatus());
+}
+
+// The reply to INFO replication, the last init command of a write connection.
+absl::Status AsyncRedisClient::JudgeReplicas(const std::vector<RedisReply>& replies) {
+  const size_t at = options_.init_commands.size() - 1;
+  if (at >= replies.size() || replies[at].is_error()) {
+    return absl::UnavailableError("redis: INFO replication failed");
+  }
+  const ReplicationInfo info = ParseReplicationInfo(replies[at].str);
+  const ReplicationOptions& r = options_.replication;
+  const std::string address = address_.unix_path.empty()
+                                  ? absl::StrCat(address_.host, ":", address_.port)
+                                  : address_.unix_path;
+  if (r.on_check) r.on_check(address, info);
+  wait_for_ = r.allow_fewer ? std::min(r.replicas, info.replicas_online) : r.replicas;
+  return r.allow_fewer && info.master ? absl::OkStatus()
+                                      : CheckReplicas(info, r.replicas, address);
 }
 
 void AsyncRedisClient::OnProbeTimer(int, short, void* self) {
@@ -532,6 +630,21 @@ void AsyncRedisClient::ScheduleReconnect() {
   const timeval tv = TimevalIn(backoff_);
   evtimer_add(reconnect_timer_, &tv);
   backoff_ = std::min(backoff_ * 2, options_.reconnect_max);
+}
+
+AsyncRedisClient::Options WriteConnectionOptions(const AsyncRedisClient::Options& reads,
+                                                 ReplicationOptions replication) {
+  AsyncRedisClient::Options o;
+  o.address = reads.address;
+  o.probe_interval = reads.probe_interval;
+  o.probe_timeout = reads.probe_timeout + replication.timeout;  // a PING may queue behind a WAIT
+  o.recheck_interval = std::min(reads.recheck_interval, absl::Seconds(1));
+  o.handshake_timeout = reads.handshake_timeout;
+  o.reconnect_min = reads.reconnect_min;
+  o.reconnect_max = reads.reconnect_max;
+  o.on_command_done = reads.on_command_done;
+  o.replication = std::move(replication);
+  return o;
 }
 
 }  // namespace hallmark::redis

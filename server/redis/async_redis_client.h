@@ -10,6 +10,17 @@
 // after every connect, runs the init commands (e.g. FUNCTION LOAD REPLACE, CONFIG GET) and
 // their check before it reports ready. While not ready, commands fail fast with UNAVAILABLE.
 //
+// A write connection (Options.replication.replicas > 0) acknowledges only what enough replicas
+// have: a command's reply is held until a WAIT sent behind it on the same connection confirms
+// the replicas (group commit: one WAIT covers every reply that came before it, so a pipeline of
+// writes costs one replication round trip, not one per write). WAIT blocks the connection
+// while it waits, so reads belong on another one (WriteConnectionOptions). Error replies are
+// passed on at once: they acknowledge nothing. A WAIT that comes back short, times out or is
+// refused fails the held commands with UNAVAILABLE: they ran, and may or may not survive a
+// failover, so the caller retries them (idempotently). The connection also checks its
+// master's replicas (INFO replication) at every connect and about once a second after; too
+// few online makes durability() UNAVAILABLE, so writes are refused before they are sent.
+//
 // Example:
 //   AsyncRedisClient::Options o;
 //   o.address = "unix:///var/run/redis.sock";
@@ -31,6 +42,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "server/redis/redis_client.h"
+#include "server/redis/replication.h"
 
 struct event;
 struct event_base;
@@ -80,6 +92,9 @@ class AsyncRedisClient final : public RedisConnection {
     std::function<void(bool ready, const absl::Status& why)> on_state_change;
     // Told about every completed command (metrics): its round trip and whether it got a reply.
     std::function<void(absl::Duration latency, bool ok)> on_command_done;
+    // replicas > 0: a write connection (see above). INFO replication is added to the init
+    // commands, and the replica check to the durability check.
+    ReplicationOptions replication;
   };
 
   static absl::StatusOr<std::unique_ptr<AsyncRedisClient>> Start(Options options);
@@ -136,6 +151,11 @@ class AsyncRedisClient final : public RedisConnection {
   static void OnConnect(const redisAsyncContext* c, int status);
   static void OnDisconnect(const redisAsyncContext* c, int status);
   static void Complete(Pending* p, absl::StatusOr<RedisReply> result);
+  // Write connections: holds a reply until a WAIT confirms it, sending one if none is out.
+  void Hold(Pending* p, RedisReply reply);
+  void SendWait();
+  void FinishWait(absl::StatusOr<RedisReply> wait, absl::Time sent, int wanted);
+  absl::Status JudgeReplicas(const std::vector<RedisReply>& replies);
 
   const Options options_;
   const RedisAddress address_;
@@ -150,6 +170,11 @@ class AsyncRedisClient final : public RedisConnection {
   bool probe_in_flight_ = false;
   bool recheck_in_flight_ = false;
   bool stalled_ = false;
+  // Write connections, loop-thread only: replies waiting for their WAIT, whether one is out,
+  // and how many replicas a WAIT asks for (less than configured only with allow_fewer).
+  std::vector<Pending*> held_;
+  bool wait_in_flight_ = false;
+  int wait_for_ = 0;
   absl::Time next_recheck_;
   redisAsyncContext* ctx_ = nullptr;
   absl::Duration backoff_;
@@ -164,6 +189,12 @@ class AsyncRedisClient final : public RedisConnection {
   absl::Status last_error_ ABSL_GUARDED_BY(mu_) = absl::UnavailableError("redis: connecting");
   absl::Status durability_ ABSL_GUARDED_BY(mu_) = absl::UnavailableError("redis: connecting");
 };
+
+// The options of a write connection to the node of `reads` (a read connection's options):
+// same address and timeouts; no init of its own but the replica check (the read connection
+// loads the functions and checks the AOF); its probe allows for a WAIT ahead of it.
+AsyncRedisClient::Options WriteConnectionOptions(const AsyncRedisClient::Options& reads,
+                                                 ReplicationOptions replication);
 
 }  // namespace hallmark::redis
 

@@ -96,6 +96,7 @@ struct ClusterRedisClient::Attempt {
   int slot = -1;  // -1: keyless, any master
   int redirects = 0;
   int retries = 0;
+  bool write = false;  // ExecuteWrite: on the master's write connection
 };
 
 ClusterRedisClient::ClusterRedisClient(Options options) : options_(std::move(options)) {}
@@ -126,8 +127,10 @@ void ClusterRedisClient::Stop() {
     absl::MutexLock lock(&mu_);
     timers.swap(timers_);
     for (auto& [address, node] : nodes_) nodes.push_back(node);
+    for (auto& [address, node] : writers_) nodes.push_back(node);
     retired_.insert(retired_.end(), nodes.begin(), nodes.end());
     nodes_.clear();
+    writers_.clear();
   }
   for (auto& [when, run] : timers) run();  // each fails with "stopped" (stopping_ is set)
   for (const auto& node : nodes) node->Stop();
@@ -157,7 +160,18 @@ absl::Status ClusterRedisClient::WaitUntilReady(absl::Duration timeout) {
 
 void ClusterRedisClient::Execute(std::vector<std::string> argv, absl::Time deadline,
                                  ReplyCallback done) {
+  Route(std::move(argv), deadline, std::move(done), /*write=*/false);
+}
+
+void ClusterRedisClient::ExecuteWrite(std::vector<std::string> argv, absl::Time deadline,
+                                      ReplyCallback done) {
+  Route(std::move(argv), deadline, std::move(done), options_.replication.replicas > 0);
+}
+
+void ClusterRedisClient::Route(std::vector<std::string> argv, absl::Time deadline,
+                               ReplyCallback done, bool write) {
   auto a = std::make_shared<Attempt>();
+  a->write = write;
   const std::optional<absl::string_view> key = RoutingKey(argv);
   a->slot = key ? HashSlot(*key) : -1;
   a->argv = std::move(argv);
@@ -187,7 +201,7 @@ void ClusterRedisClient::Send(std::shared_ptr<Attempt> a) {
         absl::UnavailableError(absl::StrCat("cluster: no node serves slot ", a->slot));
     return RetryLater(std::move(a), kRetryMin, why);
   }
-  std::shared_ptr<AsyncRedisClient> node = Node(address);
+  std::shared_ptr<AsyncRedisClient> node = Node(address, a->write);
   if (node == nullptr || !node->ready()) {
     RequestRefresh();
     absl::Status why = absl::UnavailableError(absl::StrCat("cluster: ", address, " is not connected"));
@@ -233,7 +247,7 @@ void ClusterRedisClient::Redirected(std::shared_ptr<Attempt> a, const Redirect& 
     absl::MutexLock lock(&mu_);
     ask_targets_[r.address] = absl::Now();
   }
-  std::shared_ptr<AsyncRedisClient> node = Node(r.address);
+  std::shared_ptr<AsyncRedisClient> node = Node(r.address, a->write);
   if (node == nullptr || !node->ready()) {
     // The importing node is not connected yet: ask the owner again shortly.
     absl::Status why =
@@ -284,10 +298,12 @@ void ClusterRedisClient::TimerLoop() {
   }
 }
 
-std::shared_ptr<AsyncRedisClient> ClusterRedisClient::Node(const std::string& address) {
+std::shared_ptr<AsyncRedisClient> ClusterRedisClient::Node(const std::string& address,
+                                                           bool write) {
   absl::MutexLock lock(&mu_);
-  auto it = nodes_.find(address);
-  if (it != nodes_.end()) return it->second;
+  auto& connections = write ? writers_ : nodes_;
+  auto it = connections.find(address);
+  if (it != connections.end()) return it->second;
   if (stopping_) return nullptr;
   AsyncRedisClient::Options o = options_.node;
   o.address = absl::StrCat("tcp://", address);
@@ -295,15 +311,27 @@ std::shared_ptr<AsyncRedisClient> ClusterRedisClient::Node(const std::string& ad
     if (!ready) RequestRefresh();  // a master went away: perhaps a failover
     UpdateReady(why);
   };
+  std::shared_ptr<AsyncRedisClient> reads, writes;
   absl::StatusOr<std::unique_ptr<AsyncRedisClient>> client = AsyncRedisClient::Start(o);
+  if (client.ok()) reads = *std::move(client);
+  if (client.ok() && options_.replication.replicas > 0) {
+    AsyncRedisClient::Options w = WriteConnectionOptions(o, options_.replication);
+    w.on_state_change = o.on_state_change;
+    client = AsyncRedisClient::Start(std::move(w));
+    if (client.ok()) writes = *std::move(client);
+  }
   if (!client.ok()) {
     last_error_ = client.status();
+    if (reads != nullptr) retired_.push_back(reads);
     return nullptr;
   }
-  std::shared_ptr<AsyncRedisClient> node = *std::move(client);
-  nodes_.emplace(address, node);
+  // A pair is made together: a node is in writers_ exactly when it is in nodes_.
+  auto old = nodes_.find(address);
+  if (old != nodes_.end()) retired_.push_back(old->second);
+  nodes_[address] = reads;
+  if (writes != nullptr) writers_[address] = writes;
   connections_opened_.fetch_add(1);
-  return node;
+  return write ? writes : reads;
 }
 
 void ClusterRedisClient::RetireNodes(const SlotMap& map) {
@@ -331,6 +359,11 @@ void ClusterRedisClient::RetireNodes(const SlotMap& map) {
           !ask_targets_.contains(it->first)) {
         stale.push_back(it->second);
         retired_.push_back(it->second);
+        if (auto w = writers_.find(it->first); w != writers_.end()) {
+          stale.push_back(w->second);
+          retired_.push_back(w->second);
+          writers_.erase(w);
+        }
         nodes_.erase(it++);
       } else {
         ++it;
@@ -427,6 +460,12 @@ absl::Status ClusterRedisClient::durability() const {
     if (absl::Status s = it->second->durability(); !s.ok()) {
       return absl::Status(s.code(), absl::StrCat("master ", master, ": ", s.message()));
     }
+    if (options_.replication.replicas <= 0) continue;
+    auto w = writers_.find(master);
+    if (w == writers_.end()) {
+      return absl::UnavailableError(absl::StrCat("cluster: master ", master, " has no write connection"));
+    }
+    if (absl::Status s = w->second->durability(); !s.ok()) return s;
   }
   return absl::OkStatus();
 }
@@ -445,7 +484,9 @@ void ClusterRedisClient::UpdateReady(const absl::Status& why) {
     } else {
       for (const std::string& master : map_->masters) {
         auto it = nodes_.find(master);
-        if (it == nodes_.end() || !it->second->ready()) {
+        auto w = writers_.find(master);
+        if (it == nodes_.end() || !it->second->ready() ||
+            (options_.replication.replicas > 0 && (w == writers_.end() || !w->second->ready()))) {
           now_ready = false;
           if (reason.ok()) {
             reason = absl::UnavailableError(absl::StrCat("cluster: master ", master,

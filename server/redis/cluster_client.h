@@ -19,8 +19,12 @@
 //     UNAVAILABLE: it may have run, so whether to repeat it is the caller's call (Hallmark's
 //     functions are idempotent per request id; its clients retry).
 //
-// ready() is true while the slot map covers every slot and every master is connected and
-// initialised. Thread-safe.
+//   * Replicated writes (Options.replication.replicas > 0): every master also gets a write
+//     connection (see async_redis_client.h) that ExecuteWrite routes to, so a write is
+//     acknowledged only once its master's replicas have it, and WAIT never blocks reads.
+//
+// ready() is true while the slot map covers every slot and every master is connected (both
+// connections, where writes are replicated) and initialised. Thread-safe.
 //
 // Example:
 //   ClusterRedisClient::Options o;
@@ -64,15 +68,19 @@ class ClusterRedisClient final : public RedisConnection {
     absl::Duration refresh_interval = absl::Seconds(2);
     absl::Duration refresh_timeout = absl::Seconds(1);  // connect + CLUSTER SLOTS, per node
     int max_redirects = 8;
+    // replicas > 0: a write connection per master for ExecuteWrite.
+    ReplicationOptions replication;
   };
 
   static absl::StatusOr<std::unique_ptr<ClusterRedisClient>> Start(Options options);
   ~ClusterRedisClient() override;  // Stop(), then frees the connections
 
   void Execute(std::vector<std::string> argv, absl::Time deadline, ReplyCallback done) override;
+  void ExecuteWrite(std::vector<std::string> argv, absl::Time deadline,
+                    ReplyCallback done) override;
   bool ready() const override { return ready_.load(std::memory_order_acquire); }
   absl::Status WaitUntilReady(absl::Duration timeout) override;
-  // The first master whose connection found it not durable, else OK.
+  // The first master whose connections found it not durable (or short of replicas), else OK.
   absl::Status durability() const override;
   // Never from a callback (`done`, on_state_change): it joins the threads those run on.
   void Stop() override;
@@ -91,13 +99,15 @@ class ClusterRedisClient final : public RedisConnection {
   struct Attempt;
 
   explicit ClusterRedisClient(Options options);
+  void Route(std::vector<std::string> argv, absl::Time deadline, ReplyCallback done, bool write);
   void Send(std::shared_ptr<Attempt> a);
   void OnReply(std::shared_ptr<Attempt> a, absl::StatusOr<RedisReply> reply);
   void Redirected(std::shared_ptr<Attempt> a, const Redirect& r);
   // Sends `a` again after `delay`, or fails it with `why` when its deadline comes first.
   void RetryLater(std::shared_ptr<Attempt> a, absl::Duration delay, const absl::Status& why);
-  // The connection to `address`, created on first use; null once stopping.
-  std::shared_ptr<AsyncRedisClient> Node(const std::string& address);
+  // The connection to `address` (reads, or its write connection when `write` and writes are
+  // replicated), created with its pair on first use; null once stopping.
+  std::shared_ptr<AsyncRedisClient> Node(const std::string& address, bool write = false);
   // Stops the connections to nodes that are no longer masters (nor recent ASK targets, see
   // kAskTargetGrace). A stopped connection is freed
   // on the refresher thread once nothing holds it (never on its own loop thread), or at
@@ -120,6 +130,8 @@ class ClusterRedisClient final : public RedisConnection {
   mutable absl::Mutex mu_;
   std::shared_ptr<const SlotMap> map_ ABSL_GUARDED_BY(mu_);
   absl::flat_hash_map<std::string, std::shared_ptr<AsyncRedisClient>> nodes_ ABSL_GUARDED_BY(mu_);
+  // The write connections (replicated writes only), by the same addresses as nodes_.
+  absl::flat_hash_map<std::string, std::shared_ptr<AsyncRedisClient>> writers_ ABSL_GUARDED_BY(mu_);
   std::vector<std::shared_ptr<AsyncRedisClient>> retired_ ABSL_GUARDED_BY(mu_);
   absl::flat_hash_map<std::string, absl::Time> ask_targets_ ABSL_GUARDED_BY(mu_);  // last ASK
   bool refresh_requested_ ABSL_GUARDED_BY(mu_) = false;

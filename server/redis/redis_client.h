@@ -15,6 +15,7 @@
 #define HALLMARK_SERVER_REDIS_REDIS_CLIENT_H_
 
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/functional/any_invocable.h"
@@ -37,11 +38,22 @@ class RedisClient {
   virtual void Execute(std::vector<std::string> argv, absl::Time deadline,
                        ReplyCallback done) = 0;
 
+  // Sends a write whose acknowledgement promises durability. Where writes are replicated
+  // before they are acknowledged (a write connection, see async_redis_client.h), `done` gets
+  // the reply only once enough replicas have the write, else UNAVAILABLE (it may exist).
+  // Otherwise the same as Execute.
+  virtual void ExecuteWrite(std::vector<std::string> argv, absl::Time deadline,
+                            ReplyCallback done) {
+    Execute(std::move(argv), deadline, std::move(done));
+  }
+
   // True while connected, answering and initialised (functions loaded).
   virtual bool ready() const = 0;
 
   // OK while the last check found Redis durable (AOF, fsync always; on a cluster: every
-  // master); otherwise why not. Writes that promise durability are refused while not OK.
+  // master) and, where writes are replicated, every master with enough replicas online;
+  // otherwise why not (FAILED_PRECONDITION: misconfigured; UNAVAILABLE: for now). Writes that
+  // promise durability are refused while not OK.
   virtual absl::Status durability() const { return absl::OkStatus(); }
 };
 

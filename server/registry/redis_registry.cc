@@ -195,7 +195,7 @@ absl::Status RedisErrorToStatus(absl::string_view error) {
     return absl::ResourceExhaustedError(absl::StrCat("redis: ", error));
   }
   for (absl::string_view transient :
-       {"LOADING", "BUSY", "READONLY", "MASTERDOWN", "TRYAGAIN", "CLUSTERDOWN"}) {
+       {"LOADING", "BUSY", "READONLY", "MASTERDOWN", "TRYAGAIN", "CLUSTERDOWN", "NOREPLICAS"}) {
     if (absl::StartsWith(error, transient)) {
       return absl::UnavailableError(absl::StrCat("redis: ", error));
     }
@@ -263,13 +263,19 @@ void RedisRegistry::VerifyUnit(ScanInput scan, absl::Time deadline, Callback<Ver
   std::vector<std::string> read_only = argv;
   read_only[0] = "FCALL_RO";
   read_only[1] = "hm_verify_ro";
-  // A Redis at maxmemory refuses the scan record's write (OOM): the verdict is still read
-  // (hm_verify_ro writes nothing), and the caller learns the scan was not recorded.
+  // A Redis that refuses the scan record's write — at maxmemory (OOM), or a master without
+  // enough replicas under min-replicas-to-write (NOREPLICAS, e.g. just promoted by a failover)
+  // — still answers the verdict (hm_verify_ro writes nothing); the caller learns the scan was
+  // not recorded.
   Call<VerifyRecord>(
       client_, std::move(argv), deadline,
       [client = client_, read_only = std::move(read_only), deadline,
        done = std::move(done)](absl::StatusOr<VerifyRecord> r) mutable {
-        if (!absl::IsResourceExhausted(r.status())) return done(std::move(r));
+        const bool write_refused =
+            absl::IsResourceExhausted(r.status()) ||
+            (absl::IsUnavailable(r.status()) &&
+             absl::StrContains(r.status().message(), "NOREPLICAS"));
+        if (!write_refused) return done(std::move(r));
         Call<VerifyRecord>(client, std::move(read_only), deadline,
                            [done = std::move(done)](absl::StatusOr<VerifyRecord> r) mutable {
                              if (r.ok()) r->scan_recorded = false;

@@ -58,15 +58,19 @@ inline std::vector<std::string> WithFence(std::vector<std::string> argv) {
   return argv;
 }
 
-// A write that promises durability (every FCALL but the best-effort bookkeeping: hm_verify's
-// scan record, hm_rl_presence, hm_attempt) is refused UNAVAILABLE while Redis is not durable: nothing is written that
-// a crash could lose after we acknowledged it. Reads (FCALL_RO) and verification go on.
+// A write that promises durability: every FCALL but the best-effort bookkeeping (hm_verify's
+// scan record, hm_rl_presence, hm_attempt).
+inline bool PromisesDurability(const std::vector<std::string>& argv) {
+  return argv.size() >= 2 && argv[0] == "FCALL" && argv[1] != "hm_verify" &&
+         argv[1] != "hm_rl_presence" && argv[1] != "hm_attempt";
+}
+
+// Such a write is refused UNAVAILABLE while Redis is not durable (or, where writes are
+// replicated, a master is short of replicas): nothing is written that a crash or a failover
+// could lose after we acknowledged it. Reads (FCALL_RO) and verification go on.
 inline absl::Status DurableWriteAllowed(const redis::RedisClient& client,
                                         const std::vector<std::string>& argv) {
-  if (argv.size() < 2 || argv[0] != "FCALL" || argv[1] == "hm_verify" ||
-      argv[1] == "hm_rl_presence" || argv[1] == "hm_attempt") {
-    return absl::OkStatus();
-  }
+  if (!PromisesDurability(argv)) return absl::OkStatus();
   absl::Status durable = client.durability();
   if (durable.ok()) return durable;
   return absl::UnavailableError(absl::StrCat(
@@ -74,17 +78,22 @@ inline absl::Status DurableWriteAllowed(const redis::RedisClient& client,
 }
 
 // Runs `argv` (with its fence), turns error replies into statuses, and parses the rest with
-// `parse`.
+// `parse`. A write that promises durability goes through ExecuteWrite: acknowledged only once
+// replicated where that is configured.
 template <typename T, typename Parse>
 void Call(redis::RedisClient* client, std::vector<std::string> argv, absl::Time deadline,
           Callback<T> done, Parse parse) {
   if (absl::Status s = DurableWriteAllowed(*client, argv); !s.ok()) return done(s);
-  client->Execute(WithFence(std::move(argv)), deadline,
-                  [done = std::move(done), parse](absl::StatusOr<redis::RedisReply> reply) mutable {
-                    if (!reply.ok()) return done(reply.status());
-                    if (reply->is_error()) return done(RedisErrorToStatus(reply->str));
-                    done(parse(*reply));
-                  });
+  auto finish = [done = std::move(done), parse](absl::StatusOr<redis::RedisReply> reply) mutable {
+    if (!reply.ok()) return done(reply.status());
+    if (reply->is_error()) return done(RedisErrorToStatus(reply->str));
+    done(parse(*reply));
+  };
+  if (PromisesDurability(argv)) {
+    client->ExecuteWrite(WithFence(std::move(argv)), deadline, std::move(finish));
+  } else {
+    client->Execute(WithFence(std::move(argv)), deadline, std::move(finish));
+  }
 }
 
 }  // namespace hallmark::registry::internal

@@ -126,11 +126,12 @@ void VerificationEngine::VerifyOne(const auth::Principal& caller,
        caller_name = caller.name(), out,
        done = std::move(done)](absl::StatusOr<registry::VerifyRecord> record) mutable {
         if (!record.ok()) return done(record.status());
-        if (!record->scan_recorded) {  // Redis at maxmemory: answered, but not counted
+        // Redis at maxmemory, or a master short of replicas: answered, but not counted.
+        if (!record->scan_recorded) {
           if (options_.metrics != nullptr) options_.metrics->SecurityEvent("scan_not_recorded");
           log::WriteLimited("scan_not_recorded", "warn",
-                            "redis refused the scan record (maxmemory): verdict from the stored "
-                            "record",
+                            "redis refused the scan record (maxmemory, or a master short of "
+                            "replicas): verdict from the stored record",
                             {{"gtin", code.gtin}});
         }
         const Decision d = RegistryDecision(code, *record, options_.clone);

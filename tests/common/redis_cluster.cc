@@ -50,7 +50,7 @@ std::string Field(const std::string& info, absl::string_view key) {
 
 }  // namespace
 
-absl::StatusOr<RedisCluster::Node> RedisCluster::StartNode() {
+absl::StatusOr<RedisCluster::Node> RedisCluster::StartNode(const std::string& node_config) {
   const std::string node_dir = JoinPath(dir_, absl::StrCat("node", nodes_.size()));
   if (::mkdir(node_dir.c_str(), 0700) != 0 && errno != EEXIST) {
     return absl::InternalError(absl::StrCat("mkdir ", node_dir));
@@ -64,7 +64,7 @@ absl::StatusOr<RedisCluster::Node> RedisCluster::StartNode() {
                              "/deploy/redis/redis-cluster.conf\nport ", node.port,
                              "\ncluster-node-timeout 1000\n",
                              "cluster-port ", bus, "\ncluster-replica-validity-factor 0\n",
-                             extra_config_, "\n"));
+                             extra_config_, "\n", node_config, "\n"));
   if (!server.ok()) return server.status();
   node.server = *std::move(server);
   return node;
@@ -94,13 +94,22 @@ absl::StatusOr<std::unique_ptr<RedisCluster>> RedisCluster::Start(const std::str
   }
   absl::Status healthy = c->WaitHealthy(absl::Seconds(30));
   if (!healthy.ok()) return healthy;
+  // Replicas still syncing would make a server refuse writes (too few replicas online).
+  absl::StatusOr<std::vector<int>> live_masters = c->Masters();
+  if (!live_masters.ok()) return live_masters.status();
+  for (int m : *live_masters) {
+    absl::Status synced = c->WaitForReplicas(m, replicas, absl::Seconds(30));
+    if (!synced.ok()) return synced;
+  }
   return c;
 }
 
 absl::StatusOr<int> RedisCluster::AddEmptyMaster() {
   const int any = AnyAlive();
   if (any < 0) return absl::UnavailableError("no live node");
-  absl::StatusOr<Node> node = StartNode();
+  // Without a replica yet, the shipped min-replicas-to-write 1 would refuse the function
+  // library that add-node copies to it (docs/scaling.md: adding a master).
+  absl::StatusOr<Node> node = StartNode("min-replicas-to-write 0");
   if (!node.ok()) return node.status();
   const int port = node->port;
   nodes_.push_back(*std::move(node));
@@ -109,8 +118,9 @@ absl::StatusOr<int> RedisCluster::AddEmptyMaster() {
                                        " 127.0.0.1:", nodes_[any].port, " > ",
                                        JoinPath(dir_, "add-node.log"), " 2>&1");
   if (std::system(cmd.c_str()) != 0) {
-    return absl::InternalError(absl::StrCat("redis-cli --cluster add-node failed; see ", dir_,
-                                            "/add-node.log"));
+    absl::StatusOr<std::string> log = ReadFile(JoinPath(dir_, "add-node.log"));
+    return absl::InternalError(absl::StrCat("redis-cli --cluster add-node failed: ",
+                                            log.ok() ? *log : "(no log)"));
   }
   // Every live node must know the new one before slots can be moved to it.
   absl::StatusOr<std::string> id = NodeId(index);
@@ -245,6 +255,43 @@ absl::Status RedisCluster::MigrateSlot(int slot, int to, const std::function<voi
 void RedisCluster::Kill(int i) {
   nodes_[i].server->Kill();
   nodes_[i].alive = false;
+}
+
+absl::Status RedisCluster::Restart(int i) {
+  absl::Status s = nodes_[i].server->Restart();
+  if (s.ok()) nodes_[i].alive = true;
+  return s;
+}
+
+absl::StatusOr<std::vector<int>> RedisCluster::ReplicasOf(int i) {
+  absl::StatusOr<std::string> info = nodes_[i].server->Command({"INFO", "replication"});
+  if (!info.ok()) return info.status();
+  std::vector<int> out;
+  for (absl::string_view line : absl::StrSplit(*info, absl::ByAnyChar("\r\n"))) {
+    // slave0:ip=127.0.0.1,port=30004,state=online,offset=...,lag=0
+    if (!absl::StartsWith(line, "slave") || !absl::StrContains(line, "state=online")) continue;
+    const size_t at = line.find("port=");
+    int port = 0;
+    if (at == absl::string_view::npos ||
+        !absl::SimpleAtoi(line.substr(at + 5, line.find(',', at) - at - 5), &port)) {
+      continue;
+    }
+    if (const int index = IndexOfPort(port); index >= 0) out.push_back(index);
+  }
+  return out;
+}
+
+absl::Status RedisCluster::WaitForReplicas(int i, int n, absl::Duration timeout) {
+  const absl::Time until = absl::Now() + timeout;
+  size_t seen = 0;
+  while (absl::Now() < until) {
+    absl::StatusOr<std::vector<int>> r = ReplicasOf(i);
+    if (r.ok() && r->size() >= static_cast<size_t>(n)) return absl::OkStatus();
+    if (r.ok()) seen = r->size();
+    absl::SleepFor(absl::Milliseconds(100));
+  }
+  return absl::DeadlineExceededError(
+      absl::StrCat("node ", i, " has ", seen, " replica(s) online, waited for ", n));
 }
 
 absl::Status RedisCluster::WaitForNewMaster(int slot, int old, absl::Duration timeout) {

@@ -4,7 +4,8 @@
 // with the settings of deploy/redis/redis.conf and redis-cluster.conf in its own folder of a
 // private temp dir, on free loopback TCP ports picked at runtime (the cluster bus needs TCP;
 // every node also has a unix socket for the test's own admin commands). Created with
-// `redis-cli --cluster create`; torn down (SIGTERM) with the object.
+// `redis-cli --cluster create` (Start returns once every master has its replicas online); torn
+// down (SIGTERM) with the object.
 #ifndef HALLMARK_TESTS_COMMON_REDIS_CLUSTER_H_
 #define HALLMARK_TESTS_COMMON_REDIS_CLUSTER_H_
 
@@ -50,6 +51,22 @@ class RedisCluster {
   absl::StatusOr<int> AddEmptyMaster();
 
   void Kill(int i);  // SIGKILL: a crashed master
+  // Starts a killed node again on its data (nodes.conf keeps its identity): a master that was
+  // failed over rejoins as a replica of the node that replaced it.
+  absl::Status Restart(int i);
+  // SIGSTOP: alive but silent, as behind a partition (not asked by the helpers meanwhile).
+  void Pause(int i) {
+    node(i).Pause();
+    nodes_[i].alive = false;
+  }
+  void Resume(int i) {  // SIGCONT
+    node(i).Resume();
+    nodes_[i].alive = true;
+  }
+  // The nodes replicating from master `i` and online (per its INFO replication).
+  absl::StatusOr<std::vector<int>> ReplicasOf(int i);
+  // Waits until master `i` has at least `n` replicas online.
+  absl::Status WaitForReplicas(int i, int n, absl::Duration timeout);
   // After killing the master `old` of `slot`: waits until another node serves the slot and
   // the cluster is healthy again.
   absl::Status WaitForNewMaster(int slot, int old, absl::Duration timeout);
@@ -63,7 +80,8 @@ class RedisCluster {
     bool alive = true;
   };
   RedisCluster() = default;
-  absl::StatusOr<Node> StartNode();  // a fresh cluster-enabled node, not joined yet
+  // A fresh cluster-enabled node, not joined yet; `node_config` is appended to its settings.
+  absl::StatusOr<Node> StartNode(const std::string& node_config = "");
   absl::StatusOr<std::string> NodeId(int i);
   int IndexOfPort(int port) const;
   int AnyAlive() const;

@@ -119,6 +119,8 @@ TEST(DeployConfigTest, ClusterExamplesUseTheShippedRedisSettings) {
   // The cluster settings are valid for redis-server: tests/common/redis_cluster.cc starts every
   // node of the integration tests with them.
   EXPECT_THAT(Deploy("redis/redis-cluster.conf"), ::testing::HasSubstr("cluster-enabled yes"));
+  // A master cut off from its replicas stops taking writes (docs/scaling.md).
+  EXPECT_THAT(Deploy("redis/redis-cluster.conf"), ::testing::HasSubstr("\nmin-replicas-to-write 1\n"));
 }
 
 }  // namespace

@@ -12,12 +12,9 @@
 #include <thread>
 #include <vector>
 
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
 #include "common/files.h"
-#include "crypto/gs1.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "hallmark/v1/issuance.grpc.pb.h"
@@ -27,6 +24,7 @@
 #include "server/redis/cluster_client.h"
 #include "server/redis/cluster_slots.h"
 #include "tests/common/await.h"
+#include "tests/common/cluster_units.h"
 #include "tests/common/redis_cluster.h"
 #include "tests/common/server_harness.h"
 #include "tests/common/status_matchers.h"
@@ -41,15 +39,8 @@ using ::testing::Each;
 using ::testing::Eq;
 namespace t = ::hallmark::testing;
 
-// A 14-digit GTIN under the brand's prefix 950600; item references are spread (x 7919) so
-// that consecutive `item`s land in slots all over the cluster.
-std::string BrandGtin(int item) {
-  const std::string body =
-      absl::StrCat("0950600", absl::StrFormat("%06d", item * 7919 % 1000000));
-  return body + crypto::Gs1CheckDigit(body);
-}
-
-int SlotOf(const std::string& gtin) { return redis::HashSlot(gtin); }
+using t::BrandGtin;
+using t::SlotOf;
 
 class ClusterTest : public ::testing::Test {
  protected:
@@ -118,15 +109,7 @@ class ClusterTest : public ::testing::Test {
     return resp.verdict();
   }
 
-  // Units registered for `gtin`, asked through the cluster (the GTIN's master).
-  int64_t Count(const std::string& gtin) {
-    absl::StatusOr<int> master = cluster_->MasterOf(SlotOf(gtin));
-    if (!master.ok()) return -1;
-    absl::StatusOr<std::string> n = cluster_->node(*master).Command(
-        {"FCALL_RO", "hm_count", "1", "hm:{" + gtin + "}"});
-    int64_t v = -1;
-    return n.ok() && absl::SimpleAtoi(*n, &v) ? v : -1;
-  }
+  int64_t Count(const std::string& gtin) { return t::RegisteredCount(*cluster_, gtin); }
 
   t::TempDir tmp_;
   std::unique_ptr<t::RedisCluster> cluster_;
@@ -318,9 +301,8 @@ TEST_F(ClusterTest, AFailedMasterIsReplacedByItsReplicaWithoutARestart) {
   ASSERT_TRUE(Issue(*h, gtin, 50, "before-failover", &units).ok());
   absl::StatusOr<int> master = cluster_->MasterOf(SlotOf(gtin));
   ASSERT_THAT(master, IsOk());
-  // Acknowledged writes a replica has not received yet are lost with the master (Redis
-  // Cluster replicates asynchronously; docs/scaling.md): let replication catch up first.
-  ASSERT_THAT(cluster_->node(*master).Command({"WAIT", "1", "5000"}), IsOk());
+  // No waiting for replication here: the server acknowledged the units only once the replica
+  // had them (--redis_replicas, 1 on a cluster).
   cluster_->Kill(*master);
   ASSERT_THAT(cluster_->WaitForNewMaster(SlotOf(gtin), *master, absl::Seconds(30)), IsOk());
   absl::StatusOr<int> promoted = cluster_->MasterOf(SlotOf(gtin));
@@ -342,8 +324,22 @@ TEST_F(ClusterTest, AFailedMasterIsReplacedByItsReplicaWithoutARestart) {
   for (const v1::IssuedUnit& u : units) {
     EXPECT_EQ(Verify(*h, u.digital_link(), &s), v1::VERDICT_AUTHENTIC);
   }
+  // The promoted master has no replica: writes wait (refused UNAVAILABLE) until the old master
+  // is back, as its replica.
   std::vector<v1::IssuedUnit> more;
-  ASSERT_TRUE(Issue(*h, gtin, 10, "after-failover", &more).ok());
+  EXPECT_EQ(Issue(*h, gtin, 10, "after-failover", &more).error_code(),
+            grpc::StatusCode::UNAVAILABLE);
+  ASSERT_THAT(cluster_->Restart(*master), IsOk());
+  ASSERT_THAT(cluster_->WaitForReplicas(*promoted, 1, absl::Seconds(30)), IsOk());
+  grpc::Status issued;
+  for (const absl::Time until = absl::Now() + absl::Seconds(20); absl::Now() < until;) {
+    more.clear();
+    issued = Issue(*h, gtin, 10, "after-failover", &more);
+    if (issued.ok()) break;
+    EXPECT_EQ(issued.error_code(), grpc::StatusCode::UNAVAILABLE) << issued.error_message();
+    absl::SleepFor(absl::Milliseconds(200));
+  }
+  ASSERT_TRUE(issued.ok()) << issued.error_message();
   EXPECT_EQ(Count(gtin), 60);
 }
 
@@ -471,7 +467,8 @@ TEST_F(ClusterTest, TwoServerProcessesIssueSequentialSerialsWithoutDuplicates) {
 TEST(ClusterDurabilityTest, EveryMasterMustBeDurable) {
   t::TempDir tmp;
   // Three masters that would acknowledge writes before they are on disk.
-  auto cluster = t::RedisCluster::Start(tmp.path(), 3, 0, "appendfsync everysec");
+  auto cluster = t::RedisCluster::Start(tmp.path(), 3, 0,
+                                        "appendfsync everysec\nmin-replicas-to-write 0");
   ASSERT_THAT(cluster, IsOk());
   t::ServerHarness::Options o;
   o.redis_address = (*cluster)->address();
