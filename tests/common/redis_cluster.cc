@@ -1,7 +1,5 @@
 #include "tests/common/redis_cluster.h"
 
-#include <netinet/in.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -21,23 +19,6 @@
 namespace hallmark::testing {
 namespace {
 
-// A TCP port on 127.0.0.1 that nothing listens on right now.
-int FreePort() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = 0;
-  int port = 0;
-  if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0) {
-    socklen_t len = sizeof(addr);
-    ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-    port = ntohs(addr.sin_port);
-  }
-  ::close(fd);
-  return port;
-}
-
 // "key:value" lines of INFO / CLUSTER INFO.
 std::string Field(const std::string& info, absl::string_view key) {
   for (absl::string_view line : absl::StrSplit(info, absl::ByAnyChar("\r\n"))) {
@@ -56,8 +37,8 @@ absl::StatusOr<RedisCluster::Node> RedisCluster::StartNode(const std::string& no
     return absl::InternalError(absl::StrCat("mkdir ", node_dir));
   }
   Node node;
-  node.port = FreePort();
-  const int bus = FreePort();
+  node.port = FreeLoopbackPort();
+  const int bus = FreeLoopbackPort();
   // The shipped cluster settings, with a short node timeout so failovers are quick.
   absl::StatusOr<std::unique_ptr<RedisServer>> server = RedisServer::Start(
       node_dir, absl::StrCat("include ", HALLMARK_SOURCE_DIR,

@@ -1,6 +1,8 @@
 #include "tests/common/redis_server.h"
 
 #include <hiredis/hiredis.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
@@ -38,6 +40,23 @@ std::string ReplyText(const redisReply* r) {
 }
 
 }  // namespace
+
+// A TCP port on 127.0.0.1 that nothing listens on right now.
+int FreeLoopbackPort() {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = 0;
+  int port = 0;
+  if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0) {
+    socklen_t len = sizeof(addr);
+    ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+    port = ntohs(addr.sin_port);
+  }
+  ::close(fd);
+  return port;
+}
 
 RedisServer::RedisServer(std::string dir, std::string config)
     : dir_(std::move(dir)), config_(std::move(config)), socket_(JoinPath(dir_, "redis.sock")) {}
@@ -93,7 +112,20 @@ void RedisServer::Kill() {
 void RedisServer::Stop() {
   if (pid_ <= 0) return;
   ::kill(pid_, SIGCONT);
-  ::kill(pid_, SIGTERM);
+  // Redis refuses a SIGTERM while it writes its first AOF (a replica right after its sync:
+  // "Writing initial AOF, can't exit") and does not try again: ask again every 500 ms, and
+  // after 30 s stop it for good.
+  for (int i = 0; i < 60; ++i) {
+    ::kill(pid_, SIGTERM);
+    for (int j = 0; j < 50; ++j) {
+      if (::waitpid(pid_, nullptr, WNOHANG) == pid_) {
+        pid_ = -1;
+        return;
+      }
+      absl::SleepFor(absl::Milliseconds(10));
+    }
+  }
+  ::kill(pid_, SIGKILL);
   ::waitpid(pid_, nullptr, 0);
   pid_ = -1;
 }

@@ -18,6 +18,10 @@
 
 namespace hallmark::testing {
 
+// A TCP port on 127.0.0.1 that nothing listens on right now (for the few tests that need TCP
+// between Redis processes: replication, the cluster bus).
+int FreeLoopbackPort();
+
 class RedisServer {
  public:
   // `dir` must exist; data, socket and log go there. `extra_config` lines are appended.
