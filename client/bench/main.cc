@@ -25,7 +25,8 @@
 ABSL_FLAG(std::string, addr, "127.0.0.1:50051", "Server address");
 ABSL_FLAG(std::string, token, "", "Bearer token (an issuer of --gtin, with a high rate limit)");
 ABSL_FLAG(std::string, workload, "health",
-          "health, verify-unique, verify-repeat, verify-batch, check-stolen, issue, issue-stream, "
+          "health, verify-unique, verify-repeat, verify-batch, check-stolen, report-stolen, issue, "
+          "issue-stream, "
           "half-open (an attack: unfinished requests held for --duration over --channels "
           "connections)");
 ABSL_FLAG(std::string, gtin, "09506000134352", "GTIN for issuance and prepared codes");

@@ -165,6 +165,19 @@ StartCall MakeWorkload(const std::string& name, const Target& t) {
                                  std::move(done));
     };
   }
+  if (name == "report-stolen") {
+    // One unit per call, each unit under its own case of 1,000 (a repeat is the same report:
+    // idempotent, still a write): single-unit writes, as an agency's portal sends them.
+    return [&t](int64_t seq, Done done) {
+      const size_t k = static_cast<size_t>(seq) % t.units.size();
+      auto c = NewCall<v1::ReportStolenRequest, v1::ReportStolenResponse>(t);
+      c->request.set_case_id(absl::StrCat("BENCH-", k / 1000));
+      c->request.set_agency("Bench Brand Protection");
+      *c->request.add_units() = t.units[k].unit();
+      Invoke<v1::StolenRegistry>(t, seq, std::move(c), HALLMARK_RPC(ReportStolen),
+                                 std::move(done));
+    };
+  }
   if (name == "issue") {
     const std::string run = absl::StrCat(absl::ToUnixNanos(absl::Now()));
     return [&t, run](int64_t seq, Done done) {
