@@ -33,7 +33,7 @@ if [ "$what" != fuzz ]; then
   label=()
   [ "$what" = unit ] && label=(-L '^unit$')
   [ "$what" = integration ] && label=(-L '^integration$')
-  ctest --test-dir "$build" --output-on-failure "${label[@]}" || status=1
+  ctest --test-dir "$build" --output-on-failure -j2 "${label[@]}" || status=1
 fi
 
 if { [ "$what" = all ] || [ "$what" = fuzz ]; } && command -v clang++-14 >/dev/null; then

@@ -4,8 +4,10 @@
 #include <chrono>
 #include <limits>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "server/api/access_table.h"
 #include "server/api/grpc_status.h"
 #include "server/common/log.h"
 
@@ -105,7 +107,6 @@ absl::StatusOr<const auth::Principal*> CallGuard::Identify(
 }
 
 std::shared_ptr<Call> CallGuard::Admit(const grpc::CallbackServerContext* context,
-                                       std::initializer_list<auth::Role> roles,
                                        absl::string_view method,
                                        const google::protobuf::MessageLite& request,
                                        const Cost& cost) const {
@@ -116,11 +117,21 @@ std::shared_ptr<Call> CallGuard::Admit(const grpc::CallbackServerContext* contex
     return refused;
   }
   auto call = std::make_shared<Call>(std::string(method), metrics_, log_rpcs_, calls_);
+  const MethodAccess* access = FindMethodAccess(method);
+  if (access == nullptr) {  // fail closed: nobody decided who may call it
+    log::Error("call refused: the method has no row in the access table",
+               {{"method", std::string(method)}});
+    call->admission_ = absl::InternalError(absl::StrCat(method, ": no access rule"));
+    return call;
+  }
   std::shared_ptr<const auth::PrincipalStore> store = principals_->Get();
   std::string cert_identity;
   absl::StatusOr<const auth::Principal*> who = Identify(context, *store, &cert_identity);
+  if (access->is_public && !who.ok()) return AdmitAnonymous(context, *access, request, call);
   absl::Status admitted = who.status();
-  if (admitted.ok()) admitted = auth::RequireRole(**who, roles, method);
+  if (admitted.ok() && !access->is_public) {
+    admitted = auth::RequireRole(**who, access->roles, method);
+  }
   if (!admitted.ok()) {
     if (metrics_ != nullptr) metrics_->SecurityEvent("auth_failure");
     log::WriteLimited("auth_failure", "warn", "security: call refused",
@@ -134,7 +145,7 @@ std::shared_ptr<Call> CallGuard::Admit(const grpc::CallbackServerContext* contex
   const auth::Principal& p = **who;
   const absl::Time now = absl::Now();
   absl::Status invalid = cost.invalid;
-  if (const size_t bytes = request.ByteSizeLong(), max = MaxRequestBytes(method); bytes > max) {
+  if (const size_t bytes = request.ByteSizeLong(), max = access->max_request_bytes; bytes > max) {
     invalid = absl::InvalidArgumentError(
         absl::StrCat("request: ", bytes, " bytes, more than the ", max, " ", method, " accepts"));
   }
@@ -160,14 +171,36 @@ std::shared_ptr<Call> CallGuard::Admit(const grpc::CallbackServerContext* contex
   return call;
 }
 
-size_t MaxRequestBytes(absl::string_view method) {
-  static constexpr absl::string_view kBulk[] = {
-      "Verification.VerifyBatch", "Issuance.ImportSerials", "StolenRegistry.ReportStolen",
-      "StolenRegistry.ClearStolen", "StolenRegistry.CheckStolen", "Lifecycle.Recall"};
-  for (absl::string_view bulk : kBulk) {
-    if (method == bulk) return std::numeric_limits<size_t>::max();  // the server's own limit
+std::shared_ptr<Call> CallGuard::AdmitAnonymous(const grpc::CallbackServerContext* context,
+                                                const MethodAccess& access,
+                                                const google::protobuf::MessageLite& request,
+                                                std::shared_ptr<Call> call) const {
+  // One bucket per peer address (the port varies per connection): "ipv4:10.0.0.7:5123".
+  std::string peer = context->peer();
+  if (const size_t colon = peer.rfind(':'); colon != std::string::npos &&
+                                            !absl::StartsWith(peer, "unix:")) {
+    peer.resize(colon);
   }
-  return 16 << 10;
+  const auth::RateLimitSpec limit{kPublicCallsPerSecond, 2 * kPublicCallsPerSecond};
+  const std::string key = absl::StrCat("anonymous:", peer);
+  const absl::Time now = absl::Now();
+  if (request.ByteSizeLong() > access.max_request_bytes) {
+    limiter_->ChargeRefusal(key, limit, now);
+    call->admission_ = absl::InvalidArgumentError(
+        absl::StrCat("request: more than the ", access.max_request_bytes, " bytes ", access.name,
+                     " accepts"));
+    return call;
+  }
+  call->admission_ = limiter_->Acquire(key, limit, 1, now);
+  if (absl::IsResourceExhausted(call->admission_) && metrics_ != nullptr) {
+    metrics_->RateLimited("anonymous");
+  }
+  return call;
+}
+
+size_t MaxRequestBytes(absl::string_view method) {
+  const MethodAccess* access = FindMethodAccess(method);
+  return access != nullptr ? access->max_request_bytes : 16 << 10;
 }
 
 std::string IssueBudgetKey(const auth::Principal& issuer) {

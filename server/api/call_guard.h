@@ -4,8 +4,11 @@
 //
 // Admission: authenticate the caller — a bearer token, or (under mutual TLS) the URI SAN of its
 // client certificate mapped to a principal — per call, never cached on the connection; check
-// the role for the method; take `cost` tokens from the caller's rate-limit bucket. Refusals
-// are logged and counted as security events (auth_failure) or rate-limit rejections.
+// the role the method's row of the access table (access_table.h) requires; take `cost` tokens
+// from the caller's rate-limit bucket. A method without a row is refused (fail closed). A
+// public method admits a caller without a valid token as anonymous, rate-limited per peer
+// address. Refusals are logged and counted as security events (auth_failure) or rate-limit
+// rejections.
 //
 // Call::Finish() ends the RPC exactly once: one JSON log line (time, method, principal,
 // status, latency, plus notes such as the verdict) and the RPC metrics. Tokens and codes are
@@ -31,6 +34,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "server/api/access_table.h"
 #include "server/auth/access.h"
 #include "server/auth/principals.h"
 #include "server/common/metrics.h"
@@ -63,8 +67,11 @@ class Call {
 
   bool admitted() const { return admission_.ok(); }
   const absl::Status& admission() const { return admission_; }
-  // Valid when admitted(); lives as long as the Call (it pins the principals it came from).
+  // Valid when admitted() and not anonymous(); lives as long as the Call (it pins the
+  // principals it came from).
   const auth::Principal& principal() const { return *principal_; }
+  // Admitted to a public method without a valid token.
+  bool anonymous() const { return principal_ == nullptr; }
   Metrics* metrics() const { return metrics_; }
 
   // Adds a field to the RPC's log line (e.g. "verdict").
@@ -113,10 +120,11 @@ class CallGuard {
       : principals_(principals), limiter_(limiter), metrics_(metrics), log_rpcs_(log_rpcs),
         require_client_cert_(require_client_cert) {}
 
-  // `request` is measured against the method's own size limit (MaxRequestBytes) before it is
-  // priced: an oversized request is INVALID_ARGUMENT and costs one token.
+  // `method` is the RPC's name in the access table ("Verification.Verify"), which says who may
+  // call it. `request` is measured against the method's own size limit before it is priced:
+  // an oversized request is INVALID_ARGUMENT and costs one token.
   std::shared_ptr<Call> Admit(const grpc::CallbackServerContext* context,
-                              std::initializer_list<auth::Role> roles, absl::string_view method,
+                              absl::string_view method,
                               const google::protobuf::MessageLite& request,
                               const Cost& cost = Cost()) const;
 
@@ -138,6 +146,11 @@ class CallGuard {
   absl::StatusOr<const auth::Principal*> Identify(const grpc::CallbackServerContext* context,
                                                   const auth::PrincipalStore& store,
                                                   std::string* cert_identity) const;
+  // A public method's caller without a valid token: rate-limited per peer address.
+  std::shared_ptr<Call> AdmitAnonymous(const grpc::CallbackServerContext* context,
+                                       const MethodAccess& access,
+                                       const google::protobuf::MessageLite& request,
+                                       std::shared_ptr<Call> call) const;
 
   const Snapshot<auth::PrincipalStore>* const principals_;
   auth::RateLimiter* const limiter_;
@@ -150,9 +163,13 @@ class CallGuard {
 // The rate-limiter key of an issuer's units budget (streams draw from it chunk by chunk).
 std::string IssueBudgetKey(const auth::Principal& issuer);
 
-// The largest request `method` ("Verification.Verify") accepts: the batch and import methods
-// take up to the server's message limit, every other method 16 KiB (a Verify is < 1 KiB).
+// The largest request `method` ("Verification.Verify") accepts (its access-table row): the
+// batch and import methods take up to the server's message limit, every other method 16 KiB.
 size_t MaxRequestBytes(absl::string_view method);
+
+// A caller admitted anonymously to a public method: this many calls a second per peer address
+// (burst twice that).
+inline constexpr double kPublicCallsPerSecond = 20;
 
 // The call's deadline as absl::Time, capped at now + `max`.
 absl::Time CallDeadline(const grpc::CallbackServerContext* context, absl::Duration max);
@@ -162,11 +179,10 @@ absl::Time CallDeadline(const grpc::CallbackServerContext* context, absl::Durati
 template <typename Body>
 grpc::ServerUnaryReactor* RunUnary(const CallGuard& guard, grpc::CallbackServerContext* context,
                                    const google::protobuf::MessageLite& request,
-                                   std::initializer_list<auth::Role> roles,
                                    absl::string_view method, const Cost& cost,
                                    absl::Duration max_call, Body body) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  std::shared_ptr<Call> admitted = guard.Admit(context, roles, method, request, cost);
+  std::shared_ptr<Call> admitted = guard.Admit(context, method, request, cost);
   if (!admitted->admitted()) {
     reactor->Finish(admitted->Finish(admitted->admission()));
     return reactor;

@@ -22,6 +22,7 @@
 #include "common/status_macros.h"
 #include "crypto/key_directory.h"
 #include "crypto/unit_code.h"
+#include "server/api/access_table.h"
 #include "server/api/call_guard.h"
 #include "server/api/issuance_service.h"
 #include "server/api/keys_service.h"
@@ -347,6 +348,16 @@ void ApplyTransportLimits(const ServerConfig& c, grpc::ServerBuilder* builder) {
   builder->AddChannelArgument(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 0);
 }
 
+// Registers `service`, an implementation of the gRPC service `Grpc` (v1::Keys, ...), once every
+// method of it has a row in the access table (admission by construction: a method nobody
+// decided who may call is never served).
+template <typename Grpc>
+absl::Status Register(grpc::Service* service, grpc::ServerBuilder* builder) {
+  HALLMARK_RETURN_IF_ERROR(CheckServiceHasAccessRows(Grpc::service_full_name()));
+  builder->RegisterService(service);
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 HallmarkServer::HallmarkServer(std::unique_ptr<State> state) : state_(std::move(state)) {}
@@ -451,7 +462,7 @@ absl::StatusOr<std::unique_ptr<HallmarkServer>> HallmarkServer::Start(const Serv
                                          config.log_rpcs, config.require_client_cert);
   s->issuance_service =
       std::make_unique<IssuanceService>(s->guard.get(), s->issuance.get(), config.max_call);
-  s->keys_service = std::make_unique<KeysService>(s->keys.get());
+  s->keys_service = std::make_unique<KeysService>(s->guard.get(), s->keys.get());
   s->verification_service = std::make_unique<VerificationService>(
       s->guard.get(), s->verification.get(), config.max_call);
   s->stolen_service =
@@ -464,11 +475,11 @@ absl::StatusOr<std::unique_ptr<HallmarkServer>> HallmarkServer::Start(const Serv
   grpc::ServerBuilder builder;
   builder.AddListeningPort(config.listen, credentials, &s->port);
   ApplyTransportLimits(config, &builder);
-  builder.RegisterService(s->issuance_service.get());
-  builder.RegisterService(s->keys_service.get());
-  builder.RegisterService(s->verification_service.get());
-  builder.RegisterService(s->stolen_service.get());
-  builder.RegisterService(s->lifecycle_service.get());
+  HALLMARK_RETURN_IF_ERROR(Register<v1::Issuance>(s->issuance_service.get(), &builder));
+  HALLMARK_RETURN_IF_ERROR(Register<v1::Keys>(s->keys_service.get(), &builder));
+  HALLMARK_RETURN_IF_ERROR(Register<v1::Verification>(s->verification_service.get(), &builder));
+  HALLMARK_RETURN_IF_ERROR(Register<v1::StolenRegistry>(s->stolen_service.get(), &builder));
+  HALLMARK_RETURN_IF_ERROR(Register<v1::Lifecycle>(s->lifecycle_service.get(), &builder));
   std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> interceptors;
   interceptors.push_back(std::make_unique<ParseFailureInterceptorFactory>(s->metrics.get()));
   builder.experimental().SetInterceptorCreators(std::move(interceptors));

@@ -14,7 +14,6 @@ namespace {
 
 using issuance::IssueStream;
 
-constexpr std::initializer_list<auth::Role> kIssuer = {admin::ROLE_ISSUER};
 
 // A stream's view of admission while it runs: its caller must stay enabled (a principal
 // disabled by a reload stops at the next chunk), and each chunk is paid from its units budget.
@@ -175,7 +174,7 @@ grpc::ServerUnaryReactor* IssuanceService::IssueSerials(grpc::CallbackServerCont
                                                         v1::IssueSerialsResponse* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   std::shared_ptr<Call> call = guard_->Admit(
-      context, kIssuer, "Issuance.IssueSerials", *request,
+      context, "Issuance.IssueSerials", *request,
       Cost::Units(request->count(), issuance::kMaxUnaryCount,
                   absl::StrCat("count: must be 1..", issuance::kMaxUnaryCount, ", got ",
                                request->count())));
@@ -190,7 +189,7 @@ grpc::ServerUnaryReactor* IssuanceService::IssueSerials(grpc::CallbackServerCont
 
 grpc::ServerWriteReactor<v1::IssuedUnit>* IssuanceService::StreamIssueSerials(
     grpc::CallbackServerContext* context, const v1::IssueSerialsRequest* request) {
-  std::shared_ptr<Call> call = guard_->Admit(context, kIssuer, "Issuance.StreamIssueSerials", *request);
+  std::shared_ptr<Call> call = guard_->Admit(context, "Issuance.StreamIssueSerials", *request);
   auto* reactor = new StreamIssueReactor(call);
   if (!call->admitted()) {
     reactor->FinishNow(call->admission());
@@ -216,7 +215,7 @@ grpc::ServerUnaryReactor* IssuanceService::ImportSerials(grpc::CallbackServerCon
                                                          v1::ImportSerialsResponse* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   std::shared_ptr<Call> call = guard_->Admit(
-      context, kIssuer, "Issuance.ImportSerials", *request,
+      context, "Issuance.ImportSerials", *request,
       Cost::Units(request->serials_size(), issuance::kMaxImportSerials,
                   absl::StrCat("serials: must have 1..", issuance::kMaxImportSerials,
                                " entries, got ", request->serials_size())));

@@ -2,6 +2,8 @@
 
 #include <google/protobuf/util/time_util.h>
 
+#include "absl/strings/str_cat.h"
+
 namespace hallmark::api {
 namespace {
 
@@ -36,11 +38,15 @@ v1::ListPublicKeysResponse TrustList(const crypto::KeyRing& ring) {
 }
 
 grpc::ServerUnaryReactor* KeysService::ListPublicKeys(grpc::CallbackServerContext* context,
-                                                      const v1::ListPublicKeysRequest*,
+                                                      const v1::ListPublicKeysRequest* request,
                                                       v1::ListPublicKeysResponse* response) {
-  *response = TrustList(*keys_->Get());
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  reactor->Finish(grpc::Status::OK);
+  std::shared_ptr<Call> call = guard_->Admit(context, "Keys.ListPublicKeys", *request);
+  if (call->admitted()) {
+    *response = TrustList(*keys_->Get());
+    call->Note("keys", absl::StrCat(response->keys_size()));
+  }
+  reactor->Finish(call->Finish(call->admission()));
   return reactor;
 }
 

@@ -1,12 +1,14 @@
 // File: server/api/keys_service.h
 //
 // The hallmark.v1.Keys gRPC service: the trust list (public keys and their states) for
-// offline verification. Needs no token.
+// offline verification. Public (no token needed), yet admitted like every RPC: rate-limited
+// (per principal with a token, per peer address without), logged and counted.
 #ifndef HALLMARK_SERVER_API_KEYS_SERVICE_H_
 #define HALLMARK_SERVER_API_KEYS_SERVICE_H_
 
 #include "crypto/key_ring.h"
 #include "hallmark/v1/keys.grpc.pb.h"
+#include "server/api/call_guard.h"
 #include "server/common/snapshot.h"
 
 namespace hallmark::api {
@@ -16,13 +18,15 @@ v1::ListPublicKeysResponse TrustList(const crypto::KeyRing& ring);
 
 class KeysService final : public v1::Keys::CallbackService {
  public:
-  explicit KeysService(const Snapshot<crypto::KeyRing>* keys) : keys_(keys) {}
+  KeysService(const CallGuard* guard, const Snapshot<crypto::KeyRing>* keys)
+      : guard_(guard), keys_(keys) {}
 
   grpc::ServerUnaryReactor* ListPublicKeys(grpc::CallbackServerContext* context,
                                            const v1::ListPublicKeysRequest* request,
                                            v1::ListPublicKeysResponse* response) override;
 
  private:
+  const CallGuard* const guard_;
   const Snapshot<crypto::KeyRing>* const keys_;
 };
 

@@ -3,19 +3,13 @@
 namespace hallmark::api {
 namespace {
 
-constexpr std::initializer_list<auth::Role> kRecorders = {admin::ROLE_ISSUER, admin::ROLE_RETAILER};
-constexpr std::initializer_list<auth::Role> kHistoryReaders = {admin::ROLE_ISSUER,
-                                                               admin::ROLE_LAW_ENFORCEMENT};
-constexpr std::initializer_list<auth::Role> kIssuers = {admin::ROLE_ISSUER};
-constexpr std::initializer_list<auth::Role> kAnyRole = {
-    admin::ROLE_ISSUER, admin::ROLE_RETAILER, admin::ROLE_VERIFIER, admin::ROLE_LAW_ENFORCEMENT};
 
 }  // namespace
 
 grpc::ServerUnaryReactor* LifecycleService::RecordEvent(grpc::CallbackServerContext* context,
                                                         const v1::RecordEventRequest* request,
                                                         v1::UnitRecord* response) {
-  return RunUnary(*guard_, context, *request, kRecorders, "Lifecycle.RecordEvent", 1, max_call_,
+  return RunUnary(*guard_, context, *request, "Lifecycle.RecordEvent", 1, max_call_,
                   [&](const auth::Principal& p, absl::Time deadline, auto done) {
                     engine_->RecordEvent(p, *request, deadline, response, std::move(done));
                   });
@@ -24,7 +18,7 @@ grpc::ServerUnaryReactor* LifecycleService::RecordEvent(grpc::CallbackServerCont
 grpc::ServerUnaryReactor* LifecycleService::GetHistory(grpc::CallbackServerContext* context,
                                                        const v1::GetHistoryRequest* request,
                                                        v1::UnitHistory* response) {
-  return RunUnary(*guard_, context, *request, kHistoryReaders, "Lifecycle.GetHistory", 1, max_call_,
+  return RunUnary(*guard_, context, *request, "Lifecycle.GetHistory", 1, max_call_,
                   [&](const auth::Principal& p, absl::Time deadline, auto done) {
                     engine_->GetHistory(p, *request, deadline, response, std::move(done));
                   });
@@ -33,7 +27,7 @@ grpc::ServerUnaryReactor* LifecycleService::GetHistory(grpc::CallbackServerConte
 grpc::ServerUnaryReactor* LifecycleService::Recall(grpc::CallbackServerContext* context,
                                                    const v1::RecallRequest* request,
                                                    v1::RecallResponse* response) {
-  return RunUnary(*guard_, context, *request, kIssuers, "Lifecycle.Recall",
+  return RunUnary(*guard_, context, *request, "Lifecycle.Recall",
                   Cost::Items(request->units_size(), 0, lifecycle::kMaxRecallUnits, "units"),
                   max_call_,
                   [&](const auth::Principal& p, absl::Time deadline, auto done) {
@@ -44,7 +38,7 @@ grpc::ServerUnaryReactor* LifecycleService::Recall(grpc::CallbackServerContext* 
 grpc::ServerUnaryReactor* LifecycleService::GetWarranty(grpc::CallbackServerContext* context,
                                                         const v1::GetWarrantyRequest* request,
                                                         v1::Warranty* response) {
-  return RunUnary(*guard_, context, *request, kAnyRole, "Lifecycle.GetWarranty", 1, max_call_,
+  return RunUnary(*guard_, context, *request, "Lifecycle.GetWarranty", 1, max_call_,
                   [&](const auth::Principal& p, absl::Time deadline, auto done) {
                     engine_->GetWarranty(p, *request, deadline, response, std::move(done));
                   });
@@ -53,7 +47,7 @@ grpc::ServerUnaryReactor* LifecycleService::GetWarranty(grpc::CallbackServerCont
 grpc::ServerUnaryReactor* LifecycleService::SetWarrantyTerms(
     grpc::CallbackServerContext* context, const v1::SetWarrantyTermsRequest* request,
     v1::WarrantyTerms* response) {
-  return RunUnary(*guard_, context, *request, kIssuers, "Lifecycle.SetWarrantyTerms", 1, max_call_,
+  return RunUnary(*guard_, context, *request, "Lifecycle.SetWarrantyTerms", 1, max_call_,
                   [&](const auth::Principal& p, absl::Time deadline, auto done) {
                     engine_->SetWarrantyTerms(p, *request, deadline, response, std::move(done));
                   });
@@ -62,7 +56,7 @@ grpc::ServerUnaryReactor* LifecycleService::SetWarrantyTerms(
 grpc::ServerUnaryReactor* LifecycleService::VerifyRegistration(
     grpc::CallbackServerContext* context, const v1::VerifyRegistrationRequest* request,
     v1::VerifyRegistrationResponse* response) {
-  return RunUnary(*guard_, context, *request, kIssuers, "Lifecycle.VerifyRegistration", 1, max_call_,
+  return RunUnary(*guard_, context, *request, "Lifecycle.VerifyRegistration", 1, max_call_,
                   [&](const auth::Principal& p, absl::Time deadline, auto done) {
                     engine_->VerifyRegistration(p, *request, deadline, response, std::move(done));
                   });

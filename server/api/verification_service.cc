@@ -6,8 +6,6 @@
 namespace hallmark::api {
 namespace {
 
-constexpr std::initializer_list<auth::Role> kAnyRole = {
-    admin::ROLE_ISSUER, admin::ROLE_RETAILER, admin::ROLE_VERIFIER, admin::ROLE_LAW_ENFORCEMENT};
 
 
 std::string VerdictName(v1::Verdict v) { return v1::Verdict_Name(v).substr(8); }
@@ -18,7 +16,7 @@ grpc::ServerUnaryReactor* VerificationService::Verify(grpc::CallbackServerContex
                                                       const v1::VerifyRequest* request,
                                                       v1::VerifyResponse* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  std::shared_ptr<Call> call = guard_->Admit(context, kAnyRole, "Verification.Verify", *request);
+  std::shared_ptr<Call> call = guard_->Admit(context, "Verification.Verify", *request);
   if (!call->admitted()) {
     reactor->Finish(call->Finish(call->admission()));
     return reactor;
@@ -41,7 +39,7 @@ grpc::ServerUnaryReactor* VerificationService::VerifyBatch(grpc::CallbackServerC
                                                            const v1::VerifyBatchRequest* request,
                                                            v1::VerifyBatchResponse* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  std::shared_ptr<Call> call = guard_->Admit(context, kAnyRole, "Verification.VerifyBatch", *request,
+  std::shared_ptr<Call> call = guard_->Admit(context, "Verification.VerifyBatch", *request,
                                              Cost::Items(request->requests_size(), 1,
                                                          verification::kMaxBatch, "requests"));
   if (!call->admitted()) {

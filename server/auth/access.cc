@@ -29,6 +29,11 @@ absl::StatusOr<const Principal*> Authenticate(const PrincipalStore& store,
 
 absl::Status RequireRole(const Principal& principal, std::initializer_list<Role> allowed,
                          absl::string_view method) {
+  return RequireRole(principal, std::vector<Role>(allowed), method);
+}
+
+absl::Status RequireRole(const Principal& principal, const std::vector<Role>& allowed,
+                         absl::string_view method) {
   for (Role r : allowed) {
     if (principal.role() == r) return absl::OkStatus();
   }

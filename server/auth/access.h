@@ -12,8 +12,8 @@
 
 #include <initializer_list>
 #include <memory>
-#include <vector>
 #include <string>
+#include <vector>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
@@ -32,6 +32,8 @@ absl::StatusOr<const Principal*> Authenticate(const PrincipalStore& store,
                                               absl::string_view authorization);
 
 absl::Status RequireRole(const Principal& principal, std::initializer_list<Role> allowed,
+                         absl::string_view method);
+absl::Status RequireRole(const Principal& principal, const std::vector<Role>& allowed,
                          absl::string_view method);
 
 // Stolen cases belong to organisations. A principal's typed owner identity: "o:<organisation>",

@@ -39,11 +39,12 @@ absl::StatusOr<RedisCluster::Node> RedisCluster::StartNode(const std::string& no
   Node node;
   node.port = FreeLoopbackPort();
   const int bus = FreeLoopbackPort();
-  // The shipped cluster settings, with a short node timeout so failovers are quick.
+  // The shipped cluster settings, with a short node timeout so failovers are quick, and
+  // replicas synced at once (not after the default 5 s wait for more replicas to share it).
   absl::StatusOr<std::unique_ptr<RedisServer>> server = RedisServer::Start(
       node_dir, absl::StrCat("include ", HALLMARK_SOURCE_DIR,
                              "/deploy/redis/redis-cluster.conf\nport ", node.port,
-                             "\ncluster-node-timeout 1000\n",
+                             "\ncluster-node-timeout 1000\nrepl-diskless-sync-delay 0\n",
                              "cluster-port ", bus, "\ncluster-replica-validity-factor 0\n",
                              extra_config_, "\n", node_config, "\n"));
   if (!server.ok()) return server.status();

@@ -1,19 +1,25 @@
 // Who may call what, through a real server: every role, no token and a wrong token, against
 // every RPC of every service.
+#include <grpcpp/generic/generic_stub.h>
 #include <grpcpp/grpcpp.h>
 
+#include <filesystem>
 #include <functional>
 #include <map>
 #include <string>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "gmock/gmock.h"
+#include "google/protobuf/descriptor.h"
 #include "gtest/gtest.h"
 #include "hallmark/v1/issuance.grpc.pb.h"
 #include "hallmark/v1/keys.grpc.pb.h"
 #include "hallmark/v1/lifecycle.grpc.pb.h"
 #include "hallmark/v1/stolen_registry.grpc.pb.h"
 #include "hallmark/v1/verification.grpc.pb.h"
+#include "server/api/access_table.h"
 #include "tests/common/server_harness.h"
 #include "tests/common/status_matchers.h"
 
@@ -74,10 +80,14 @@ class AccessMatrixTest : public ::testing::Test {
       v1::CheckStolenResponse out;
       return stub->CheckStolen(ctx.get(), r, &out).error_code();
     }
-    v1::GetCaseRequest r;
-    r.set_case_id("MATRIX");
-    v1::StolenCase out;
-    return stub->GetCase(ctx.get(), r, &out).error_code();
+    if (rpc == "GetCase") {
+      v1::GetCaseRequest r;
+      r.set_case_id("MATRIX");
+      v1::StolenCase out;
+      return stub->GetCase(ctx.get(), r, &out).error_code();
+    }
+    ADD_FAILURE() << "no call for StolenRegistry." << rpc;
+    return grpc::StatusCode::UNIMPLEMENTED;
   }
 
   static std::unique_ptr<grpc::ClientContext> ContextFor(const std::string& who) {
@@ -136,8 +146,12 @@ class AccessMatrixTest : public ::testing::Test {
       v1::ImportSerialsResponse r;
       return issuance->ImportSerials(ctx.get(), imp, &r).error_code();
     }
-    v1::ListPublicKeysResponse r;
-    return v1::Keys::NewStub(h_->channel())->ListPublicKeys(ctx.get(), {}, &r).error_code();
+    if (rpc == "ListPublicKeys") {
+      v1::ListPublicKeysResponse r;
+      return v1::Keys::NewStub(h_->channel())->ListPublicKeys(ctx.get(), {}, &r).error_code();
+    }
+    ADD_FAILURE() << "no call for " << rpc;  // a row for a new RPC must call that RPC
+    return grpc::StatusCode::UNIMPLEMENTED;
   }
 
   // Calls a Lifecycle `rpc` as `who`; `fresh` is an untouched unit for RecordEvent.
@@ -181,11 +195,15 @@ class AccessMatrixTest : public ::testing::Test {
       v1::WarrantyTerms out;
       return stub->SetWarrantyTerms(ctx.get(), r, &out).error_code();
     }
-    v1::VerifyRegistrationRequest r;
-    *r.mutable_unit() = unit_->unit();
-    r.set_customer_registration("loyalty-1");
-    v1::VerifyRegistrationResponse out;
-    return stub->VerifyRegistration(ctx.get(), r, &out).error_code();
+    if (rpc == "VerifyRegistration") {
+      v1::VerifyRegistrationRequest r;
+      *r.mutable_unit() = unit_->unit();
+      r.set_customer_registration("loyalty-1");
+      v1::VerifyRegistrationResponse out;
+      return stub->VerifyRegistration(ctx.get(), r, &out).error_code();
+    }
+    ADD_FAILURE() << "no call for Lifecycle." << rpc;
+    return grpc::StatusCode::UNIMPLEMENTED;
   }
 
   static t::ServerHarness* h_;
@@ -269,6 +287,86 @@ TEST_F(AccessMatrixTest, EveryRoleAgainstEveryLifecycleRpc) {
       [](const std::string& who, const std::string& rpc, size_t i) {
         return CallLifecycle(who, rpc, (*fresh_)[i]);
       });
+}
+
+// Admission by construction: every method of every service of the public API (every
+// proto/hallmark/v1/*.proto file, found on disk, not listed here) has a row in the access
+// table, and a caller without a token is refused (UNAUTHENTICATED) unless the row says the
+// method is public. A new RPC that forgot its row keeps the server from starting; one whose
+// handler skipped admission fails here.
+TEST_F(AccessMatrixTest, EveryExposedMethodHasARowAndRefusesStrangers) {
+  std::vector<const google::protobuf::ServiceDescriptor*> services;
+  const std::string dir = std::string(HALLMARK_SOURCE_DIR) + "/proto/hallmark/v1";
+  for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+    const std::string file = "hallmark/v1/" + entry.path().filename().string();
+    const google::protobuf::FileDescriptor* fd =
+        google::protobuf::DescriptorPool::generated_pool()->FindFileByName(file);
+    ASSERT_NE(fd, nullptr) << file << " is not linked into this test";
+    for (int i = 0; i < fd->service_count(); ++i) services.push_back(fd->service(i));
+  }
+  ASSERT_GE(services.size(), 5u);
+  grpc::GenericStub generic(h_->channel());
+  int methods = 0;
+  for (const google::protobuf::ServiceDescriptor* service : services) {
+    const std::string& name = service->full_name();
+    for (int i = 0; i < service->method_count(); ++i, ++methods) {
+      const std::string full = absl::StrCat("/", name, "/", service->method(i)->name());
+      const api::MethodAccess* row = api::FindMethodAccess(full);
+      ASSERT_NE(row, nullptr) << full << " has no row in server/api/access_table.cc";
+      // An empty request (valid for every message type), no token.
+      grpc::ClientContext ctx;
+      ctx.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(10)));
+      grpc::CompletionQueue cq;
+      grpc::ByteBuffer request, response;
+      grpc::Slice empty("");
+      request = grpc::ByteBuffer(&empty, 1);
+      auto call = generic.PrepareUnaryCall(&ctx, full, request, &cq);
+      call->StartCall();
+      grpc::Status status;
+      call->Finish(&response, &status, reinterpret_cast<void*>(1));
+      void* tag = nullptr;
+      bool ok = false;
+      ASSERT_TRUE(cq.Next(&tag, &ok));
+      if (row->is_public) {
+        EXPECT_NE(status.error_code(), grpc::StatusCode::UNAUTHENTICATED) << full;
+      } else {
+        EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAUTHENTICATED)
+            << full << ": a stranger got " << status.error_message();
+      }
+      cq.Shutdown();
+      while (cq.Next(&tag, &ok)) {
+      }
+    }
+  }
+  EXPECT_EQ(static_cast<size_t>(methods), api::AccessTable().size())
+      << "a row for a method the server does not expose";
+}
+
+// The public trust list still goes through admission: a caller without a token is
+// rate-limited per peer address (20 calls a second, burst 40), a principal by its own limit.
+TEST(PublicMethodTest, AnonymousCallersAreRateLimitedPerPeer) {
+  auto h = t::ServerHarness::Start();
+  ASSERT_THAT(h, IsOk());
+  auto keys = v1::Keys::NewStub((*h)->channel());
+  int ok = 0, limited = 0;
+  for (int i = 0; i < 200; ++i) {
+    auto ctx = (*h)->Context("");
+    v1::ListPublicKeysResponse r;
+    grpc::Status s = keys->ListPublicKeys(ctx.get(), {}, &r);
+    if (s.ok()) {
+      ++ok;
+      EXPECT_GE(r.keys_size(), 1);
+    } else {
+      EXPECT_EQ(s.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED) << s.error_message();
+      ++limited;
+    }
+  }
+  EXPECT_GE(ok, 40);
+  EXPECT_LT(ok, 200) << "no limit for anonymous callers";
+  EXPECT_GT(limited, 0);
+  // A verifier with a token is not held to the anonymous budget.
+  v1::ListPublicKeysResponse r;
+  EXPECT_TRUE(keys->ListPublicKeys((*h)->Context(t::kVerifier).get(), {}, &r).ok());
 }
 
 }  // namespace

@@ -44,14 +44,16 @@ class LifecycleTest : public ::testing::Test {
  protected:
   void SetUp() override { StartServer(""); }
 
-  // (Re)starts the deployment; `registration_key` overrides the key file path.
-  void StartServer(const std::string& registration_key) {
+  // (Re)starts the deployment; `registration_key` overrides the key file path. With
+  // `metrics`, it serves /metrics too (its listener takes up to 2 s to stop: only the test
+  // that scrapes asks for it).
+  void StartServer(const std::string& registration_key, bool metrics = false) {
     h_.reset();
     t::ServerHarness::Options o;
     std::atomic<int64_t>* offset = &offset_seconds_;
-    o.configure = [offset, registration_key](api::ServerConfig* c) {
+    o.configure = [offset, registration_key, metrics](api::ServerConfig* c) {
       c->lifecycle_clock = [offset] { return absl::Now() + absl::Seconds(offset->load()); };
-      c->metrics_listen = "127.0.0.1:0";
+      if (metrics) c->metrics_listen = "127.0.0.1:0";
       if (!registration_key.empty()) c->registration_key = registration_key;
     };
     auto h = t::ServerHarness::Start(o);
@@ -133,6 +135,7 @@ class LifecycleTest : public ::testing::Test {
 };
 
 TEST_F(LifecycleTest, ASaleStartsTheWarrantyAndAReturnElsewhereIsFlagged) {
+  StartServer("", /*metrics=*/true);
   const v1::IssuedUnit u = Issue(1)[0];
   v1::UnitRecord rec;
   ASSERT_TRUE(Record(t::kIssuer, u.unit(), v1::LIFECYCLE_ACTION_SHIPPED, &rec).ok());
