@@ -1,6 +1,8 @@
 #include "crypto/digsig.h"
 
 #include <set>
+#include <utility>
+#include <vector>
 #include <string>
 
 #include "absl/strings/escaping.h"
@@ -74,12 +76,30 @@ TEST(DigSigTest, EachStructuralDefectHasItsReason) {
   EXPECT_EQ(FailureOf(Encode(alg3)), DigSigFailure::kUnknownAlgorithm);
 }
 
-TEST(DigSigTest, ReasonCodesAreDistinct) {
+// The reason codes are part of the API (VerifyResponse.reason, docs/verification.md): each
+// failure has its own, spelled as documented.
+TEST(DigSigTest, ReasonCodesAreDistinctAndAsDocumented) {
+  const std::vector<std::pair<DigSigFailure, std::string>> want = {
+      {DigSigFailure::kNone, "ok"},
+      {DigSigFailure::kMissing, "digsig_missing"},
+      {DigSigFailure::kMalformed, "digsig_malformed"},
+      {DigSigFailure::kBadLength, "digsig_bad_length"},
+      {DigSigFailure::kUnsupportedVersion, "digsig_unsupported_version"},
+      {DigSigFailure::kUnknownAlgorithm, "digsig_unknown_algorithm"},
+      {DigSigFailure::kUnknownKey, "unknown_key"},
+      {DigSigFailure::kKeyRevoked, "key_revoked"},
+      {DigSigFailure::kAlgorithmMismatch, "algorithm_mismatch"},
+      {DigSigFailure::kNonCanonical, "signature_non_canonical"},
+      {DigSigFailure::kSignatureInvalid, "signature_invalid"},
+  };
+  ASSERT_EQ(want.size(), static_cast<size_t>(DigSigFailure::kSignatureInvalid) + 1)
+      << "a failure without a documented reason code";
   std::set<std::string> codes;
-  for (int f = 0; f <= static_cast<int>(DigSigFailure::kSignatureInvalid); ++f) {
-    codes.insert(std::string(ReasonCode(static_cast<DigSigFailure>(f))));
+  for (const auto& [failure, code] : want) {
+    EXPECT_EQ(ReasonCode(failure), code);
+    codes.insert(code);
   }
-  EXPECT_EQ(codes.size(), static_cast<size_t>(DigSigFailure::kSignatureInvalid) + 1);
+  EXPECT_EQ(codes.size(), want.size());
 }
 
 TEST(DigSigTest, MessageEncodingIsCanonical) {

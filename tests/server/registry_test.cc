@@ -228,7 +228,13 @@ TEST_F(RegistryTest, NonDurableRedisRefusesWritesButServesReads) {
 
 TEST_F(RegistryTest, NonDurableRedisIsAcceptedWhenAllowed) {
   StartAll("appendonly no", /*allow_volatile=*/true);
-  EXPECT_THAT(ready_, IsOk());
+  ASSERT_THAT(ready_, IsOk());
+  EXPECT_THAT(client_->durability(), IsOk()) << "allowed: not reported as a failure";
+  // Writes go through (the same write NonDurableRedisRefusesWritesButServesReads is refused).
+  absl::StatusOr<Batch> batch = Begin(Spec("volatile-allowed", 2));
+  ASSERT_THAT(batch, IsOk());
+  ASSERT_THAT(Register(batch->id, {"VOLA1", "VOLA2"}, true), IsOk());
+  EXPECT_EQ(Count(), 2u);
 }
 
 TEST(RedisErrorTest, MapsToRetryableOrNot) {

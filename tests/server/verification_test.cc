@@ -266,6 +266,11 @@ TEST(VerificationConfigTest, CloneThresholdMustBeOneToFive) {
                                               HasSubstr("--clone_max_locations: must be 1..5")))
         << bad;
   }
+  for (uint32_t good : {1u, 5u}) {  // the edges of the range are accepted
+    t::ServerHarness::Options o;
+    o.configure = [good](api::ServerConfig* c) { c->clone_max_locations = good; };
+    EXPECT_THAT(t::ServerHarness::Start(o), IsOk()) << good;
+  }
 }
 
 // Observed: with Redis at maxmemory every Verify failed RESOURCE_EXHAUSTED (its scan record
