@@ -19,36 +19,6 @@
 
 namespace hallmark::redis {
 
-RedisReply FromHiredis(const redisReply* r) {
-  RedisReply out;
-  switch (r->type) {
-    case REDIS_REPLY_STRING:
-      out.type = RedisReply::Type::kString;
-      out.str.assign(r->str, r->len);
-      break;
-    case REDIS_REPLY_STATUS:
-      out.type = RedisReply::Type::kStatus;
-      out.str.assign(r->str, r->len);
-      break;
-    case REDIS_REPLY_ERROR:
-      out.type = RedisReply::Type::kError;
-      out.str.assign(r->str, r->len);
-      break;
-    case REDIS_REPLY_INTEGER:
-      out.type = RedisReply::Type::kInteger;
-      out.integer = r->integer;
-      break;
-    case REDIS_REPLY_ARRAY:
-      out.type = RedisReply::Type::kArray;
-      out.elements.reserve(r->elements);
-      for (size_t i = 0; i < r->elements; ++i) out.elements.push_back(FromHiredis(r->element[i]));
-      break;
-    default:
-      out.type = RedisReply::Type::kNil;
-  }
-  return out;
-}
-
 struct AsyncRedisClient::Pending {
   AsyncRedisClient* client = nullptr;
   std::string command;     // RESP-encoded, formatted by the calling thread
@@ -84,33 +54,6 @@ timeval TimevalIn(absl::Duration d) {
 }
 
 }  // namespace
-
-std::string RedisAddress::ToString() const {
-  return unix_path.empty() ? absl::StrCat("tcp://", host, ":", port)
-                           : absl::StrCat("unix://", unix_path);
-}
-
-absl::StatusOr<RedisAddress> ParseRedisAddress(absl::string_view address) {
-  RedisAddress out;
-  if (absl::ConsumePrefix(&address, "unix://")) {
-    if (address.empty() || address.front() != '/') {
-      return absl::InvalidArgumentError("redis: unix:// needs an absolute path (unix:///path)");
-    }
-    out.unix_path = std::string(address);
-    return out;
-  }
-  if (absl::ConsumePrefix(&address, "tcp://")) {
-    const size_t colon = address.rfind(':');
-    if (colon == absl::string_view::npos || colon == 0 ||
-        !absl::SimpleAtoi(address.substr(colon + 1), &out.port) || out.port <= 0 ||
-        out.port > 65535) {
-      return absl::InvalidArgumentError("redis: expected tcp://host:port");
-    }
-    out.host = std::string(address.substr(0, colon));
-    return out;
-  }
-  return absl::InvalidArgumentError("redis: address must start with unix:// or tcp://");
-}
 
 AsyncRedisClient::AsyncRedisClient(Options options, RedisAddress address)
     : options_(std::move(options)), address_(std::move(address)),

@@ -41,6 +41,7 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "server/redis/redis_address.h"
 #include "server/redis/redis_client.h"
 #include "server/redis/replication.h"
 
@@ -50,14 +51,6 @@ struct redisAsyncContext;
 
 namespace hallmark::redis {
 
-// "unix:///path/to.sock" or "tcp://host:port" (IPv4 address or name).
-struct RedisAddress {
-  std::string unix_path;  // set for unix sockets
-  std::string host;
-  int port = 0;
-  std::string ToString() const;
-};
-absl::StatusOr<RedisAddress> ParseRedisAddress(absl::string_view address);
 
 class AsyncRedisClient final : public RedisConnection {
  public:

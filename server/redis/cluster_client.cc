@@ -23,22 +23,14 @@ constexpr absl::Duration kMinRefreshGap = absl::Milliseconds(200);
 // even while CLUSTER SLOTS does not list it (a new master importing its first slot).
 constexpr absl::Duration kAskTargetGrace = absl::Seconds(10);
 
-bool SplitHostPort(absl::string_view address, std::string* host, int* port) {
-  const size_t colon = address.rfind(':');
-  if (colon == absl::string_view::npos || colon == 0) return false;
-  *host = std::string(address.substr(0, colon));
-  return absl::SimpleAtoi(address.substr(colon + 1), port) && *port > 0 && *port <= 65535;
-}
-
 // CLUSTER SLOTS from one node, on a short-lived blocking connection (the refresher's own).
 absl::StatusOr<SlotMap> ReadSlots(const std::string& address, absl::Duration timeout) {
-  std::string host;
-  int port = 0;
-  if (!SplitHostPort(address, &host, &port)) {
+  absl::StatusOr<RedisAddress> node = ParseHostPort(address);
+  if (!node.ok()) {
     return absl::InvalidArgumentError(absl::StrCat("cluster: bad node address ", address));
   }
   const timeval tv = absl::ToTimeval(timeout);
-  redisContext* c = redisConnectWithTimeout(host.c_str(), port, tv);
+  redisContext* c = redisConnectWithTimeout(node->host.c_str(), node->port, tv);
   if (c == nullptr || c->err != 0) {
     absl::Status s = absl::UnavailableError(
         absl::StrCat("cluster: cannot reach ", address, ": ", c ? c->errstr : "out of memory"));
@@ -73,10 +65,8 @@ absl::StatusOr<std::vector<std::string>> ParseClusterSeeds(absl::string_view add
   }
   std::vector<std::string> seeds;
   for (absl::string_view seed : absl::StrSplit(address, ',', absl::SkipWhitespace())) {
-    std::string host;
-    int port = 0;
     seed = absl::StripAsciiWhitespace(seed);
-    if (!SplitHostPort(seed, &host, &port)) {
+    if (!ParseHostPort(seed).ok()) {
       return absl::InvalidArgumentError(
           absl::StrCat("redis: cluster seed '", seed, "' is not host:port"));
     }
