@@ -12,11 +12,8 @@
 #   bench/attack.sh [hallmark-server flags...]   e.g. --max_concurrent_streams=1000 to compare
 set -euo pipefail
 cd "$(dirname "$0")/.."
-source deploy/lib/packages.sh
-hallmark_ensure_packages "${HALLMARK_BUILD_PACKAGES[@]}"
-build=${HALLMARK_BUILD_DIR:-build}
-cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release >/dev/null
-cmake --build "$build" -j2 --target hallmark-server hallmarkctl hallmark-bench >/dev/null
+source bench/lib.sh
+bench_build hallmark-server hallmarkctl hallmark-bench
 
 dir=$(mktemp -d)
 cleanup() {
@@ -26,7 +23,6 @@ cleanup() {
   rm -rf "$dir"
 }
 trap cleanup EXIT
-source bench/lib.sh
 bench_start_redis "$dir"
 ctl="$build/client/hallmarkctl"
 "$ctl" keys generate --keys_dir "$dir/keys" >/dev/null

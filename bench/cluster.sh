@@ -11,11 +11,8 @@ quick=${1:-}
 dur=8s; warm=2s; stream_units=300000
 [ "$quick" = --quick ] && { dur=3s; warm=1s; stream_units=60000; }
 
-source deploy/lib/packages.sh
-hallmark_ensure_packages "${HALLMARK_BUILD_PACKAGES[@]}"
-build=${HALLMARK_BUILD_DIR:-build}
-cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release >/dev/null
-cmake --build "$build" -j2 --target hallmark-server hallmarkctl hallmark-bench >/dev/null
+source bench/lib.sh
+bench_build hallmark-server hallmarkctl hallmark-bench
 
 dir=$(mktemp -d)
 ports=()

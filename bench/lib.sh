@@ -24,3 +24,13 @@ CONF
   echo "redis-server did not start; see $dir/redis.log" >&2
   return 1
 }
+
+# bench_build TARGET...: installs what the build needs (Debian packages) and builds the targets
+# in Release, in $HALLMARK_BUILD_DIR (default build). Sets $build.
+bench_build() {
+  source deploy/lib/packages.sh
+  hallmark_ensure_packages "${HALLMARK_BUILD_PACKAGES[@]}"
+  build=${HALLMARK_BUILD_DIR:-build}
+  cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release >/dev/null
+  cmake --build "$build" -j2 --target "$@" >/dev/null
+}

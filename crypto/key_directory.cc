@@ -8,6 +8,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <functional>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
@@ -147,7 +148,10 @@ absl::StatusOr<std::string> ReadRegistrationKeyFile(const std::string& path) {
   return absl::HexStringToBytes(hex);
 }
 
-absl::Status KeyDirectory::Retire(KeyId id) {
+// Lock, reload, find `id`, let `change` decide (an error refuses, false leaves the key as it
+// is), then commit and delete the private key file: the one way a key leaves ACTIVE.
+absl::Status KeyDirectory::ChangeState(
+    KeyId id, const std::function<absl::StatusOr<bool>(KeyInfo&)>& change) {
   HALLMARK_ASSIGN_OR_RETURN(DirectoryLock lock, DirectoryLock::Acquire(path_));
   HALLMARK_RETURN_IF_ERROR(Reload());
   std::vector<KeyInfo> keys = keys_;
@@ -155,30 +159,31 @@ absl::Status KeyDirectory::Retire(KeyId id) {
   if (key == nullptr) {
     return absl::NotFoundError(absl::StrCat("key ", FormatKeyId(id), " is not in ", path_));
   }
-  if (key->state == KeyState::kRevoked) {
-    return absl::FailedPreconditionError(
-        absl::StrCat("key ", FormatKeyId(id), " is REVOKED and cannot be retired"));
-  }
-  key->state = KeyState::kRetired;
+  HALLMARK_ASSIGN_OR_RETURN(bool changed, change(*key));
+  if (!changed) return absl::OkStatus();
   HALLMARK_RETURN_IF_ERROR(Commit(keys));
   RemovePrivateKey(path_, id);
   return absl::OkStatus();
 }
 
+absl::Status KeyDirectory::Retire(KeyId id) {
+  return ChangeState(id, [id](KeyInfo& key) -> absl::StatusOr<bool> {
+    if (key.state == KeyState::kRevoked) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("key ", FormatKeyId(id), " is REVOKED and cannot be retired"));
+    }
+    key.state = KeyState::kRetired;
+    return true;
+  });
+}
+
 absl::Status KeyDirectory::Revoke(KeyId id, absl::Time now) {
-  HALLMARK_ASSIGN_OR_RETURN(DirectoryLock lock, DirectoryLock::Acquire(path_));
-  HALLMARK_RETURN_IF_ERROR(Reload());
-  std::vector<KeyInfo> keys = keys_;
-  KeyInfo* key = FindMutable(keys, id);
-  if (key == nullptr) {
-    return absl::NotFoundError(absl::StrCat("key ", FormatKeyId(id), " is not in ", path_));
-  }
-  if (key->state == KeyState::kRevoked) return absl::OkStatus();
-  key->state = KeyState::kRevoked;
-  key->revoked_at = absl::FromUnixSeconds(absl::ToUnixSeconds(now));
-  HALLMARK_RETURN_IF_ERROR(Commit(keys));
-  RemovePrivateKey(path_, id);
-  return absl::OkStatus();
+  return ChangeState(id, [now](KeyInfo& key) -> absl::StatusOr<bool> {
+    if (key.state == KeyState::kRevoked) return false;  // already: nothing to do
+    key.state = KeyState::kRevoked;
+    key.revoked_at = absl::FromUnixSeconds(absl::ToUnixSeconds(now));
+    return true;
+  });
 }
 
 }  // namespace hallmark::crypto

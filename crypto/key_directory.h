@@ -15,6 +15,7 @@
 #ifndef HALLMARK_CRYPTO_KEY_DIRECTORY_H_
 #define HALLMARK_CRYPTO_KEY_DIRECTORY_H_
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -54,6 +55,9 @@ class KeyDirectory {
   explicit KeyDirectory(std::string path) : path_(std::move(path)) {}
   absl::Status Reload();
   absl::Status Commit(const std::vector<KeyInfo>& keys);
+  // Retire and Revoke: under the lock, on the reloaded keys; `change` edits the key and says
+  // whether it changed (an error refuses the change).
+  absl::Status ChangeState(KeyId id, const std::function<absl::StatusOr<bool>(KeyInfo&)>& change);
 
   std::string path_;
   std::vector<KeyInfo> keys_;

@@ -1,13 +1,13 @@
 #include "client/ctl/epcis.h"
 
+#include <google/protobuf/struct.pb.h>
+#include <google/protobuf/util/json_util.h>
 #include <google/protobuf/util/time_util.h>
 
 #include <vector>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_join.h"
-#include "common/json.h"
 #include "crypto/digital_link.h"
 
 namespace hallmark::ctl {
@@ -79,50 +79,77 @@ bool IsGln(const std::string& s) {
   return true;
 }
 
-std::string Event(const v1::AuditEvent& e) {
+// A JSON value of `s`, `list` or `object` (protobuf's Struct: the JSON is written by
+// protobuf's JSON printer, never spliced by hand).
+google::protobuf::Value Str(const std::string& s) {
+  google::protobuf::Value v;
+  v.set_string_value(s);
+  return v;
+}
+
+google::protobuf::Value List(const std::vector<google::protobuf::Value>& items) {
+  google::protobuf::Value v;
+  for (const google::protobuf::Value& item : items) *v.mutable_list_value()->add_values() = item;
+  return v;
+}
+
+google::protobuf::Value Object(const google::protobuf::Struct& s) {
+  google::protobuf::Value v;
+  *v.mutable_struct_value() = s;
+  return v;
+}
+
+google::protobuf::Value Event(const v1::AuditEvent& e) {
   const Vocabulary v = Map(e);
-  JsonObject o;
-  o.Add("type", "ObjectEvent");
-  o.Add("eventTime", TimeUtil::ToString(e.at()));
-  o.Add("eventTimeZoneOffset", "+00:00");
-  o.Add("recordTime", TimeUtil::ToString(e.has_recorded_at() ? e.recorded_at() : e.at()));
-  o.Raw("epcList", absl::StrCat("[", JsonQuote(Epc(e.unit())), "]"));
-  o.Add("action", v.action);
-  o.Add("bizStep", v.biz_step);
-  o.Add("disposition", v.disposition);
+  google::protobuf::Struct o;
+  auto& f = *o.mutable_fields();
+  f["type"] = Str("ObjectEvent");
+  f["eventTime"] = Str(TimeUtil::ToString(e.at()));
+  f["eventTimeZoneOffset"] = Str("+00:00");
+  f["recordTime"] = Str(TimeUtil::ToString(e.has_recorded_at() ? e.recorded_at() : e.at()));
+  f["epcList"] = List({Str(Epc(e.unit()))});
+  f["action"] = Str(v.action);
+  f["bizStep"] = Str(v.biz_step);
+  f["disposition"] = Str(v.disposition);
   if (IsGln(e.location())) {
-    o.Raw("readPoint", JsonObject().Add("id", "https://id.gs1.org/414/" + e.location()).Build());
+    google::protobuf::Struct read_point;
+    (*read_point.mutable_fields())["id"] = Str("https://id.gs1.org/414/" + e.location());
+    f["readPoint"] = Object(read_point);
   }
-  o.Add("hallmark:action", e.action());
-  if (!e.principal().empty()) o.Add("hallmark:principal", e.principal());
-  if (!e.organisation().empty()) o.Add("hallmark:organisation", e.organisation());
-  if (!e.reference().empty()) o.Add("hallmark:reference", e.reference());
-  if (!e.location().empty()) o.Add("hallmark:location", e.location());
+  f["hallmark:action"] = Str(e.action());
+  if (!e.principal().empty()) f["hallmark:principal"] = Str(e.principal());
+  if (!e.organisation().empty()) f["hallmark:organisation"] = Str(e.organisation());
+  if (!e.reference().empty()) f["hallmark:reference"] = Str(e.reference());
+  if (!e.location().empty()) f["hallmark:location"] = Str(e.location());
   if (e.flags_size() > 0) {
-    std::vector<std::string> flags;
-    for (const std::string& f : e.flags()) flags.push_back(JsonQuote(f));
-    o.Raw("hallmark:flags", absl::StrCat("[", absl::StrJoin(flags, ","), "]"));
+    std::vector<google::protobuf::Value> flags;
+    for (const std::string& flag : e.flags()) flags.push_back(Str(flag));
+    f["hallmark:flags"] = List(flags);
   }
-  if (!e.detail().empty()) o.Add("hallmark:detail", e.detail());
-  return o.Build();
+  if (!e.detail().empty()) f["hallmark:detail"] = Str(e.detail());
+  return Object(o);
 }
 
 }  // namespace
 
 std::string EpcisDocument(const v1::UnitHistory& history, absl::Time created) {
-  std::vector<std::string> events;
+  std::vector<google::protobuf::Value> events;
   for (const v1::AuditEvent& e : history.events()) events.push_back(Event(e));
-  const std::string context =
-      absl::StrCat("[", JsonQuote(kContext), ",",
-                   JsonObject().Add("hallmark", kExtensionNamespace).Build(), "]");
-  const std::string body = absl::StrCat("{\"eventList\":[\n", absl::StrJoin(events, ",\n"), "\n]}");
-  JsonObject doc;
-  doc.Raw("@context", context);
-  doc.Add("type", "EPCISDocument");
-  doc.Add("schemaVersion", "2.0");
-  doc.Add("creationDate", absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", created, absl::UTCTimeZone()));
-  doc.Raw("epcisBody", body);
-  return doc.Build() + "\n";
+  google::protobuf::Struct extension;
+  (*extension.mutable_fields())["hallmark"] = Str(kExtensionNamespace);
+  google::protobuf::Struct body;
+  (*body.mutable_fields())["eventList"] = List(events);
+  google::protobuf::Struct doc;
+  auto& f = *doc.mutable_fields();
+  f["@context"] = List({Str(kContext), Object(extension)});
+  f["type"] = Str("EPCISDocument");
+  f["schemaVersion"] = Str("2.0");
+  f["creationDate"] = Str(absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", created, absl::UTCTimeZone()));
+  f["epcisBody"] = Object(body);
+  std::string out;
+  // Printing a Struct of strings, lists and objects cannot fail.
+  (void)google::protobuf::util::MessageToJsonString(doc, &out);
+  return out + "\n";
 }
 
 }  // namespace hallmark::ctl

@@ -1,7 +1,5 @@
 #include "client/ctl/principals_command.h"
 
-#include <google/protobuf/text_format.h>
-
 #include <iostream>
 #include <memory>
 #include <string>
@@ -9,10 +7,10 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "admin/principals_file.h"
 #include "client/ctl/ctl_common.h"
 #include "common/files.h"
 #include "common/status_macros.h"
-#include "server/auth/principals.h"
 
 namespace hallmark::ctl {
 namespace {
@@ -37,38 +35,24 @@ absl::StatusOr<admin::Principals> ReadPrincipals(const std::string& path, bool m
     if (missing_ok && absl::IsNotFound(text.status())) return principals;
     return text.status();
   }
-  if (!google::protobuf::TextFormat::ParseFromString(*text, &principals)) {
-    return absl::InvalidArgumentError(absl::StrCat(path, " is not a valid principals file"));
-  }
-  return principals;
-}
-
-absl::Status WritePrincipals(const std::string& path, const admin::Principals& principals) {
-  // Validate exactly as the server will load it.
-  HALLMARK_RETURN_IF_ERROR(auth::PrincipalStore::FromProto(principals).status());
-  std::string text;
-  google::protobuf::TextFormat::PrintToString(principals, &text);
-  return WriteFileAtomically(
-      path, absl::StrCat("# hallmark-server principals. Manage with `hallmarkctl principals`.\n",
-                         "# Tokens are stored only as SHA-256.\n", text),
-      0600);
+  return principals::Parse(*text, path);
 }
 
 absl::Status Add(const PrincipalOptions& o) {
-  HALLMARK_ASSIGN_OR_RETURN(auth::Role role, auth::ParseRole(o.role));
+  HALLMARK_ASSIGN_OR_RETURN(admin::Role role, principals::ParseRole(o.role));
   HALLMARK_ASSIGN_OR_RETURN(admin::Principals principals, ReadPrincipals(o.file, true));
-  for (const auth::Principal& p : principals.principal()) {
+  for (const admin::Principal& p : principals.principal()) {
     if (p.name() == o.name) {
       return absl::AlreadyExistsError(absl::StrCat("principal '", o.name, "' already exists"));
     }
   }
-  HALLMARK_ASSIGN_OR_RETURN(std::string token, auth::NewToken());
-  auth::Principal* p = principals.add_principal();
+  HALLMARK_ASSIGN_OR_RETURN(std::string token, principals::NewToken());
+  admin::Principal* p = principals.add_principal();
   p->set_name(o.name);
   p->set_role(role);
   p->set_organisation(o.organisation);
   for (const std::string& prefix : o.prefixes) p->add_gs1_company_prefixes(prefix);
-  p->set_token_sha256(auth::TokenHash(token));
+  p->set_token_sha256(principals::TokenHash(token));
   if (o.rate > 0 || o.burst > 0) {
     p->mutable_rate_limit()->set_per_second(o.rate);
     p->mutable_rate_limit()->set_burst(o.burst);
@@ -78,7 +62,7 @@ absl::Status Add(const PrincipalOptions& o) {
     p->mutable_issue_rate()->set_burst(o.issue_burst);
   }
   p->set_max_streams(o.max_streams);
-  HALLMARK_RETURN_IF_ERROR(WritePrincipals(o.file, principals));
+  HALLMARK_RETURN_IF_ERROR(principals::WriteFile(o.file, principals));
   std::cout << "added principal " << o.name << " (" << o.role << ") to " << o.file << "\n"
             << "token (shown only now; send it as 'authorization: Bearer <token>'):\n"
             << token << "\n";
@@ -87,8 +71,8 @@ absl::Status Add(const PrincipalOptions& o) {
 
 absl::Status List(const PrincipalOptions& o) {
   HALLMARK_ASSIGN_OR_RETURN(admin::Principals principals, ReadPrincipals(o.file, false));
-  for (const auth::Principal& p : principals.principal()) {
-    std::cout << p.name() << "\t" << auth::RoleName(p.role()) << "\t" << p.organisation() << "\t"
+  for (const admin::Principal& p : principals.principal()) {
+    std::cout << p.name() << "\t" << principals::RoleName(p.role()) << "\t" << p.organisation() << "\t"
               << absl::StrJoin(p.gs1_company_prefixes(), ",")
               << (p.disabled() ? "\tDISABLED" : "") << "\n";
   }
@@ -97,10 +81,10 @@ absl::Status List(const PrincipalOptions& o) {
 
 absl::Status Disable(const PrincipalOptions& o) {
   HALLMARK_ASSIGN_OR_RETURN(admin::Principals principals, ReadPrincipals(o.file, false));
-  for (auth::Principal& p : *principals.mutable_principal()) {
+  for (admin::Principal& p : *principals.mutable_principal()) {
     if (p.name() != o.name) continue;
     p.set_disabled(true);
-    HALLMARK_RETURN_IF_ERROR(WritePrincipals(o.file, principals));
+    HALLMARK_RETURN_IF_ERROR(principals::WriteFile(o.file, principals));
     std::cout << "disabled " << o.name << "; reload the server (SIGHUP) to apply\n";
     return absl::OkStatus();
   }

@@ -17,6 +17,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "admin/principals_file.h"
 #include "hallmark/admin/principals.pb.h"
 
 namespace hallmark::auth {
@@ -24,14 +25,11 @@ namespace hallmark::auth {
 using Principal = admin::Principal;
 using Role = admin::Role;
 
-// Lowercase hex SHA-256 of a bearer token: what the principals file stores.
-std::string TokenHash(absl::string_view token);
-// A new bearer token: "hm_" + 43 base64url characters (256 bits from the CSPRNG).
-absl::StatusOr<std::string> NewToken();
-
-// "issuer", "retailer", "verifier", "law_enforcement".
-absl::string_view RoleName(Role role);
-absl::StatusOr<Role> ParseRole(absl::string_view name);
+// The file format's helpers (admin/principals_file.h), under the names the server uses.
+using principals::NewToken;
+using principals::ParseRole;
+using principals::RoleName;
+using principals::TokenHash;
 
 struct RateLimitSpec {
   double per_second = 0;
@@ -41,9 +39,7 @@ struct RateLimitSpec {
 class PrincipalStore {
  public:
   static absl::StatusOr<std::unique_ptr<PrincipalStore>> LoadFile(const std::string& path);
-  // Validates: unique non-empty names, a role, a token hash (64 hex digits, unique) and/or a
-  // unique client_cert_uri, digit-only
-  // prefixes (issuers need at least one), sane rate limits.
+  // Validates as principals::Validate does (admin/principals_file.h).
   static absl::StatusOr<std::unique_ptr<PrincipalStore>> FromProto(admin::Principals principals);
 
   // nullptr when no enabled principal has this token.

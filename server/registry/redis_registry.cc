@@ -5,8 +5,10 @@
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
 #include "common/status_macros.h"
 #include "server/registry/function_library.h"
+#include "server/registry/functions.h"
 #include "server/registry/reply_util.h"
 
 namespace hallmark::registry {
@@ -176,20 +178,13 @@ void UseRegistryInit(redis::AsyncRedisClient::Options* o, bool allow_volatile) {
 }
 
 absl::Status RedisErrorToStatus(absl::string_view error) {
-  if (absl::StartsWith(error, "HM_NOT_FOUND")) {
-    return absl::NotFoundError(std::string(error.substr(13)));
-  }
-  if (absl::StartsWith(error, "HM_FULL")) {
-    return absl::ResourceExhaustedError(absl::StrCat("unit: ", error.substr(8)));
-  }
-  if (absl::StartsWith(error, "HM_REQUEST_REUSED")) {
-    return absl::FailedPreconditionError(std::string(error.substr(18)));
-  }
-  if (absl::StartsWith(error, "HM_CASE_AGENCY")) {
-    return absl::FailedPreconditionError(absl::StrCat("case_id: ", error.substr(15)));
-  }
-  if (absl::StartsWith(error, "HM_EXHAUSTED")) {
-    return absl::OutOfRangeError(absl::StrCat("registry: ", error.substr(13)));
+  // The functions' own errors (functions.h): the code, a space, the detail.
+  for (const FunctionError& e : FunctionErrors()) {
+    absl::string_view detail = error;
+    if (absl::ConsumePrefix(&detail, e.code) &&
+        (detail.empty() || absl::ConsumePrefix(&detail, " "))) {
+      return absl::Status(e.status, absl::StrCat(e.prefix, detail));
+    }
   }
   if (absl::StartsWith(error, "OOM")) {
     return absl::ResourceExhaustedError(absl::StrCat("redis: ", error));

@@ -11,10 +11,12 @@
 #include <vector>
 
 #include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/time.h"
 #include "server/redis/redis_client.h"
+#include "server/registry/functions.h"
 #include "server/registry/redis_registry.h"
 #include "server/registry/registry.h"
 
@@ -58,11 +60,26 @@ inline std::vector<std::string> WithFence(std::vector<std::string> argv) {
   return argv;
 }
 
-// A write that promises durability: every FCALL but the best-effort bookkeeping (hm_verify's
-// scan record, hm_rl_presence, hm_attempt).
+// A write that promises durability: a kDurable function (functions.h).
 inline bool PromisesDurability(const std::vector<std::string>& argv) {
-  return argv.size() >= 2 && argv[0] == "FCALL" && argv[1] != "hm_verify" &&
-         argv[1] != "hm_rl_presence" && argv[1] != "hm_attempt";
+  const FunctionDecl* f = argv.size() >= 2 ? FindFunction(argv[1]) : nullptr;
+  return f != nullptr && f->writes == Writes::kDurable;
+}
+
+// A call that does not follow its function's declaration (functions.h) is a bug: refused
+// before it is sent.
+inline absl::Status FollowsDeclaration(const std::vector<std::string>& argv) {
+  const FunctionDecl* f = argv.size() >= 2 ? FindFunction(argv[1]) : nullptr;
+  if (f == nullptr) {
+    return absl::InternalError(absl::StrCat("registry: undeclared function ",
+                                            argv.size() >= 2 ? argv[1] : "(none)"));
+  }
+  const bool read_only = argv[0] == "FCALL_RO";
+  if (read_only != (f->writes == Writes::kReadOnly)) {
+    return absl::InternalError(absl::StrCat("registry: ", f->name, " called with ", argv[0],
+                                            ", declared otherwise"));
+  }
+  return absl::OkStatus();
 }
 
 // Such a write is refused UNAVAILABLE while Redis is not durable (or, where writes are
@@ -83,6 +100,7 @@ inline absl::Status DurableWriteAllowed(const redis::RedisClient& client,
 template <typename T, typename Parse>
 void Call(redis::RedisClient* client, std::vector<std::string> argv, absl::Time deadline,
           Callback<T> done, Parse parse) {
+  if (absl::Status s = FollowsDeclaration(argv); !s.ok()) return done(s);
   if (absl::Status s = DurableWriteAllowed(*client, argv); !s.ok()) return done(s);
   auto finish = [done = std::move(done), parse](absl::StatusOr<redis::RedisReply> reply) mutable {
     if (!reply.ok()) return done(reply.status());

@@ -24,6 +24,7 @@
 #include <set>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -303,13 +304,10 @@ class FailoverTest : public ::testing::Test {
   // lost with the master. The units, if acknowledged, are added to `acknowledged`.
   void KillMasterWithReplicaBehind(t::ServerHarness& h, const std::string& gtin,
                                    std::vector<v1::IssuedUnit>* acknowledged) {
-    absl::StatusOr<int> master = cluster_->MasterOf(t::SlotOf(gtin));
-    ASSERT_THAT(master, IsOk());
-    absl::StatusOr<std::vector<int>> replicas = cluster_->ReplicasOf(*master);
-    ASSERT_THAT(replicas, IsOk());
-    ASSERT_EQ(replicas->size(), 1u);
-    cluster_->Pause(replicas->front());
-    ASSERT_THAT(cluster_->node(*master).Command(
+    const auto [master, replica] = MasterAndReplica(gtin);
+    ASSERT_GE(replica, 0);
+    cluster_->Pause(replica);
+    ASSERT_THAT(cluster_->node(master).Command(
                     {"SET", absl::StrCat("{", gtin, "}:ballast"), std::string(64 << 20, 'x')}),
                 IsOk());
     std::vector<v1::IssuedUnit> units;
@@ -319,9 +317,23 @@ class FailoverTest : public ::testing::Test {
     } else {
       EXPECT_EQ(s.error_code(), grpc::StatusCode::UNAVAILABLE) << s.error_message();
     }
-    cluster_->Kill(*master);
-    cluster_->Resume(replicas->front());
-    Recover(gtin, *master);
+    cluster_->Kill(master);
+    cluster_->Resume(replica);
+    Recover(gtin, master);
+  }
+
+  // The master serving `gtin` and its one replica (-1, -1 and a test failure otherwise).
+  std::pair<int, int> MasterAndReplica(const std::string& gtin) {
+    absl::StatusOr<int> master = cluster_->MasterOf(t::SlotOf(gtin));
+    EXPECT_THAT(master, IsOk());
+    if (!master.ok()) return {-1, -1};
+    absl::StatusOr<std::vector<int>> replicas = cluster_->ReplicasOf(*master);
+    EXPECT_THAT(replicas, IsOk());
+    if (!replicas.ok() || replicas->size() != 1) {
+      ADD_FAILURE() << "master " << *master << " should have exactly one replica online";
+      return {-1, -1};
+    }
+    return {*master, replicas->front()};
   }
 
   // After the master `dead` of `gtin` was killed: its replica takes over, and the dead node,
@@ -400,24 +412,21 @@ TEST_F(FailoverTest, AnUnconfirmedWriteFailsUnavailableAndItsRetryReturnsTheSame
       [](api::ServerConfig* c) { c->redis_replica_timeout = absl::Milliseconds(300); });
   ASSERT_NE(h, nullptr);
   const std::string gtin = t::BrandGtin(33);
-  absl::StatusOr<int> master = cluster_->MasterOf(t::SlotOf(gtin));
-  ASSERT_THAT(master, IsOk());
-  absl::StatusOr<std::vector<int>> replicas = cluster_->ReplicasOf(*master);
-  ASSERT_THAT(replicas, IsOk());
-  ASSERT_EQ(replicas->size(), 1u);
+  const auto [master, replica] = MasterAndReplica(gtin);
+  ASSERT_GE(replica, 0);
 
-  cluster_->Pause(replicas->front());
+  cluster_->Pause(replica);
   std::vector<v1::IssuedUnit> units;
   grpc::Status s = Issue(*h, Request(gtin, 20, "unconfirmed"), &units);
   EXPECT_EQ(s.error_code(), grpc::StatusCode::UNAVAILABLE) << s.error_message();
   EXPECT_THAT(s.error_message(), ::testing::HasSubstr("replica"));
   EXPECT_TRUE(units.empty());
   // The first write of the call (its request record) ran on the master: it may exist.
-  absl::StatusOr<std::string> keys = cluster_->node(*master).Command(
+  absl::StatusOr<std::string> keys = cluster_->node(master).Command(
       {"CLUSTER", "COUNTKEYSINSLOT", absl::StrCat(t::SlotOf(gtin))});
   ASSERT_THAT(keys, IsOk());
   EXPECT_NE(*keys, "0");
-  cluster_->Resume(replicas->front());
+  cluster_->Resume(replica);
 
   units = IssueUntilOk(*h, Request(gtin, 20, "unconfirmed"));
   ASSERT_EQ(units.size(), 20u);

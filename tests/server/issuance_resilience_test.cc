@@ -19,6 +19,7 @@
 #include "crypto/digsig.h"
 #include "hallmark/v1/issuance.grpc.pb.h"
 #include "hallmark/v1/verification.grpc.pb.h"
+#include "tests/common/harness_test.h"
 #include "tests/common/server_harness.h"
 #include "tests/common/status_matchers.h"
 
@@ -29,14 +30,8 @@ using ::hallmark::testing::IsOk;
 using ::hallmark::testing::kBrandGtin;
 using ::hallmark::testing::kIssuer;
 
-class ResilienceTest : public ::testing::Test {
+class ResilienceTest : public testing::HarnessTest {
  protected:
-  void SetUp() override {
-    auto h = testing::ServerHarness::Start();
-    ASSERT_THAT(h, IsOk());
-    h_ = *std::move(h);
-    issuance_ = v1::Issuance::NewStub(h_->channel());
-  }
 
   v1::IssueSerialsRequest Request(const std::string& id, uint32_t count) {
     v1::IssueSerialsRequest r;
@@ -63,8 +58,6 @@ class ResilienceTest : public ::testing::Test {
     return reader->Finish();
   }
 
-  std::unique_ptr<testing::ServerHarness> h_;
-  std::unique_ptr<v1::Issuance::Stub> issuance_;
 };
 
 TEST_F(ResilienceTest, StreamDeliversEveryUnitOnceAndRegistersThem) {

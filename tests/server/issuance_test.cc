@@ -17,6 +17,7 @@
 #include "gtest/gtest.h"
 #include "hallmark/v1/issuance.grpc.pb.h"
 #include "hallmark/v1/keys.grpc.pb.h"
+#include "tests/common/harness_test.h"
 #include "tests/common/server_harness.h"
 #include "tests/common/status_matchers.h"
 
@@ -29,15 +30,8 @@ using ::hallmark::testing::kIssuer;
 using ::hallmark::testing::kIssuer2;
 using ::testing::HasSubstr;
 
-class IssuanceTest : public ::testing::Test {
+class IssuanceTest : public testing::HarnessTest {
  protected:
-  void SetUp() override {
-    auto h = testing::ServerHarness::Start();
-    ASSERT_THAT(h, IsOk());
-    h_ = *std::move(h);
-    issuance_ = v1::Issuance::NewStub(h_->channel());
-    keys_ = v1::Keys::NewStub(h_->channel());
-  }
 
   v1::IssueSerialsRequest Request(const std::string& request_id, uint32_t count,
                                   v1::SerialFormat format = v1::SERIAL_FORMAT_RANDOM) {
@@ -72,9 +66,6 @@ class IssuanceTest : public ::testing::Test {
     return *crypto::KeyRing::New(std::move(ring));
   }
 
-  std::unique_ptr<testing::ServerHarness> h_;
-  std::unique_ptr<v1::Issuance::Stub> issuance_;
-  std::unique_ptr<v1::Keys::Stub> keys_;
 };
 
 TEST_F(IssuanceTest, EveryFormatIssuesVerifiableParseableUnits) {

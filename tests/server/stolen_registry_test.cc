@@ -14,6 +14,7 @@
 #include "hallmark/v1/lifecycle.grpc.pb.h"
 #include "hallmark/v1/stolen_registry.grpc.pb.h"
 #include "hallmark/v1/verification.grpc.pb.h"
+#include "tests/common/harness_test.h"
 #include "tests/common/server_harness.h"
 #include "tests/common/status_matchers.h"
 
@@ -25,23 +26,12 @@ using ::testing::HasSubstr;
 using ::testing::Not;
 namespace t = ::hallmark::testing;
 
-class StolenRegistryTest : public ::testing::Test {
+class StolenRegistryTest : public t::HarnessTest {
  protected:
   void SetUp() override {
-    auto h = t::ServerHarness::Start();
-    ASSERT_THAT(h, IsOk());
-    h_ = *std::move(h);
-    stolen_ = v1::StolenRegistry::NewStub(h_->channel());
-    verify_ = v1::Verification::NewStub(h_->channel());
-    v1::IssueSerialsRequest r;
-    r.set_gtin(t::kBrandGtin);
-    r.set_count(10);
-    r.set_request_id("stolen-setup");
-    v1::IssueSerialsResponse resp;
-    ASSERT_TRUE(v1::Issuance::NewStub(h_->channel())
-                    ->IssueSerials(h_->Context(t::kIssuer).get(), r, &resp)
-                    .ok());
-    units_.assign(resp.units().begin(), resp.units().end());
+    HarnessTest::SetUp();
+    units_ = IssueUnits(10, "stolen-setup");
+    ASSERT_EQ(units_.size(), 10u);
   }
 
   v1::UnitId Unit(int i) const { return units_[i].unit(); }
@@ -82,9 +72,6 @@ class StolenRegistryTest : public ::testing::Test {
     return c;
   }
 
-  std::unique_ptr<t::ServerHarness> h_;
-  std::unique_ptr<v1::StolenRegistry::Stub> stolen_;
-  std::unique_ptr<v1::Verification::Stub> verify_;
   std::vector<v1::IssuedUnit> units_;
 };
 

@@ -17,6 +17,7 @@
 #include "gtest/gtest.h"
 #include "hallmark/v1/issuance.grpc.pb.h"
 #include "hallmark/v1/verification.grpc.pb.h"
+#include "tests/common/harness_test.h"
 #include "tests/common/server_harness.h"
 #include "tests/common/status_matchers.h"
 
@@ -28,24 +29,12 @@ using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 namespace t = ::hallmark::testing;
 
-class VerificationTest : public ::testing::Test {
+class VerificationTest : public t::HarnessTest {
  protected:
   void SetUp() override {
-    auto h = t::ServerHarness::Start();
-    ASSERT_THAT(h, IsOk());
-    h_ = *std::move(h);
-    verify_ = v1::Verification::NewStub(h_->channel());
-    v1::IssueSerialsRequest r;
-    r.set_gtin(t::kBrandGtin);
-    r.set_lot("L42");
-    r.set_sku("SKU-9");
-    r.set_count(5);
-    r.set_request_id("verify-setup");
-    v1::IssueSerialsResponse resp;
-    ASSERT_TRUE(v1::Issuance::NewStub(h_->channel())
-                    ->IssueSerials(h_->Context(t::kIssuer).get(), r, &resp)
-                    .ok());
-    units_.assign(resp.units().begin(), resp.units().end());
+    HarnessTest::SetUp();
+    units_ = IssueUnits(5, "verify-setup", "L42", "SKU-9");
+    ASSERT_EQ(units_.size(), 5u);
   }
 
   v1::VerifyResponse Verify(const std::string& code, const std::string& who = t::kVerifier,
@@ -74,8 +63,6 @@ class VerificationTest : public ::testing::Test {
     return crypto::FormatBracketedElementString(code);
   }
 
-  std::unique_ptr<t::ServerHarness> h_;
-  std::unique_ptr<v1::Verification::Stub> verify_;
   std::vector<v1::IssuedUnit> units_;
   grpc::Status last_;
 };

@@ -1,0 +1,57 @@
+#include "server/registry/functions.h"
+
+namespace hallmark::registry {
+
+const std::vector<FunctionDecl>& Functions() {
+  using W = Writes;
+  static const auto* functions = new std::vector<FunctionDecl>{
+      {"hm_library_version", W::kReadOnly},
+      // Issuance and the registry.
+      {"hm_begin_batch", W::kDurable},
+      {"hm_register", W::kDurable},
+      {"hm_drop_batch", W::kDurable},
+      {"hm_unregister", W::kDurable},
+      {"hm_lookup", W::kReadOnly},
+      {"hm_count", W::kReadOnly},
+      // Verification: the verdict and the scan record (best effort), or the verdict alone.
+      {"hm_verify", W::kBestEffort},
+      {"hm_verify_ro", W::kReadOnly},
+      // The stolen registry.
+      {"hm_case_open", W::kDurable},
+      {"hm_report_stolen", W::kDurable},
+      {"hm_clear_stolen", W::kDurable},
+      {"hm_check_stolen", W::kReadOnly},
+      {"hm_case", W::kReadOnly},
+      {"hm_case_gtin", W::kReadOnly},
+      // The lifecycle.
+      {"hm_life_read", W::kReadOnly},
+      {"hm_life_apply", W::kDurable},
+      {"hm_recall_lot", W::kDurable},
+      {"hm_recall_units", W::kDurable},
+      {"hm_set_terms", W::kDurable},
+      {"hm_attempt", W::kBestEffort},
+      // Rate limits shared by replicas.
+      {"hm_rl_presence", W::kBestEffort},
+  };
+  return *functions;
+}
+
+const FunctionDecl* FindFunction(absl::string_view name) {
+  for (const FunctionDecl& f : Functions()) {
+    if (f.name == name) return &f;
+  }
+  return nullptr;
+}
+
+const std::vector<FunctionError>& FunctionErrors() {
+  static const auto* errors = new std::vector<FunctionError>{
+      {"HM_NOT_FOUND", absl::StatusCode::kNotFound, ""},
+      {"HM_FULL", absl::StatusCode::kResourceExhausted, "unit: "},
+      {"HM_REQUEST_REUSED", absl::StatusCode::kFailedPrecondition, ""},
+      {"HM_CASE_AGENCY", absl::StatusCode::kFailedPrecondition, "case_id: "},
+      {"HM_EXHAUSTED", absl::StatusCode::kOutOfRange, "registry: "},
+  };
+  return *errors;
+}
+
+}  // namespace hallmark::registry
