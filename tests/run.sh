@@ -7,6 +7,8 @@
 #   ./tests/run.sh unit         the fast tests only (no servers)
 #   ./tests/run.sh integration  tests that start real servers
 #   ./tests/run.sh fuzz         the libFuzzer targets only (about 20 s each; needs clang-14)
+#   ./tests/run.sh NAME         one CTest test (e.g. server_functions_test): builds only its
+#                               target (and what it needs), runs it; the fast inner loop
 #
 # Environment: HALLMARK_BUILD_DIR (default build), HALLMARK_FUZZ_SECONDS (default 20),
 # HALLMARK_SANITIZE=1 for an ASan+UBSan build.
@@ -15,7 +17,11 @@ cd "$(dirname "$0")/.."
 source deploy/lib/packages.sh
 
 what=${1:-all}
-case "$what" in all|unit|integration|fuzz) ;; *) echo "usage: $0 [all|unit|integration|fuzz]" >&2; exit 2;; esac
+case "$what" in
+  all|unit|integration|fuzz) ;;
+  *[!a-z0-9_]*) echo "usage: $0 [all|unit|integration|fuzz|TEST_NAME]" >&2; exit 2;;
+  *) single=$what;;
+esac
 
 hallmark_ensure_packages "${HALLMARK_BUILD_PACKAGES[@]}"
 if [ "$what" = all ] || [ "$what" = fuzz ]; then
@@ -27,6 +33,14 @@ sanitize=OFF
 [ "${HALLMARK_SANITIZE:-0}" = 1 ] && sanitize=ON
 
 status=0
+if [ -n "${single:-}" ]; then
+  cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release -DHALLMARK_SANITIZE=$sanitize >/dev/null
+  # The test's own binary; tests that run the server or CLI binaries depend on those too.
+  cmake --build "$build" -j2 --target "$single" hallmark-server hallmarkctl
+  ctest --test-dir "$build" --output-on-failure -R "^${single}\$"
+  exit
+fi
+
 if [ "$what" != fuzz ]; then
   cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release -DHALLMARK_SANITIZE=$sanitize >/dev/null
   cmake --build "$build" -j2

@@ -44,8 +44,10 @@ inline constexpr int kExitUsage = 2;
 inline constexpr int kExitNegative = 3;
 
 // Prints "hallmarkctl: <message>" on one line to stderr and returns the exit code that fits
-// the status: kExitUsage for caller mistakes (InvalidArgument, NotFound, FailedPrecondition,
-// AlreadyExists, OutOfRange), kExitFailure otherwise.
+// the status, by the one rule of the README: kExitUsage when the request was refused
+// (InvalidArgument, NotFound — a name that does not exist —, FailedPrecondition, AlreadyExists,
+// OutOfRange, PermissionDenied, Unauthenticated), kExitFailure when no answer could be had.
+// kExitNegative is not an error: commands return it for a negative answer to a valid question.
 inline int ReportError(const absl::Status& status) {
   std::cerr << "hallmarkctl: "
             << (status.message().empty() ? absl::StatusCodeToString(status.code())

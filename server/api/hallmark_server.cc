@@ -376,7 +376,7 @@ HallmarkServer::~HallmarkServer() {
 }
 
 absl::StatusOr<std::unique_ptr<HallmarkServer>> HallmarkServer::Start(const ServerConfig& config) {
-  // Redis keeps a unit's 6 most recent distinct locations (hallmark.lua, MAX_LOCATIONS): a
+  // Redis keeps a unit's 6 most recent distinct locations (server/registry/lua/, MAX_LOCATIONS): a
   // threshold of 6 or more could never be passed, and 0 would flag every located scan.
   if (config.clone_max_locations < 1 || config.clone_max_locations > 5) {
     return absl::InvalidArgumentError(absl::StrCat(

@@ -1,7 +1,7 @@
 // File: server/registry/functions.h
 //
-// The Redis Functions of hallmark.lua, declared once for the C++ side: each function's name and
-// what it may do to Redis —
+// The Redis Functions of server/registry/lua/, declared once for the C++ side: each function's
+// name and what it may do to Redis —
 //   kReadOnly    FCALL_RO; the library registers it with the `no-writes` flag,
 //   kDurable     FCALL; a write that is acknowledged as durable: refused while Redis is not
 //                durable, and acknowledged only once replicated (ExecuteWrite),

@@ -1,8 +1,8 @@
 // File: server/registry/redis_lifecycle_store.h
 //
-// RedisLifecycleStore: LifecycleStore on the Redis Functions of hallmark.lua (hm_life_read,
+// RedisLifecycleStore: LifecycleStore on the Redis Functions of server/registry/lua/ (hm_life_read,
 // hm_life_apply, hm_recall_lot, hm_recall_units, hm_set_terms). The encoding of the lifecycle
-// hash and of history entries lives here and in hallmark.lua only.
+// hash and of history entries lives here and in server/registry/lua/ only.
 #ifndef HALLMARK_SERVER_REGISTRY_REDIS_LIFECYCLE_STORE_H_
 #define HALLMARK_SERVER_REGISTRY_REDIS_LIFECYCLE_STORE_H_
 

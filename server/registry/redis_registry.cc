@@ -19,7 +19,7 @@ using internal::ToInt;
 using internal::ToUint;
 using redis::RedisReply;
 
-// The batch fields in the order hallmark.lua's BATCH_FIELDS lists them.
+// The batch fields in the order BATCH_FIELDS lists them (server/registry/lua/1_registry.lua).
 std::vector<std::string> BatchValues(const BatchSpec& s) {
   return {s.issuer, s.request_id,  s.kind,  s.format, absl::StrCat(s.count), s.lot,
           s.sku,    s.key_id,      absl::StrCat(s.issued_at), "",  s.seed, s.plant,

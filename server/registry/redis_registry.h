@@ -1,6 +1,6 @@
 // File: server/registry/redis_registry.h
 //
-// RedisRegistry: Registry on Redis Functions (server/registry/hallmark.lua, the only place
+// RedisRegistry: Registry on Redis Functions (server/registry/lua/, the only place
 // that knows the key layout beyond the per-GTIN hash tag built by MetaKey()). Stateless apart
 // from the client, so any number of servers can share one Redis.
 //

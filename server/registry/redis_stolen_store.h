@@ -1,6 +1,6 @@
 // File: server/registry/redis_stolen_store.h
 //
-// RedisStolenStore: StolenStore on the Redis Functions of hallmark.lua (hm_report_stolen,
+// RedisStolenStore: StolenStore on the Redis Functions of server/registry/lua/ (hm_report_stolen,
 // hm_clear_stolen, hm_check_stolen, hm_case_open, hm_case, hm_case_gtin).
 #ifndef HALLMARK_SERVER_REGISTRY_REDIS_STOLEN_STORE_H_
 #define HALLMARK_SERVER_REGISTRY_REDIS_STOLEN_STORE_H_

@@ -69,7 +69,7 @@ struct RegisterResult {
   std::vector<RegisterOutcome> outcomes;  // one per serial, in order
 };
 
-// Physical status values stored with each unit (low 3 bits of its value; see hallmark.lua).
+// Physical status values stored with each unit (low 3 bits of its value; see server/registry/lua/).
 inline constexpr int kStatusActive = 0;
 inline constexpr int kStatusInTransit = 1;
 inline constexpr int kStatusSold = 2;

@@ -34,7 +34,7 @@ inline int64_t ToInt(const redis::RedisReply& r) {
   return absl::SimpleAtoi(r.str, &v) ? v : 0;
 }
 
-// "case\nagency\nreported_at\nprincipal" as hallmark.lua stores it; nullopt for "".
+// "case\nagency\nreported_at\nprincipal" as server/registry/lua/ stores it; nullopt for "".
 inline std::optional<StolenFlag> ParseFlag(const std::string& text) {
   if (text.empty()) return std::nullopt;
   std::vector<std::string> f = absl::StrSplit(text, '\n');

@@ -3,7 +3,7 @@
 // StolenStore: stolen flags, cases and their audit log. Every flag change is written in the
 // same atomic call as its audit event, so a crash can never leave one without the other.
 // Per-GTIN calls (all of a GTIN's keys share one slot); the case index lives in the case's own
-// slot and is written before the flags (see hallmark.lua).
+// slot and is written before the flags (see server/registry/lua/).
 #ifndef HALLMARK_SERVER_REGISTRY_STOLEN_STORE_H_
 #define HALLMARK_SERVER_REGISTRY_STOLEN_STORE_H_
 

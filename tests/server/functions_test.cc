@@ -1,9 +1,10 @@
 // The Redis Functions, as C++ declares them (server/registry/functions.h) and as the library
-// Redis loads registers them (hallmark.lua): one test per declared function checks that the
+// Redis loads registers them (server/registry/lua/): one test per declared function checks that the
 // library has it with the same flags (no-writes exactly for the read-only ones); the library
 // has no function C++ does not declare; every error code the Lua raises is declared, and
 // each maps to its status with the detail intact. Calls that break their declaration are
 // refused before they are sent.
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <memory>
@@ -102,7 +103,7 @@ TEST_P(DeclaredFunctionTest, TheLoadedLibraryRegistersItWithTheSameFlags) {
   ASSERT_THAT(library.status(), IsOk());
   const FunctionDecl& f = GetParam();
   auto it = library.functions().find(std::string(f.name));
-  ASSERT_NE(it, library.functions().end()) << f.name << " is declared but not in hallmark.lua";
+  ASSERT_NE(it, library.functions().end()) << f.name << " is declared but not in the Lua library";
   EXPECT_EQ(it->second, f.writes == Writes::kReadOnly)
       << f.name << ": the no-writes flag and the C++ declaration disagree";
 }
@@ -117,14 +118,17 @@ TEST(FunctionsTest, TheLibraryHasNoUndeclaredFunction) {
   ASSERT_THAT(library.status(), IsOk());
   EXPECT_EQ(library.functions().size(), Functions().size());
   for (const auto& [name, no_writes] : library.functions()) {
-    EXPECT_NE(FindFunction(name), nullptr) << name << " is in hallmark.lua but not declared";
+    EXPECT_NE(FindFunction(name), nullptr) << name << " is in the Lua library but not declared";
   }
 }
 
 TEST(FunctionsTest, EveryErrorTheLuaRaisesIsDeclaredAndKeepsItsDetail) {
-  std::ifstream in(std::string(HALLMARK_SOURCE_DIR) + "/server/registry/hallmark.lua");
   std::stringstream lua;
-  lua << in.rdbuf();
+  for (const auto& file :
+       std::filesystem::directory_iterator(std::string(HALLMARK_SOURCE_DIR) + "/server/registry/lua")) {
+    std::ifstream in(file.path());
+    lua << in.rdbuf();
+  }
   const std::string text = lua.str();
   ASSERT_FALSE(text.empty());
   std::set<std::string> raised;
@@ -142,7 +146,7 @@ TEST(FunctionsTest, EveryErrorTheLuaRaisesIsDeclaredAndKeepsItsDetail) {
     EXPECT_EQ(s.message(), absl::StrCat(e.prefix, "the detail")) << e.code;
   }
   for (const std::string& c : raised) {
-    EXPECT_TRUE(declared.count(c)) << c << " is raised by hallmark.lua but not declared";
+    EXPECT_TRUE(declared.count(c)) << c << " is raised by the Lua library but not declared";
   }
 }
 
