@@ -7,6 +7,8 @@ set -euo pipefail
 src=$1 build=$2
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
+# On any failure, show what the failing step wrote.
+trap 'echo "failed at line $LINENO" >&2; tail -n 30 "$tmp"/*.log >&2 2>/dev/null' ERR
 cmake --install "$build" --prefix "$tmp/prefix" >"$tmp/install.log"
 for f in bin/hallmark-server bin/hallmarkctl include/hallmark/client/hallmark_client.h \
          include/hallmark/hallmark/v1/verification.grpc.pb.h \
