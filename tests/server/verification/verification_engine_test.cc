@@ -1,0 +1,176 @@
+// VerificationEngine on a FakeRegistry: the engine's wiring and decisions without Redis or a
+// server (milliseconds per test). A signature that fails, or a code that does not parse, is
+// answered without a registry call; a genuine code is looked up once and decided from the
+// record; a stolen case is shown only to its owner; a registry that cannot answer is an error,
+// never a verdict. The same paths against real Redis are in verification_test.cc.
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/synchronization/notification.h"
+#include "crypto/code_signing.h"
+#include "crypto/digital_link.h"
+#include "crypto/key_material.h"
+#include "crypto/key_ring.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "server/common/snapshot.h"
+#include "server/common/work_pool.h"
+#include "server/verification/code_checker.h"
+#include "server/verification/verification_engine.h"
+#include "tests/common/fake_registry.h"
+#include "tests/common/status_matchers.h"
+
+namespace hallmark::verification {
+namespace {
+
+using ::hallmark::testing::IsOk;
+using ::hallmark::testing::StatusIs;
+using ::testing::Contains;
+
+constexpr char kGtin[] = "09506000134352";
+
+auth::Principal Caller(admin::Role role, const std::string& org) {
+  auth::Principal p;
+  p.set_name(org + "-caller");
+  p.set_role(role);
+  p.set_organisation(org);
+  return p;
+}
+
+class VerificationEngineTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::vector<std::pair<crypto::KeyInfo, std::unique_ptr<crypto::KeyMaterial>>> keys;
+    auto material = crypto::KeyMaterial::Generate(crypto::Algorithm::kEs256);
+    ASSERT_THAT(material, IsOk());
+    keys.emplace_back(crypto::KeyInfo{0x7e57, crypto::Algorithm::kEs256,
+                                      crypto::KeyState::kActive, absl::Now()},
+                      *std::move(material));
+    auto ring = crypto::KeyRing::New(std::move(keys));
+    ASSERT_THAT(ring, IsOk());
+    ring_ = std::shared_ptr<const crypto::KeyRing>(*std::move(ring));
+    checker_ = std::make_unique<Snapshot<CodeChecker>>(
+        std::make_shared<const CodeChecker>(ring_, 1000));
+    VerificationOptions o;
+    o.clone.max_distinct_locations = 3;
+    engine_ = std::make_unique<VerificationEngine>(&registry_, &pool_, checker_.get(), o);
+  }
+
+  // A signed Digital Link for (kGtin, serial, lot); `tamper` changes the serial after signing.
+  std::string Code(const std::string& serial, const std::string& lot = "L1",
+                   bool tamper = false) {
+    crypto::UnitCode code{kGtin, serial, lot, ""};
+    code.digsig = *crypto::SignUnit(*ring_, code.gtin, code.serial, code.lot);
+    if (tamper) code.serial += "X";
+    return *crypto::FormatDigitalLink("id.example.com", code);
+  }
+
+  // A registered unit of lot "L1".
+  void Register(const std::string& serial, registry::VerifyRecord record = {}) {
+    record.unit.lot = "L1";
+    record.unit.sku = "SKU-1";
+    registry_.Put(kGtin, serial, std::move(record));
+  }
+
+  absl::StatusOr<v1::VerifyResponse> Verify(const std::string& code,
+                                            const auth::Principal& who = Caller(
+                                                admin::ROLE_VERIFIER, "App")) {
+    v1::VerifyRequest r;
+    r.set_code(code);
+    v1::VerifyResponse out;
+    absl::Status status;
+    absl::Notification done;
+    engine_->Verify(who, r, absl::Now() + absl::Seconds(5), &out, [&](absl::Status s) {
+      status = s;
+      done.Notify();
+    });
+    done.WaitForNotification();
+    if (!status.ok()) return status;
+    return out;
+  }
+
+  testing::FakeRegistry registry_;
+  WorkPool pool_{1};
+  std::shared_ptr<const crypto::KeyRing> ring_;
+  std::unique_ptr<Snapshot<CodeChecker>> checker_;
+  std::unique_ptr<VerificationEngine> engine_;
+};
+
+TEST_F(VerificationEngineTest, AGenuineRegisteredUnitIsAuthenticAfterOneRegistryCall) {
+  Register("S1");
+  absl::StatusOr<v1::VerifyResponse> r = Verify(Code("S1"));
+  ASSERT_THAT(r, IsOk());
+  EXPECT_EQ(r->verdict(), v1::VERDICT_AUTHENTIC);
+  EXPECT_EQ(r->lot(), "L1");
+  EXPECT_EQ(r->sku(), "SKU-1");
+  EXPECT_EQ(r->scan_count(), 1u);
+  EXPECT_EQ(registry_.verify_calls(), 1);
+}
+
+TEST_F(VerificationEngineTest, AGenuineCodeUnknownToTheRegistryIsNotRegistered) {
+  absl::StatusOr<v1::VerifyResponse> r = Verify(Code("NEVER-ISSUED"));
+  ASSERT_THAT(r, IsOk());
+  EXPECT_EQ(r->verdict(), v1::VERDICT_NOT_REGISTERED);
+  EXPECT_EQ(registry_.verify_calls(), 1);
+}
+
+TEST_F(VerificationEngineTest, AForgedOrUnparseableCodeNeverReachesTheRegistry) {
+  Register("S1");
+  absl::StatusOr<v1::VerifyResponse> forged = Verify(Code("S1", "L1", /*tamper=*/true));
+  ASSERT_THAT(forged, IsOk());
+  EXPECT_EQ(forged->verdict(), v1::VERDICT_COUNTERFEIT);
+  absl::StatusOr<v1::VerifyResponse> garbage = Verify("not a code at all");
+  ASSERT_THAT(garbage, IsOk());
+  EXPECT_EQ(garbage->verdict(), v1::VERDICT_COUNTERFEIT);
+  EXPECT_EQ(registry_.verify_calls(), 0) << "a forged code must not cost a Redis round trip";
+}
+
+TEST_F(VerificationEngineTest, StolenRecalledAndClonedUnitsAreDecidedFromTheRecord) {
+  registry::VerifyRecord stolen;
+  stolen.stolen = registry::StolenFlag{"o:Metropolitan Police|LE-7", "Metropolitan Police", 1, "p"};
+  Register("STOLEN", stolen);
+  registry::VerifyRecord recalled;
+  recalled.recalled = true;
+  Register("RECALLED", recalled);
+  registry::VerifyRecord cloned;
+  cloned.clone_evidence = 7;  // above 2 x 3: distinct locations of independent callers
+  Register("CLONED", cloned);
+
+  EXPECT_EQ(Verify(Code("STOLEN"))->verdict(), v1::VERDICT_STOLEN);
+  EXPECT_EQ(Verify(Code("RECALLED"))->verdict(), v1::VERDICT_RECALLED);
+  absl::StatusOr<v1::VerifyResponse> clone = Verify(Code("CLONED"));
+  ASSERT_THAT(clone, IsOk());
+  EXPECT_EQ(clone->verdict(), v1::VERDICT_SUSPECT_CLONE);
+  EXPECT_THAT(clone->reasons(), Contains("clone_distinct_locations"));
+  // A lot that differs from the registered one is a mismatch, not authentic.
+  EXPECT_EQ(Verify(Code("RECALLED", "L2"))->verdict(), v1::VERDICT_MISMATCH);
+}
+
+TEST_F(VerificationEngineTest, AStolenCaseIsShownOnlyToTheOrganisationThatOwnsIt) {
+  registry::VerifyRecord stolen;
+  stolen.stolen = registry::StolenFlag{"o:Metropolitan Police|LE-7", "Metropolitan Police", 1, "p"};
+  Register("STOLEN", stolen);
+  absl::StatusOr<v1::VerifyResponse> owner =
+      Verify(Code("STOLEN"), Caller(admin::ROLE_LAW_ENFORCEMENT, "Metropolitan Police"));
+  ASSERT_THAT(owner, IsOk());
+  EXPECT_EQ(owner->stolen_case_id(), "LE-7");
+  for (const auth::Principal& other :
+       {Caller(admin::ROLE_VERIFIER, "App"), Caller(admin::ROLE_LAW_ENFORCEMENT, "Other Force"),
+        Caller(admin::ROLE_RETAILER, "Shop One")}) {
+    absl::StatusOr<v1::VerifyResponse> r = Verify(Code("STOLEN"), other);
+    ASSERT_THAT(r, IsOk());
+    EXPECT_EQ(r->verdict(), v1::VERDICT_STOLEN);
+    EXPECT_EQ(r->stolen_case_id(), "") << other.organisation();
+  }
+}
+
+TEST_F(VerificationEngineTest, ARegistryThatCannotAnswerIsAnErrorNotAVerdict) {
+  Register("S1");
+  registry_.SetFailure(absl::UnavailableError("redis: connection lost"));
+  EXPECT_THAT(Verify(Code("S1")), StatusIs(absl::StatusCode::kUnavailable));
+}
+
+}  // namespace
+}  // namespace hallmark::verification
