@@ -19,7 +19,7 @@
 #include "absl/flags/usage.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
-#include "server/api/hallmark_server.h"
+#include "server/wiring/hallmark_server.h"
 #include "server/common/log.h"
 
 ABSL_FLAG(std::string, listen, "127.0.0.1:50051", "gRPC address: host:port or unix:/path");

@@ -17,7 +17,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
-#include "server/api/hallmark_server.h"
+#include "server/wiring/hallmark_server.h"
 #include "tests/common/redis_server.h"
 #include "tests/common/temp_dir.h"
 

@@ -13,7 +13,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "hallmark/v1/verification.grpc.pb.h"
-#include "server/api/hallmark_server.h"
+#include "server/wiring/hallmark_server.h"
 #include "tests/common/redis_server.h"
 #include "tests/common/server_harness.h"
 #include "tests/common/status_matchers.h"

@@ -1,4 +1,4 @@
-#include "server/api/replica_shares.h"
+#include "server/wiring/replica_shares.h"
 
 #include <utility>
 

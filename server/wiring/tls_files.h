@@ -1,4 +1,4 @@
-// File: server/api/tls_files.h
+// File: server/wiring/tls_files.h
 //
 // TlsFiles: the server's certificate chain, private key and (for mutual TLS) client CA, as
 // gRPC's file-watching certificate provider reads them — but only ever a pair that has been
@@ -10,8 +10,8 @@
 // Example:
 //   auto tls = TlsFiles::Start({cert, key, ca, absl::Seconds(10)}, on_rejected);
 //   FileWatcherCertificateProvider((*tls)->key_path(), (*tls)->cert_path(), ...);
-#ifndef HALLMARK_SERVER_API_TLS_FILES_H_
-#define HALLMARK_SERVER_API_TLS_FILES_H_
+#ifndef HALLMARK_SERVER_WIRING_TLS_FILES_H_
+#define HALLMARK_SERVER_WIRING_TLS_FILES_H_
 
 #include <functional>
 #include <memory>
@@ -74,4 +74,4 @@ class TlsFiles {
 
 }  // namespace hallmark::api
 
-#endif  // HALLMARK_SERVER_API_TLS_FILES_H_
+#endif  // HALLMARK_SERVER_WIRING_TLS_FILES_H_

@@ -1,4 +1,4 @@
-#include "server/api/library_logs.h"
+#include "server/wiring/library_logs.h"
 
 #include <grpc/support/log.h>
 

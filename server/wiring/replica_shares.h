@@ -1,4 +1,4 @@
-// File: server/api/replica_shares.h
+// File: server/wiring/replica_shares.h
 //
 // ReplicaShares: makes each principal's rate limits hold across the replicas that share one
 // Redis. Every `interval`, for each principal this replica charged since the last round, it
@@ -8,8 +8,8 @@
 // keeps its whole budget there; one spread over three replicas gets a third on each, so the
 // sum stays at its budget. The Verify path makes no extra Redis call: reports are batched per
 // principal and interval, on the timer. If Redis does not answer, shares stay as they were.
-#ifndef HALLMARK_SERVER_API_REPLICA_SHARES_H_
-#define HALLMARK_SERVER_API_REPLICA_SHARES_H_
+#ifndef HALLMARK_SERVER_WIRING_REPLICA_SHARES_H_
+#define HALLMARK_SERVER_WIRING_REPLICA_SHARES_H_
 
 #include <memory>
 #include <string>
@@ -55,4 +55,4 @@ class ReplicaShares : public std::enable_shared_from_this<ReplicaShares> {
 
 }  // namespace hallmark::api
 
-#endif  // HALLMARK_SERVER_API_REPLICA_SHARES_H_
+#endif  // HALLMARK_SERVER_WIRING_REPLICA_SHARES_H_

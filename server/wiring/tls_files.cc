@@ -1,4 +1,4 @@
-#include "server/api/tls_files.h"
+#include "server/wiring/tls_files.h"
 
 #include <openssl/bio.h>
 #include <openssl/err.h>
