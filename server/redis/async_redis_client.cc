@@ -24,7 +24,7 @@ struct AsyncRedisClient::Pending {
   std::string command;     // RESP-encoded, formatted by the calling thread
   absl::Time deadline;
   ReplyCallback done;
-  event* timer = nullptr;
+  EventPtr timer;          // its deadline (freed with it, or once it completes)
   absl::Time sent{};       // when it went to hiredis
   bool finished = false;   // `done` has run
   bool in_flight = false;  // hiredis holds this as privdata until it calls OnReply
@@ -75,38 +75,35 @@ absl::StatusOr<std::unique_ptr<AsyncRedisClient>> AsyncRedisClient::Start(Option
   client->wait_for_ = client->options_.replication.replicas;
   // The changelist folds hiredis's add-write/delete-write pair of a flushed batch into no
   // epoll_ctl at all (DrainQueue writes each batch itself).
-  event_config* config = event_config_new();
+  std::unique_ptr<event_config, void (*)(event_config*)> config(event_config_new(),
+                                                                &event_config_free);
   if (config == nullptr) return absl::InternalError("redis: event_config_new failed");
-  event_config_set_flag(config, EVENT_BASE_FLAG_EPOLL_USE_CHANGELIST);
-  client->base_ = event_base_new_with_config(config);
-  event_config_free(config);
+  event_config_set_flag(config.get(), EVENT_BASE_FLAG_EPOLL_USE_CHANGELIST);
+  client->base_.reset(event_base_new_with_config(config.get()));
   if (client->base_ == nullptr) return absl::InternalError("redis: event_base_new failed");
-  client->wakeup_ = event_new(client->base_, -1, 0, &OnWakeup, client.get());
-  client->reconnect_timer_ = evtimer_new(client->base_, &OnReconnectTimer, client.get());
-  client->handshake_timer_ = evtimer_new(client->base_, &OnHandshakeTimeout, client.get());
-  client->probe_timer_ = event_new(client->base_, -1, EV_PERSIST, &OnProbeTimer, client.get());
+  event_base* base = client->base_.get();
+  client->wakeup_.reset(event_new(base, -1, 0, &OnWakeup, client.get()));
+  client->reconnect_timer_.reset(evtimer_new(base, &OnReconnectTimer, client.get()));
+  client->handshake_timer_.reset(evtimer_new(base, &OnHandshakeTimeout, client.get()));
+  client->probe_timer_.reset(event_new(base, -1, EV_PERSIST, &OnProbeTimer, client.get()));
   if (client->wakeup_ == nullptr || client->reconnect_timer_ == nullptr ||
       client->handshake_timer_ == nullptr || client->probe_timer_ == nullptr) {
     return absl::InternalError("redis: event_new failed");
   }
   if (client->options_.probe_interval > absl::ZeroDuration()) {
     const timeval tv = TimevalIn(client->options_.probe_interval);
-    evtimer_add(client->probe_timer_, &tv);
+    evtimer_add(client->probe_timer_.get(), &tv);
   }
   client->thread_ = std::thread([c = client.get()] { c->Loop(); });
-  event_active(client->reconnect_timer_, EV_TIMEOUT, 0);  // first connect, on the loop
+  event_active(client->reconnect_timer_.get(), EV_TIMEOUT, 0);  // first connect, on the loop
   return client;
 }
 
-AsyncRedisClient::~AsyncRedisClient() {
-  Stop();
-  // Null only when Start failed part-way (out of memory).
-  if (wakeup_ != nullptr) event_free(wakeup_);
-  if (reconnect_timer_ != nullptr) event_free(reconnect_timer_);
-  if (handshake_timer_ != nullptr) event_free(handshake_timer_);
-  if (probe_timer_ != nullptr) event_free(probe_timer_);
-  if (base_ != nullptr) event_base_free(base_);
-}
+// The events, then the base, are freed by their owners after Stop() joined the loop thread.
+AsyncRedisClient::~AsyncRedisClient() { Stop(); }
+
+void AsyncRedisClient::EventBaseFree::operator()(event_base* b) const { event_base_free(b); }
+void AsyncRedisClient::EventFree::operator()(event* e) const { event_free(e); }
 
 void AsyncRedisClient::Stop() {
   {
@@ -130,9 +127,9 @@ void AsyncRedisClient::Stop() {
   for (Pending* p : late) Complete(p, NotSentError("redis: client stopped"));
 }
 
-void AsyncRedisClient::Loop() { event_base_loop(base_, EVLOOP_NO_EXIT_ON_EMPTY); }
+void AsyncRedisClient::Loop() { event_base_loop(base_.get(), EVLOOP_NO_EXIT_ON_EMPTY); }
 
-void AsyncRedisClient::Wake() { event_active(wakeup_, EV_READ, 0); }
+void AsyncRedisClient::Wake() { event_active(wakeup_.get(), EV_READ, 0); }
 
 void AsyncRedisClient::Execute(std::vector<std::string> argv, absl::Time deadline,
                                ReplyCallback done) {
@@ -214,10 +211,10 @@ void AsyncRedisClient::DrainQueue() {
   }
   if (stopping) {
     DropConnection(absl::UnavailableError("redis: client shutting down"));
-    event_del(reconnect_timer_);
-    event_del(handshake_timer_);
-    event_del(probe_timer_);
-    event_base_loopbreak(base_);
+    event_del(reconnect_timer_.get());
+    event_del(handshake_timer_.get());
+    event_del(probe_timer_.get());
+    event_base_loopbreak(base_.get());
   }
 }
 
@@ -241,9 +238,9 @@ void AsyncRedisClient::Dispatch(Pending* p) {
   }
   p->in_flight = true;
   p->sent = absl::Now();
-  p->timer = evtimer_new(base_, &OnCommandTimeout, p);
+  p->timer.reset(evtimer_new(base_.get(), &OnCommandTimeout, p));
   const timeval tv = TimevalIn(left);
-  evtimer_add(p->timer, &tv);
+  evtimer_add(p->timer.get(), &tv);
 }
 
 void AsyncRedisClient::Complete(Pending* p, absl::StatusOr<RedisReply> result) {
@@ -252,10 +249,7 @@ void AsyncRedisClient::Complete(Pending* p, absl::StatusOr<RedisReply> result) {
     return;
   }
   p->finished = true;
-  if (p->timer != nullptr) {
-    event_free(p->timer);
-    p->timer = nullptr;
-  }
+  p->timer.reset();
   ReplyCallback done = std::move(p->done);
   const auto& observe = p->client->options_.on_command_done;  // the client outlives `p`
   const absl::Time sent = p->sent;
@@ -376,12 +370,12 @@ void AsyncRedisClient::Connect() {
     return;
   }
   c->data = this;
-  redisLibeventAttach(c, base_);
+  redisLibeventAttach(c, base_.get());
   redisAsyncSetConnectCallback(c, &OnConnect);
   redisAsyncSetDisconnectCallback(c, &OnDisconnect);
   ctx_ = c;
   const timeval tv = TimevalIn(options_.handshake_timeout);
-  evtimer_add(handshake_timer_, &tv);
+  evtimer_add(handshake_timer_.get(), &tv);
 }
 
 void AsyncRedisClient::OnConnect(const redisAsyncContext* c, int status) {
@@ -390,7 +384,7 @@ void AsyncRedisClient::OnConnect(const redisAsyncContext* c, int status) {
   if (status != REDIS_OK) {
     // hiredis frees the context after this callback.
     self->ctx_ = nullptr;
-    event_del(self->handshake_timer_);
+    event_del(self->handshake_timer_.get());
     self->SetReady(false, absl::UnavailableError(absl::StrCat(
                               "redis: cannot connect to ", self->address_.ToString(), ": ",
                               c->errstr)));
@@ -463,7 +457,7 @@ void AsyncRedisClient::FinishInit(bool recheck, redisAsyncContext* ctx, absl::St
   if (durable.ok() && options_.replication.replicas > 0) durable = JudgeReplicas(replies);
   SetDurability(durable);
   if (!recheck) {
-    event_del(handshake_timer_);
+    event_del(handshake_timer_.get());
     backoff_ = options_.reconnect_min;
     stalled_ = false;
   }
@@ -540,7 +534,7 @@ void AsyncRedisClient::OnHandshakeTimeout(int, short, void* self) {
 }
 
 void AsyncRedisClient::DropConnection(const absl::Status& why) {
-  event_del(handshake_timer_);
+  event_del(handshake_timer_.get());
   init_ok_ = false;
   recheck_in_flight_ = false;
   SetReady(false, why);
@@ -569,9 +563,9 @@ absl::Status AsyncRedisClient::ConnectionLost() const {
 }
 
 void AsyncRedisClient::ScheduleReconnect() {
-  if (evtimer_pending(reconnect_timer_, nullptr)) return;
+  if (evtimer_pending(reconnect_timer_.get(), nullptr)) return;
   const timeval tv = TimevalIn(backoff_);
-  evtimer_add(reconnect_timer_, &tv);
+  evtimer_add(reconnect_timer_.get(), &tv);
   backoff_ = std::min(backoff_ * 2, options_.reconnect_max);
 }
 

@@ -152,11 +152,19 @@ class AsyncRedisClient final : public RedisConnection {
 
   const Options options_;
   const RedisAddress address_;
-  event_base* base_ = nullptr;
-  event* wakeup_ = nullptr;
-  event* reconnect_timer_ = nullptr;
-  event* handshake_timer_ = nullptr;
-  event* probe_timer_ = nullptr;
+  // libevent handles, owned (declared before the events: the base is freed last).
+  struct EventBaseFree {
+    void operator()(event_base* b) const;
+  };
+  struct EventFree {
+    void operator()(event* e) const;
+  };
+  using EventPtr = std::unique_ptr<event, EventFree>;
+  std::unique_ptr<event_base, EventBaseFree> base_;
+  EventPtr wakeup_;
+  EventPtr reconnect_timer_;
+  EventPtr handshake_timer_;
+  EventPtr probe_timer_;
   // Loop-thread only: the current connection passed its init checks; a probe or a recheck is
   // in flight; the last probe went unanswered; when the next recheck is due.
   bool init_ok_ = false;

@@ -17,6 +17,7 @@
 #ifndef HALLMARK_SERVER_REGISTRY_FUNCTIONS_H_
 #define HALLMARK_SERVER_REGISTRY_FUNCTIONS_H_
 
+#include <iterator>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -41,6 +42,21 @@ struct FunctionError {
   absl::string_view prefix;    // put before the detail in the status message ("" for none)
 };
 const std::vector<FunctionError>& FunctionErrors();
+
+// hm_begin_batch's batch record: its fields, in the order the Lua's BATCH_FIELDS lists them
+// (the arguments after counter_field and max_counter, and the reply after batch_id and
+// existed). functions_test checks the two lists are the same.
+inline constexpr absl::string_view kBatchFields[] = {
+    "issuer", "rid", "kind", "fmt", "cnt", "lot", "sku", "key", "at", "cs",
+    "seed", "plant", "prefix", "day", "fp"};
+// The position of `name` in kBatchFields (a name not in it does not compile in a constant
+// expression, and is -1 otherwise).
+constexpr int BatchField(absl::string_view name) {
+  for (size_t i = 0; i < std::size(kBatchFields); ++i) {
+    if (kBatchFields[i] == name) return static_cast<int>(i);
+  }
+  return -1;
+}
 
 }  // namespace hallmark::registry
 

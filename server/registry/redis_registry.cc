@@ -19,37 +19,55 @@ using internal::ToInt;
 using internal::ToUint;
 using redis::RedisReply;
 
-// The batch fields in the order BATCH_FIELDS lists them (server/registry/lua/1_registry.lua).
+// The batch record's values, by name, in the order of kBatchFields (functions.h).
 std::vector<std::string> BatchValues(const BatchSpec& s) {
-  return {s.issuer, s.request_id,  s.kind,  s.format, absl::StrCat(s.count), s.lot,
-          s.sku,    s.key_id,      absl::StrCat(s.issued_at), "",  s.seed, s.plant,
-          s.prefix, s.day,         s.fingerprint};
+  std::vector<std::string> v(std::size(kBatchFields));
+  v[BatchField("issuer")] = s.issuer;
+  v[BatchField("rid")] = s.request_id;
+  v[BatchField("kind")] = s.kind;
+  v[BatchField("fmt")] = s.format;
+  v[BatchField("cnt")] = absl::StrCat(s.count);
+  v[BatchField("lot")] = s.lot;
+  v[BatchField("sku")] = s.sku;
+  v[BatchField("key")] = s.key_id;
+  v[BatchField("at")] = absl::StrCat(s.issued_at);
+  v[BatchField("cs")] = "";  // the counter start: allocated by the function
+  v[BatchField("seed")] = s.seed;
+  v[BatchField("plant")] = s.plant;
+  v[BatchField("prefix")] = s.prefix;
+  v[BatchField("day")] = s.day;
+  v[BatchField("fp")] = s.fingerprint;
+  return v;
 }
 
+// {batch_id, existed, the kBatchFields values}.
 absl::StatusOr<Batch> ParseBatch(const RedisReply& r) {
-  if (!r.is_array() || r.elements.size() != 17) {
+  constexpr size_t kHead = 2;
+  if (!r.is_array() || r.elements.size() != kHead + std::size(kBatchFields)) {
     return absl::InternalError("registry: unexpected reply to hm_begin_batch");
   }
-  const std::vector<RedisReply>& e = r.elements;
+  auto field = [&r](absl::string_view name) -> const RedisReply& {
+    return r.elements[kHead + BatchField(name)];
+  };
   Batch b;
-  b.id = ToUint(e[0]);
-  b.existed = ToUint(e[1]) != 0;
+  b.id = ToUint(r.elements[0]);
+  b.existed = ToUint(r.elements[1]) != 0;
   BatchSpec& s = b.stored;
-  s.issuer = e[2].str;
-  s.request_id = e[3].str;
-  s.kind = e[4].str;
-  s.format = e[5].str;
-  s.count = ToUint(e[6]);
-  s.lot = e[7].str;
-  s.sku = e[8].str;
-  s.key_id = e[9].str;
-  s.issued_at = ToInt(e[10]);
-  b.counter_start = ToUint(e[11]);
-  s.seed = e[12].str;
-  s.plant = e[13].str;
-  s.prefix = e[14].str;
-  s.day = e[15].str;
-  s.fingerprint = e[16].str;
+  s.issuer = field("issuer").str;
+  s.request_id = field("rid").str;
+  s.kind = field("kind").str;
+  s.format = field("fmt").str;
+  s.count = ToUint(field("cnt"));
+  s.lot = field("lot").str;
+  s.sku = field("sku").str;
+  s.key_id = field("key").str;
+  s.issued_at = ToInt(field("at"));
+  b.counter_start = ToUint(field("cs"));
+  s.seed = field("seed").str;
+  s.plant = field("plant").str;
+  s.prefix = field("prefix").str;
+  s.day = field("day").str;
+  s.fingerprint = field("fp").str;
   return b;
 }
 

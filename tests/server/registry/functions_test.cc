@@ -150,6 +150,27 @@ TEST(FunctionsTest, EveryErrorTheLuaRaisesIsDeclaredAndKeepsItsDetail) {
   }
 }
 
+// The batch record's fields, as the C++ names them (kBatchFields) and as the Lua's
+// BATCH_FIELDS lists them: the same names in the same order.
+TEST(FunctionsTest, TheBatchFieldsAreTheSameOnBothSides) {
+  std::ifstream in(std::string(HALLMARK_SOURCE_DIR) + "/server/registry/lua/1_registry.lua");
+  std::stringstream lua;
+  lua << in.rdbuf();
+  const std::string text = lua.str();
+  std::smatch list;
+  ASSERT_TRUE(std::regex_search(text, list, std::regex("local BATCH_FIELDS = \\{([^}]*)\\}")));
+  std::vector<std::string> lua_fields;
+  const std::string body = list[1].str();
+  const std::regex name("'([a-z_]+)'");
+  for (auto m = std::sregex_iterator(body.begin(), body.end(), name); m != std::sregex_iterator();
+       ++m) {
+    lua_fields.push_back((*m)[1].str());
+  }
+  std::vector<std::string> cpp_fields(std::begin(kBatchFields), std::end(kBatchFields));
+  EXPECT_EQ(lua_fields, cpp_fields);
+  static_assert(BatchField("cs") == 9, "the counter start is the tenth field");
+}
+
 TEST(FunctionsTest, ACallThatBreaksItsDeclarationIsRefusedBeforeItIsSent) {
   EXPECT_THAT(internal::FollowsDeclaration({"FCALL_RO", "hm_lookup", "1", "k", "s"}), IsOk());
   EXPECT_THAT(internal::FollowsDeclaration({"FCALL", "hm_verify", "1", "k"}), IsOk());
