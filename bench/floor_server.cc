@@ -24,7 +24,7 @@
 #include "absl/flags/parse.h"
 #include "crypto/code_signing.h"
 #include "crypto/key_ring.h"
-#include "crypto/unit_code.h"
+#include "gs1/unit_code.h"
 #include "hallmark/v1/verification.grpc.pb.h"
 
 ABSL_FLAG(std::string, listen, "unix:/tmp/hallmark-floor.sock", "gRPC listen address");
@@ -37,7 +37,7 @@ namespace {
 
 void Check(const crypto::KeyRing& ring, const v1::VerifyRequest& request,
            v1::VerifyResponse* response) {
-  absl::StatusOr<crypto::UnitCode> code = crypto::ParseScannedCode(request.code());
+  absl::StatusOr<gs1::UnitCode> code = gs1::ParseScannedCode(request.code());
   const bool genuine = code.ok() && crypto::VerifyUnitCode(ring, *code).ok();
   response->set_verdict(genuine ? v1::VERDICT_AUTHENTIC : v1::VERDICT_COUNTERFEIT);
   if (code.ok()) {

@@ -16,7 +16,7 @@ absl::StatusOr<std::string> SignUnit(const KeyRing& ring, absl::string_view gtin
   return FormatDigSig(header, signature);
 }
 
-CodeVerification VerifyUnitCode(const KeyRing& ring, const UnitCode& code) {
+CodeVerification VerifyUnitCode(const KeyRing& ring, const gs1::UnitCode& code) {
   CodeVerification result;
   absl::StatusOr<ParsedDigSig> parsed = ParseDigSig(code.digsig, &result.failure);
   if (!parsed.ok()) return result;

@@ -20,7 +20,7 @@
 #include "absl/strings/string_view.h"
 #include "crypto/digsig.h"
 #include "crypto/key_ring.h"
-#include "crypto/unit_code.h"
+#include "gs1/unit_code.h"
 
 namespace hallmark::crypto {
 
@@ -36,7 +36,7 @@ struct CodeVerification {
   bool ok() const { return failure == DigSigFailure::kNone; }
 };
 
-CodeVerification VerifyUnitCode(const KeyRing& ring, const UnitCode& code);
+CodeVerification VerifyUnitCode(const KeyRing& ring, const gs1::UnitCode& code);
 
 }  // namespace hallmark::crypto
 

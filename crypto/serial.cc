@@ -7,7 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "common/status_macros.h"
-#include "crypto/gs1.h"
+#include "gs1/gs1.h"
 
 namespace hallmark::crypto {
 namespace {
@@ -64,7 +64,7 @@ absl::StatusOr<std::string> GenerateRandomSerial() {
 
 absl::Status ValidateSequentialPrefix(absl::string_view prefix) {
   if (prefix.empty()) return absl::OkStatus();
-  return ValidateCset82(prefix, kMaxSequentialPrefixLength, "prefix");
+  return gs1::ValidateCset82(prefix, kMaxSequentialPrefixLength, "prefix");
 }
 
 absl::Status ValidatePlant(absl::string_view plant) {
@@ -106,7 +106,7 @@ bool MatchesSerialFormat(SerialFormat format, absl::string_view serial) {
              serial.find_first_not_of(kRandomSerialAlphabet) == absl::string_view::npos;
     case SerialFormat::kSequential:
       return serial.size() >= 10 && serial.size() <= 10 + kMaxSequentialPrefixLength &&
-             ValidateSerial(serial).ok() && AllDigits(serial.substr(serial.size() - 10));
+             gs1::ValidateSerial(serial).ok() && AllDigits(serial.substr(serial.size() - 10));
     case SerialFormat::kDateEncoded:
       return serial.size() == 15 && serial[8] == '-' && IsCalendarDate(serial.substr(0, 8)) &&
              AllDigits(serial.substr(9));

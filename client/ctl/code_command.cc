@@ -8,16 +8,16 @@
 #include "client/ctl/ctl_common.h"
 #include "common/status_macros.h"
 #include "crypto/code_signing.h"
-#include "crypto/digital_link.h"
-#include "crypto/element_string.h"
-#include "crypto/gs1.h"
+#include "gs1/digital_link.h"
+#include "gs1/element_string.h"
+#include "gs1/gs1.h"
 #include "crypto/key_ring.h"
-#include "crypto/unit_code.h"
+#include "gs1/unit_code.h"
 
 namespace hallmark::ctl {
 namespace {
 
-using crypto::UnitCode;
+using gs1::UnitCode;
 
 struct CodeOptions {
   std::string keys_dir;
@@ -30,8 +30,8 @@ struct CodeOptions {
 
 // The raw form with its invisible GS shown as "{GS}".
 std::string ShowRaw(const UnitCode& code) {
-  return absl::StrReplaceAll(crypto::FormatRawElementString(code, "]d2"),
-                             {{std::string(1, crypto::kGroupSeparator), "{GS}"}});
+  return absl::StrReplaceAll(gs1::FormatRawElementString(code, "]d2"),
+                             {{std::string(1, gs1::kGroupSeparator), "{GS}"}});
 }
 
 void PrintCode(const UnitCode& code, const std::string& host) {
@@ -39,21 +39,21 @@ void PrintCode(const UnitCode& code, const std::string& host) {
             << "serial:          " << code.serial << "\n"
             << "lot:             " << (code.lot.empty() ? "-" : code.lot) << "\n"
             << "digsig:          " << (code.digsig.empty() ? "-" : code.digsig) << "\n";
-  if (absl::StatusOr<std::string> link = crypto::FormatDigitalLink(host, code); link.ok()) {
+  if (absl::StatusOr<std::string> link = gs1::FormatDigitalLink(host, code); link.ok()) {
     std::cout << "digital_link:    " << *link << "\n";
   }
-  std::cout << "element_string:  " << crypto::FormatBracketedElementString(code) << "\n"
+  std::cout << "element_string:  " << gs1::FormatBracketedElementString(code) << "\n"
             << "raw (DataMatrix): " << ShowRaw(code) << "\n";
 }
 
 absl::StatusOr<UnitCode> ValidatedUnit(const CodeOptions& o) {
   UnitCode code;
-  HALLMARK_ASSIGN_OR_RETURN(code.gtin, crypto::NormalizeGtin(o.gtin));
-  HALLMARK_RETURN_IF_ERROR(crypto::ValidateSerial(o.serial));
+  HALLMARK_ASSIGN_OR_RETURN(code.gtin, gs1::NormalizeGtin(o.gtin));
+  HALLMARK_RETURN_IF_ERROR(gs1::ValidateSerial(o.serial));
   code.serial = o.serial;
-  if (!o.lot.empty()) HALLMARK_RETURN_IF_ERROR(crypto::ValidateLot(o.lot));
+  if (!o.lot.empty()) HALLMARK_RETURN_IF_ERROR(gs1::ValidateLot(o.lot));
   code.lot = o.lot;
-  HALLMARK_RETURN_IF_ERROR(crypto::ValidateResolverHost(o.host));
+  HALLMARK_RETURN_IF_ERROR(gs1::ValidateResolverHost(o.host));
   return code;
 }
 
@@ -74,7 +74,7 @@ int Sign(const CodeOptions& o) {
 
 int Inspect(CodeOptions o) {
   if (o.code == "-") std::getline(std::cin, o.code);
-  absl::StatusOr<UnitCode> code = crypto::ParseScannedCode(o.code);
+  absl::StatusOr<UnitCode> code = gs1::ParseScannedCode(o.code);
   if (!code.ok()) return ReportError(code.status());
   PrintCode(*code, o.host);
   if (o.keys_dir.empty()) return kExitOk;

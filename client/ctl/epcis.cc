@@ -8,7 +8,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
-#include "crypto/digital_link.h"
+#include "gs1/digital_link.h"
 
 namespace hallmark::ctl {
 namespace {
@@ -64,10 +64,10 @@ Vocabulary Map(const v1::AuditEvent& e) {
 }
 
 std::string Epc(const v1::UnitId& unit) {
-  crypto::UnitCode code;
+  gs1::UnitCode code;
   code.gtin = unit.gtin();
   code.serial = unit.serial();
-  absl::StatusOr<std::string> uri = crypto::FormatDigitalLink("id.gs1.org", code);
+  absl::StatusOr<std::string> uri = gs1::FormatDigitalLink("id.gs1.org", code);
   return uri.ok() ? *uri : "";
 }
 

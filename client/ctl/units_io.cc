@@ -9,8 +9,8 @@
 #include "absl/strings/str_replace.h"
 #include "absl/strings/strip.h"
 #include "common/json.h"
-#include "crypto/gs1.h"
-#include "crypto/unit_code.h"
+#include "gs1/gs1.h"
+#include "gs1/unit_code.h"
 
 namespace hallmark::ctl {
 namespace {
@@ -88,14 +88,14 @@ absl::StatusOr<v1::UnitId> ParseUnitArg(absl::string_view text) {
   const std::vector<std::string> f = SplitCsv(text);
   // "GTIN,SERIAL", or a line of an issued-units CSV (whose first two columns are these).
   if (f.size() >= 2 && !absl::StartsWithIgnoreCase(text, "http")) {
-    absl::StatusOr<std::string> gtin = crypto::NormalizeGtin(f[0]);
+    absl::StatusOr<std::string> gtin = gs1::NormalizeGtin(f[0]);
     if (!gtin.ok()) return gtin.status();
-    if (absl::Status s = crypto::ValidateSerial(f[1]); !s.ok()) return s;
+    if (absl::Status s = gs1::ValidateSerial(f[1]); !s.ok()) return s;
     unit.set_gtin(*gtin);
     unit.set_serial(f[1]);
     return unit;
   }
-  absl::StatusOr<crypto::UnitCode> code = crypto::ParseScannedCode(text);
+  absl::StatusOr<gs1::UnitCode> code = gs1::ParseScannedCode(text);
   if (!code.ok()) {
     return absl::InvalidArgumentError(absl::StrCat(
         "'", text, "' is neither GTIN,SERIAL nor a code: ", code.status().message()));

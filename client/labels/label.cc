@@ -8,8 +8,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
 #include "client/labels/font5x7.h"
-#include "crypto/element_string.h"
-#include "crypto/unit_code.h"
+#include "gs1/element_string.h"
+#include "gs1/unit_code.h"
 
 namespace hallmark::labels {
 namespace {
@@ -81,9 +81,9 @@ absl::StatusOr<Label> Label::Make(const v1::IssuedUnit& unit, bool datamatrix) {
   if (!qr.ok()) return qr.status();
   label.qr_ = *std::move(qr);
   if (datamatrix) {
-    absl::StatusOr<crypto::UnitCode> code = crypto::ParseScannedCode(unit.element_string());
+    absl::StatusOr<gs1::UnitCode> code = gs1::ParseScannedCode(unit.element_string());
     if (!code.ok()) return code.status();
-    absl::StatusOr<ModuleMatrix> dm = EncodeGs1DataMatrix(crypto::FormatRawElementString(*code));
+    absl::StatusOr<ModuleMatrix> dm = EncodeGs1DataMatrix(gs1::FormatRawElementString(*code));
     if (!dm.ok()) return dm.status();
     label.dm_ = *std::move(dm);
   }

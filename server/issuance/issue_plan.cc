@@ -7,7 +7,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/time/civil_time.h"
 #include "common/status_macros.h"
-#include "crypto/gs1.h"
+#include "gs1/gs1.h"
 #include "crypto/prf.h"
 #include "server/auth/access.h"
 #include "server/common/text_fields.h"
@@ -41,9 +41,9 @@ absl::StatusOr<SerialFormat> FromProto(v1::SerialFormat f) {
 absl::Status CheckCommon(absl::string_view gtin, absl::string_view lot, absl::string_view sku,
                          absl::string_view request_id, const auth::Principal& issuer,
                          registry::BatchSpec* spec) {
-  HALLMARK_ASSIGN_OR_RETURN(spec->gtin, crypto::NormalizeGtin(gtin, "gtin"));
+  HALLMARK_ASSIGN_OR_RETURN(spec->gtin, gs1::NormalizeGtin(gtin, "gtin"));
   HALLMARK_RETURN_IF_ERROR(auth::CheckGtinAccess(issuer, spec->gtin));
-  if (!lot.empty()) HALLMARK_RETURN_IF_ERROR(crypto::ValidateLot(lot, "lot"));
+  if (!lot.empty()) HALLMARK_RETURN_IF_ERROR(gs1::ValidateLot(lot, "lot"));
   if (!sku.empty()) HALLMARK_RETURN_IF_ERROR(ValidatePrintable(sku, 1, kMaxSkuLength, "sku", true));
   if (request_id.empty()) {
     return absl::InvalidArgumentError("request_id: required (an idempotency key, e.g. a UUID)");
@@ -179,7 +179,7 @@ absl::StatusOr<ImportPlan> PlanImport(const v1::ImportSerialsRequest& request,
     const std::string& serial = request.serials(i);
     v1::RejectedSerial rejected;
     rejected.set_serial(serial);
-    const absl::Status valid = crypto::ValidateSerial(serial, absl::StrCat("serials[", i, "]"));
+    const absl::Status valid = gs1::ValidateSerial(serial, absl::StrCat("serials[", i, "]"));
     auto [it, fresh] = first_seen.try_emplace(serial, i);
     if (!valid.ok()) {
       rejected.set_reason(v1::REJECT_REASON_INVALID);

@@ -5,8 +5,8 @@
 #include "absl/synchronization/mutex.h"
 #include "common/status_macros.h"
 #include "crypto/code_signing.h"
-#include "crypto/digital_link.h"
-#include "crypto/element_string.h"
+#include "gs1/digital_link.h"
+#include "gs1/element_string.h"
 
 namespace hallmark::issuance {
 namespace {
@@ -16,13 +16,13 @@ constexpr size_t kSignGrain = 128;
 }  // namespace
 
 absl::Status UnitMaker::MakeOne(const crypto::KeyRing& ring, v1::IssuedUnit* unit) const {
-  crypto::UnitCode code{unit->unit().gtin(), unit->unit().serial(), unit->lot(), ""};
+  gs1::UnitCode code{unit->unit().gtin(), unit->unit().serial(), unit->lot(), ""};
   HALLMARK_ASSIGN_OR_RETURN(code.digsig,
                             crypto::SignUnit(ring, code.gtin, code.serial, code.lot));
-  HALLMARK_ASSIGN_OR_RETURN(std::string link, crypto::FormatDigitalLink(resolver_host_, code));
+  HALLMARK_ASSIGN_OR_RETURN(std::string link, gs1::FormatDigitalLink(resolver_host_, code));
   unit->set_key_id(crypto::FormatKeyId(ring.active()->info.id));
   unit->set_digital_link(std::move(link));
-  unit->set_element_string(crypto::FormatBracketedElementString(code));
+  unit->set_element_string(gs1::FormatBracketedElementString(code));
   unit->set_digsig(std::move(code.digsig));
   return absl::OkStatus();
 }

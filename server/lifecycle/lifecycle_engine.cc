@@ -7,7 +7,7 @@
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
-#include "crypto/gs1.h"
+#include "gs1/gs1.h"
 #include "server/auth/access.h"
 #include "server/common/log.h"
 #include "server/common/text_fields.h"
@@ -47,9 +47,9 @@ absl::Status ValidateRegistration(absl::string_view value, bool required) {
 
 absl::StatusOr<UnitKey> ValidateUnit(const v1::UnitId& unit, absl::string_view field) {
   absl::StatusOr<std::string> gtin =
-      crypto::NormalizeGtin(unit.gtin(), absl::StrCat(field, ".gtin"));
+      gs1::NormalizeGtin(unit.gtin(), absl::StrCat(field, ".gtin"));
   if (!gtin.ok()) return gtin.status();
-  if (absl::Status s = crypto::ValidateSerial(unit.serial(), absl::StrCat(field, ".serial"));
+  if (absl::Status s = gs1::ValidateSerial(unit.serial(), absl::StrCat(field, ".serial"));
       !s.ok()) {
     return s;
   }
@@ -319,12 +319,12 @@ void LifecycleEngine::Recall(const auth::Principal& caller, const v1::RecallRequ
   }
   std::string gtin_text = request.gtin();
   if (gtin_text.empty() && by_units) gtin_text = request.units(0).gtin();
-  absl::StatusOr<std::string> gtin = crypto::NormalizeGtin(gtin_text, "gtin");
+  absl::StatusOr<std::string> gtin = gs1::NormalizeGtin(gtin_text, "gtin");
   if (!gtin.ok()) return done(gtin.status());
   if (absl::Status s = auth::CheckGtinAccess(caller, *gtin); !s.ok()) return done(s);
   std::vector<std::string> serials;
   if (by_lot) {
-    if (absl::Status s = crypto::ValidateLot(request.lot(), "lot"); !s.ok()) return done(s);
+    if (absl::Status s = gs1::ValidateLot(request.lot(), "lot"); !s.ok()) return done(s);
   } else {
     if (static_cast<size_t>(request.units_size()) > kMaxRecallUnits) {
       return done(absl::InvalidArgumentError(absl::StrCat("units: must have 1..", kMaxRecallUnits,
@@ -402,7 +402,7 @@ void LifecycleEngine::SetWarrantyTerms(const auth::Principal& caller,
                                        const v1::SetWarrantyTermsRequest& request,
                                        absl::Time call_deadline, v1::WarrantyTerms* out,
                                        Done done) {
-  absl::StatusOr<std::string> gtin = crypto::NormalizeGtin(request.gtin(), "gtin");
+  absl::StatusOr<std::string> gtin = gs1::NormalizeGtin(request.gtin(), "gtin");
   if (!gtin.ok()) return done(gtin.status());
   if (absl::Status s = auth::CheckGtinAccess(caller, *gtin); !s.ok()) return done(s);
   if (absl::Status s = ValidatePrintable(request.sku(), 0, kMaxSku, "sku"); !s.ok()) {

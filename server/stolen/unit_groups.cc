@@ -2,7 +2,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
-#include "crypto/gs1.h"
+#include "gs1/gs1.h"
 #include "server/auth/access.h"
 
 namespace hallmark::stolen {
@@ -20,9 +20,9 @@ absl::StatusOr<std::vector<UnitGroup>> GroupUnits(
   for (size_t i = 0; i < n; ++i) {
     const v1::UnitId& u = units[static_cast<int>(i)];
     absl::StatusOr<std::string> gtin =
-        crypto::NormalizeGtin(u.gtin(), absl::StrCat("units[", i, "].gtin"));
+        gs1::NormalizeGtin(u.gtin(), absl::StrCat("units[", i, "].gtin"));
     if (!gtin.ok()) return gtin.status();
-    if (absl::Status s = crypto::ValidateSerial(u.serial(), absl::StrCat("units[", i, "].serial"));
+    if (absl::Status s = gs1::ValidateSerial(u.serial(), absl::StrCat("units[", i, "].serial"));
         !s.ok()) {
       return s;
     }

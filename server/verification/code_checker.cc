@@ -8,7 +8,7 @@
 namespace hallmark::verification {
 namespace {
 
-absl::uint128 CacheKey(const crypto::UnitCode& code) {
+absl::uint128 CacheKey(const gs1::UnitCode& code) {
   // Length-prefixed fields: no two codes share an encoding.
   const std::string digest = crypto::Sha256(absl::StrCat(
       code.gtin.size(), ":", code.gtin, code.serial.size(), ":", code.serial, code.lot.size(),
@@ -24,7 +24,7 @@ absl::uint128 CacheKey(const crypto::UnitCode& code) {
 CodeChecker::CodeChecker(std::shared_ptr<const crypto::KeyRing> ring, size_t cache_capacity)
     : ring_(std::move(ring)), shard_capacity_(std::max<size_t>(1, cache_capacity / kShards)) {}
 
-CodeChecker::Result CodeChecker::Check(const crypto::UnitCode& code) const {
+CodeChecker::Result CodeChecker::Check(const gs1::UnitCode& code) const {
   // The cheap structural and key-state checks always run, so a revoked key is never served
   // from the cache; only the public-key operation is skipped.
   crypto::DigSigFailure failure;

@@ -32,7 +32,7 @@ class CodeChecker {
     crypto::CodeVerification verification;
     bool cache_hit = false;
   };
-  Result Check(const crypto::UnitCode& code) const;
+  Result Check(const gs1::UnitCode& code) const;
 
   const crypto::KeyRing& ring() const { return *ring_; }
   uint64_t cache_hits() const { return hits_.load(std::memory_order_relaxed); }

@@ -6,7 +6,7 @@ Decision CounterfeitDecision(const crypto::CodeVerification& signature) {
   return {v1::VERDICT_COUNTERFEIT, {std::string(crypto::ReasonCode(signature.failure))}};
 }
 
-Decision RegistryDecision(const crypto::UnitCode& code, const registry::VerifyRecord& record,
+Decision RegistryDecision(const gs1::UnitCode& code, const registry::VerifyRecord& record,
                           const ClonePolicy& policy) {
   Decision d;
   if (!record.registered) {

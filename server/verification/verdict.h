@@ -40,7 +40,7 @@ struct Decision {
 Decision CounterfeitDecision(const crypto::CodeVerification& signature);
 
 // The verdict for a validly signed code, given its registry record (this scan included).
-Decision RegistryDecision(const crypto::UnitCode& code, const registry::VerifyRecord& record,
+Decision RegistryDecision(const gs1::UnitCode& code, const registry::VerifyRecord& record,
                           const ClonePolicy& policy);
 
 }  // namespace hallmark::verification

@@ -8,7 +8,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
-#include "crypto/unit_code.h"
+#include "gs1/unit_code.h"
 #include "server/auth/access.h"
 #include "server/common/fan_in.h"
 #include "server/common/log.h"
@@ -31,14 +31,14 @@ uint32_t CallerFingerprint(const auth::Principal& caller) {
 
 absl::Status CheckCodeSize(absl::string_view code, absl::string_view field) {
   if (code.empty()) return absl::InvalidArgumentError(absl::StrCat(field, ": empty"));
-  if (code.size() > crypto::kMaxScannedCodeLength) {
+  if (code.size() > gs1::kMaxScannedCodeLength) {
     return absl::InvalidArgumentError(
-        absl::StrCat(field, ": longer than ", crypto::kMaxScannedCodeLength, " bytes"));
+        absl::StrCat(field, ": longer than ", gs1::kMaxScannedCodeLength, " bytes"));
   }
   return absl::OkStatus();
 }
 
-void SetUnit(const crypto::UnitCode& code, v1::VerifyResponse* out) {
+void SetUnit(const gs1::UnitCode& code, v1::VerifyResponse* out) {
   out->mutable_unit()->set_gtin(code.gtin);
   out->mutable_unit()->set_serial(code.serial);
   out->set_lot(code.lot);
@@ -49,7 +49,7 @@ void Fill(const Decision& d, v1::VerifyResponse* out) {
   for (const std::string& r : d.reasons) out->add_reasons(r);
 }
 
-void LogSecurityEvent(const crypto::UnitCode& code, const Decision& d,
+void LogSecurityEvent(const gs1::UnitCode& code, const Decision& d,
                       const std::string& caller, Metrics* metrics) {
   if (metrics != nullptr && d.verdict == v1::VERDICT_NOT_REGISTERED) {
     metrics->SecurityEvent("not_registered");
@@ -90,7 +90,7 @@ void VerificationEngine::VerifyOne(const auth::Principal& caller,
                                    const v1::VerifyRequest& request, absl::Time call_deadline,
                                    v1::VerifyResponse* out,
                                    absl::AnyInvocable<void(absl::Status)> done) {
-  absl::StatusOr<crypto::UnitCode> code = crypto::ParseScannedCode(request.code());
+  absl::StatusOr<gs1::UnitCode> code = gs1::ParseScannedCode(request.code());
   if (!code.ok()) {
     Fill({v1::VERDICT_COUNTERFEIT, {"code_unparseable"}}, out);
     return done(absl::OkStatus());

@@ -15,7 +15,7 @@
 #include "common/files.h"
 #include "common/status_macros.h"
 #include "crypto/key_directory.h"
-#include "crypto/unit_code.h"
+#include "gs1/unit_code.h"
 #include "server/api/access_table.h"
 #include "server/api/call_guard.h"
 #include "server/api/issuance_service.h"
@@ -227,7 +227,7 @@ absl::Status HallmarkServer::BuildEngines(State* s) {
   if (config.lifecycle_clock) lo.clock = config.lifecycle_clock;
   lo.unit_of_code = [checker = s->checker.get()](
                         absl::string_view text) -> absl::StatusOr<v1::UnitId> {
-    absl::StatusOr<crypto::UnitCode> code = crypto::ParseScannedCode(text);
+    absl::StatusOr<gs1::UnitCode> code = gs1::ParseScannedCode(text);
     if (!code.ok()) return absl::NotFoundError("unparseable code");
     if (!checker->Get()->Check(*code).verification.ok()) {
       return absl::NotFoundError("signature does not verify");

@@ -11,7 +11,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "crypto/gs1.h"
+#include "gs1/gs1.h"
 #include "server/redis/cluster_slots.h"
 #include "tests/common/redis_cluster.h"
 
@@ -22,7 +22,7 @@ namespace hallmark::testing {
 inline std::string BrandGtin(int item) {
   const std::string body =
       absl::StrCat("0950600", absl::StrFormat("%06d", item * 7919 % 1000000));
-  return body + crypto::Gs1CheckDigit(body);
+  return body + gs1::Gs1CheckDigit(body);
 }
 
 inline int SlotOf(const std::string& gtin) { return redis::HashSlot(gtin); }

@@ -12,10 +12,11 @@
 #include "absl/strings/strip.h"
 #include "common/files.h"
 #include "crypto/code_signing.h"
-#include "crypto/digital_link.h"
-#include "crypto/element_string.h"
-#include "crypto/gs1.h"
 #include "gmock/gmock.h"
+#include "gs1/digital_link.h"
+#include "gs1/element_string.h"
+#include "gs1/gs1.h"
+#include "gs1/unit_code.h"
 #include "gtest/gtest.h"
 #include "tests/common/status_matchers.h"
 #include "tests/common/test_keys.h"
@@ -24,6 +25,15 @@ namespace hallmark::crypto {
 namespace {
 
 using ::hallmark::testing::IsOk;
+using gs1::FormatBracketedElementString;
+using gs1::FormatDigitalLink;
+using gs1::FormatRawElementString;
+using gs1::ParseDigitalLink;
+using gs1::ParseElementString;
+using gs1::ParseScannedCode;
+using gs1::UnitCode;
+using gs1::NormalizeGtin;
+using gs1::Gs1CheckDigit;
 using Vector = std::map<std::string, std::string>;
 
 std::string Doc() {

@@ -1,5 +1,8 @@
 // The verification rules of a unit code, one reason at a time, for both algorithms.
 #include "crypto/code_signing.h"
+#include "gs1/digital_link.h"
+#include "gs1/gs1.h"
+#include "gs1/unit_code.h"
 
 #include <memory>
 #include <string>
@@ -7,8 +10,8 @@
 #include <vector>
 
 #include "absl/strings/escaping.h"
-#include "crypto/element_string.h"
 #include "gmock/gmock.h"
+#include "gs1/element_string.h"
 #include "gtest/gtest.h"
 #include "tests/common/status_matchers.h"
 
@@ -16,6 +19,15 @@ namespace hallmark::crypto {
 namespace {
 
 using ::hallmark::testing::IsOk;
+using gs1::FormatBracketedElementString;
+using gs1::FormatDigitalLink;
+using gs1::FormatRawElementString;
+using gs1::ParseDigitalLink;
+using gs1::ParseElementString;
+using gs1::ParseScannedCode;
+using gs1::UnitCode;
+using gs1::NormalizeGtin;
+using gs1::Gs1CheckDigit;
 using ::hallmark::testing::StatusIs;
 
 const absl::Time kNow = absl::FromUnixSeconds(1795000000);

@@ -1,13 +1,13 @@
-#include "crypto/digital_link.h"
+#include "gs1/digital_link.h"
 
 #include <string>
 
-#include "crypto/unit_code.h"
+#include "gs1/unit_code.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/common/status_matchers.h"
 
-namespace hallmark::crypto {
+namespace hallmark::gs1 {
 namespace {
 
 using ::hallmark::testing::IsOk;
@@ -114,4 +114,4 @@ TEST(ScannedCodeTest, DispatchesOnFormAndStripsScannerLineEnd) {
 }
 
 }  // namespace
-}  // namespace hallmark::crypto
+}  // namespace hallmark::gs1

@@ -1,4 +1,4 @@
-#include "crypto/element_string.h"
+#include "gs1/element_string.h"
 
 #include <string>
 
@@ -6,7 +6,7 @@
 #include "gtest/gtest.h"
 #include "tests/common/status_matchers.h"
 
-namespace hallmark::crypto {
+namespace hallmark::gs1 {
 namespace {
 
 using ::hallmark::testing::StatusIs;
@@ -100,4 +100,4 @@ TEST(ElementStringTest, RejectsMalformedInput) {
 }
 
 }  // namespace
-}  // namespace hallmark::crypto
+}  // namespace hallmark::gs1

@@ -1,4 +1,4 @@
-#include "crypto/gs1.h"
+#include "gs1/gs1.h"
 
 #include <string>
 
@@ -6,7 +6,7 @@
 #include "gtest/gtest.h"
 #include "tests/common/status_matchers.h"
 
-namespace hallmark::crypto {
+namespace hallmark::gs1 {
 namespace {
 
 using ::hallmark::testing::IsOk;
@@ -114,4 +114,4 @@ TEST(SerialFieldTest, EveryCset82CharacterIsAcceptedInAValue) {
 }
 
 }  // namespace
-}  // namespace hallmark::crypto
+}  // namespace hallmark::gs1

@@ -3,7 +3,7 @@
 #include <set>
 #include <string>
 
-#include "crypto/gs1.h"
+#include "gs1/gs1.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/common/status_matchers.h"
@@ -12,6 +12,8 @@ namespace hallmark::crypto {
 namespace {
 
 using ::hallmark::testing::IsOk;
+using gs1::IsCset82;
+using gs1::ValidateSerial;
 using ::hallmark::testing::StatusIs;
 using ::testing::HasSubstr;
 

@@ -34,7 +34,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   absl::StatusOr<ParsedDigSig> parsed = ParseDigSig(input, &failure);
   if (parsed.ok() != (failure == DigSigFailure::kNone)) std::abort();
   if (parsed.ok() && FormatDigSig(parsed->header, parsed->signature) != input) std::abort();
-  const UnitCode code{"09506000134352", "FUZZ", "", std::string(input)};
+  const hallmark::gs1::UnitCode code{"09506000134352", "FUZZ", "", std::string(input)};
   if (VerifyUnitCode(Ring(), code).ok()) std::abort();  // nobody signed this
   return 0;
 }

@@ -3,16 +3,16 @@
 #include <cstdint>
 #include <cstdlib>
 
-#include "crypto/element_string.h"
+#include "gs1/element_string.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const absl::string_view input(reinterpret_cast<const char*>(data), size);
-  absl::StatusOr<hallmark::crypto::UnitCode> code = hallmark::crypto::ParseElementString(input);
+  absl::StatusOr<hallmark::gs1::UnitCode> code = hallmark::gs1::ParseElementString(input);
   if (!code.ok()) return 0;
-  auto bracketed = hallmark::crypto::ParseElementString(
-      hallmark::crypto::FormatBracketedElementString(*code));
+  auto bracketed = hallmark::gs1::ParseElementString(
+      hallmark::gs1::FormatBracketedElementString(*code));
   auto raw =
-      hallmark::crypto::ParseElementString(hallmark::crypto::FormatRawElementString(*code, "]d2"));
+      hallmark::gs1::ParseElementString(hallmark::gs1::FormatRawElementString(*code, "]d2"));
   if (!bracketed.ok() || *bracketed != *code || !raw.ok() || *raw != *code) std::abort();
   return 0;
 }

@@ -12,7 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "crypto/code_signing.h"
 #include "crypto/serial.h"
-#include "crypto/unit_code.h"
+#include "gs1/unit_code.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "hallmark/v1/issuance.grpc.pb.h"
@@ -87,10 +87,10 @@ TEST_F(IssuanceTest, EveryFormatIssuesVerifiableParseableUnits) {
       EXPECT_EQ(u.lot(), "L42");
       EXPECT_TRUE(crypto::MatchesSerialFormat(f.crypto_format, u.unit().serial()))
           << u.unit().serial();
-      const crypto::UnitCode code{u.unit().gtin(), u.unit().serial(), u.lot(), u.digsig()};
+      const gs1::UnitCode code{u.unit().gtin(), u.unit().serial(), u.lot(), u.digsig()};
       EXPECT_TRUE(crypto::VerifyUnitCode(*ring, code).ok()) << u.unit().serial();
-      EXPECT_EQ(*crypto::ParseScannedCode(u.digital_link()), code);
-      EXPECT_EQ(*crypto::ParseScannedCode(u.element_string()), code);
+      EXPECT_EQ(*gs1::ParseScannedCode(u.digital_link()), code);
+      EXPECT_EQ(*gs1::ParseScannedCode(u.element_string()), code);
       EXPECT_THAT(u.digital_link(), HasSubstr("https://id.brand.example/01/09506000134352/"));
       EXPECT_TRUE(serials.insert(u.unit().serial()).second) << "duplicate " << u.unit().serial();
     }

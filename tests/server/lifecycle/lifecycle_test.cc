@@ -18,7 +18,7 @@
 #include "absl/strings/strip.h"
 #include "absl/time/civil_time.h"
 #include "absl/time/clock.h"
-#include "crypto/digital_link.h"
+#include "gs1/digital_link.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "hallmark/v1/issuance.grpc.pb.h"
@@ -358,7 +358,7 @@ TEST_F(LifecycleTest, RecallByLotOf100000UnitsIsOneWriteAndVerifySaysRecalled) {
   ASSERT_TRUE(Recall(recall, &resp).ok());
   EXPECT_EQ(resp.affected(), 0u);
   // Units of the lot cannot be sold any more, and their history shows the recall.
-  absl::StatusOr<crypto::UnitCode> parsed = crypto::ParseDigitalLink(sample[0]);
+  absl::StatusOr<gs1::UnitCode> parsed = gs1::ParseDigitalLink(sample[0]);
   ASSERT_THAT(parsed, IsOk());
   v1::UnitId id;
   id.set_gtin(parsed->gtin);

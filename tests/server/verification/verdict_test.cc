@@ -9,7 +9,7 @@ namespace {
 
 using ::testing::ElementsAre;
 
-const crypto::UnitCode kCode{"09506000134352", "S1", "L1", "sig"};
+const gs1::UnitCode kCode{"09506000134352", "S1", "L1", "sig"};
 
 registry::VerifyRecord Registered() {
   registry::VerifyRecord r;

@@ -10,7 +10,7 @@
 
 #include "absl/synchronization/notification.h"
 #include "crypto/code_signing.h"
-#include "crypto/digital_link.h"
+#include "gs1/digital_link.h"
 #include "crypto/key_material.h"
 #include "crypto/key_ring.h"
 #include "gmock/gmock.h"
@@ -61,10 +61,10 @@ class VerificationEngineTest : public ::testing::Test {
   // A signed Digital Link for (kGtin, serial, lot); `tamper` changes the serial after signing.
   std::string Code(const std::string& serial, const std::string& lot = "L1",
                    bool tamper = false) {
-    crypto::UnitCode code{kGtin, serial, lot, ""};
+    gs1::UnitCode code{kGtin, serial, lot, ""};
     code.digsig = *crypto::SignUnit(*ring_, code.gtin, code.serial, code.lot);
     if (tamper) code.serial += "X";
-    return *crypto::FormatDigitalLink("id.example.com", code);
+    return *gs1::FormatDigitalLink("id.example.com", code);
   }
 
   // A registered unit of lot "L1".

@@ -10,8 +10,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
 #include "crypto/code_signing.h"
-#include "crypto/digital_link.h"
-#include "crypto/element_string.h"
+#include "gs1/digital_link.h"
+#include "gs1/element_string.h"
 #include "crypto/key_directory.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -52,15 +52,15 @@ class VerificationTest : public t::HarnessTest {
   // A code for `unit` with one field changed and the original DIGSIG kept.
   std::string Tampered(const v1::IssuedUnit& u, std::string gtin, std::string serial,
                        std::string lot) {
-    return crypto::FormatBracketedElementString({gtin, serial, lot, u.digsig()});
+    return gs1::FormatBracketedElementString({gtin, serial, lot, u.digsig()});
   }
 
   // A code signed with the server's own ACTIVE key, for any unit.
   std::string SignedByServerKey(const std::string& serial, const std::string& lot) {
     auto ring = crypto::KeyRing::LoadDirectory(h_->keys_dir(), true);
-    crypto::UnitCode code{t::kBrandGtin, serial, lot, ""};
+    gs1::UnitCode code{t::kBrandGtin, serial, lot, ""};
     code.digsig = *crypto::SignUnit(**ring, code.gtin, code.serial, code.lot);
-    return crypto::FormatBracketedElementString(code);
+    return gs1::FormatBracketedElementString(code);
   }
 
   std::vector<v1::IssuedUnit> units_;
@@ -69,8 +69,8 @@ class VerificationTest : public t::HarnessTest {
 
 TEST_F(VerificationTest, AuthenticInEveryPrintedForm) {
   const v1::IssuedUnit& u = units_[0];
-  const crypto::UnitCode code{u.unit().gtin(), u.unit().serial(), u.lot(), u.digsig()};
-  const std::string raw = crypto::FormatRawElementString(code, "");
+  const gs1::UnitCode code{u.unit().gtin(), u.unit().serial(), u.lot(), u.digsig()};
+  const std::string raw = gs1::FormatRawElementString(code, "");
   for (const std::string& form :
        {u.digital_link(), u.element_string(), raw, "]d2" + raw, "]Q3" + raw, raw + "\r\n"}) {
     const v1::VerifyResponse r = Verify(form);
@@ -120,9 +120,9 @@ TEST_F(VerificationTest, KeysOutsideTheRingRevokedAndRetired) {
                                     absl::UnixEpoch()},
                     *std::move(stranger));
   auto ring = *crypto::KeyRing::New(std::move(keys));
-  crypto::UnitCode forged{t::kBrandGtin, units_[0].unit().serial(), "L42", ""};
+  gs1::UnitCode forged{t::kBrandGtin, units_[0].unit().serial(), "L42", ""};
   forged.digsig = *crypto::SignUnit(*ring, forged.gtin, forged.serial, forged.lot);
-  EXPECT_THAT(Verify(crypto::FormatBracketedElementString(forged)).reasons(),
+  EXPECT_THAT(Verify(gs1::FormatBracketedElementString(forged)).reasons(),
               ElementsAre("unknown_key"));
 
   // Rotation: the old key becomes RETIRED and its units still verify.

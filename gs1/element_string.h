@@ -1,4 +1,4 @@
-// File: crypto/element_string.h
+// File: gs1/element_string.h
 //
 // GS1 element strings: the data of a GS1 DataMatrix / GS1 QR / GS1-128 symbol.
 //
@@ -19,16 +19,16 @@
 //   UnitCode code{.gtin = "09506000134352", .serial = "ABC123"};
 //   std::string hri = FormatBracketedElementString(code);   // "(01)09506000134352(21)ABC123"
 //   absl::StatusOr<UnitCode> back = ParseElementString(hri);
-#ifndef HALLMARK_CRYPTO_ELEMENT_STRING_H_
-#define HALLMARK_CRYPTO_ELEMENT_STRING_H_
+#ifndef HALLMARK_GS1_ELEMENT_STRING_H_
+#define HALLMARK_GS1_ELEMENT_STRING_H_
 
 #include <string>
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
-#include "crypto/unit_code.h"
+#include "gs1/unit_code.h"
 
-namespace hallmark::crypto {
+namespace hallmark::gs1 {
 
 inline constexpr char kGroupSeparator = '\x1d';  // FNC1 in transmitted data
 
@@ -41,6 +41,6 @@ std::string FormatBracketedElementString(const UnitCode& code);
 // Raw form: "01...21...<GS>10...<GS>8030...", prefixed with `symbology_id` (e.g. "]d2", or "").
 std::string FormatRawElementString(const UnitCode& code, absl::string_view symbology_id = "");
 
-}  // namespace hallmark::crypto
+}  // namespace hallmark::gs1
 
-#endif  // HALLMARK_CRYPTO_ELEMENT_STRING_H_
+#endif  // HALLMARK_GS1_ELEMENT_STRING_H_

@@ -1,4 +1,4 @@
-#include "crypto/digital_link.h"
+#include "gs1/digital_link.h"
 
 #include <utility>
 #include <vector>
@@ -8,10 +8,10 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "common/status_macros.h"
-#include "crypto/gs1.h"
-#include "crypto/internal/ai_table.h"
+#include "gs1/gs1.h"
+#include "gs1/internal/ai_table.h"
 
-namespace hallmark::crypto {
+namespace hallmark::gs1 {
 namespace {
 
 bool IsUnreserved(char c) {
@@ -150,4 +150,4 @@ absl::StatusOr<std::string> FormatDigitalLink(absl::string_view host, const Unit
   return uri;
 }
 
-}  // namespace hallmark::crypto
+}  // namespace hallmark::gs1

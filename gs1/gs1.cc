@@ -1,10 +1,10 @@
-#include "crypto/gs1.h"
+#include "gs1/gs1.h"
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 
-namespace hallmark::crypto {
+namespace hallmark::gs1 {
 namespace {
 
 std::string Printable(char c) {
@@ -82,4 +82,4 @@ absl::Status ValidateLot(absl::string_view lot, absl::string_view field) {
   return ValidateCset82(lot, kMaxLotLength, field);
 }
 
-}  // namespace hallmark::crypto
+}  // namespace hallmark::gs1

@@ -1,4 +1,4 @@
-#include "crypto/internal/ai_table.h"
+#include "gs1/internal/ai_table.h"
 
 #include <algorithm>
 #include <array>
@@ -7,9 +7,9 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
-#include "crypto/gs1.h"
+#include "gs1/gs1.h"
 
-namespace hallmark::crypto::internal {
+namespace hallmark::gs1::internal {
 namespace {
 
 using C = AiCharset;
@@ -107,4 +107,4 @@ absl::StatusOr<UnitCode> UnitCodeBuilder::Build() && {
   return std::move(code_);
 }
 
-}  // namespace hallmark::crypto::internal
+}  // namespace hallmark::gs1::internal

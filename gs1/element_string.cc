@@ -1,4 +1,4 @@
-#include "crypto/element_string.h"
+#include "gs1/element_string.h"
 
 #include <utility>
 
@@ -7,9 +7,9 @@
 #include "absl/strings/str_replace.h"
 #include "absl/strings/strip.h"
 #include "common/status_macros.h"
-#include "crypto/internal/ai_table.h"
+#include "gs1/internal/ai_table.h"
 
-namespace hallmark::crypto {
+namespace hallmark::gs1 {
 namespace {
 
 using internal::AiSpec;
@@ -111,4 +111,4 @@ std::string FormatRawElementString(const UnitCode& code, absl::string_view symbo
   return out;
 }
 
-}  // namespace hallmark::crypto
+}  // namespace hallmark::gs1

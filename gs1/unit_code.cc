@@ -1,11 +1,11 @@
-#include "crypto/unit_code.h"
+#include "gs1/unit_code.h"
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "crypto/digital_link.h"
-#include "crypto/element_string.h"
+#include "gs1/digital_link.h"
+#include "gs1/element_string.h"
 
-namespace hallmark::crypto {
+namespace hallmark::gs1 {
 
 absl::StatusOr<UnitCode> ParseScannedCode(absl::string_view scanned) {
   while (!scanned.empty() && (scanned.back() == '\n' || scanned.back() == '\r')) {
@@ -23,4 +23,4 @@ absl::StatusOr<UnitCode> ParseScannedCode(absl::string_view scanned) {
   return ParseElementString(scanned);
 }
 
-}  // namespace hallmark::crypto
+}  // namespace hallmark::gs1

@@ -1,4 +1,4 @@
-// File: crypto/digital_link.h
+// File: gs1/digital_link.h
 //
 // GS1 Digital Link URIs (GS1 Digital Link Standard: URI Syntax 1.2) for serialised units:
 //   https://{host}/01/{gtin}/10/{lot}/21/{serial}?8030={digsig}
@@ -15,17 +15,17 @@
 // Example:
 //   absl::StatusOr<std::string> uri = FormatDigitalLink("id.brand.example", code);
 //   absl::StatusOr<UnitCode> back = ParseDigitalLink(*uri);
-#ifndef HALLMARK_CRYPTO_DIGITAL_LINK_H_
-#define HALLMARK_CRYPTO_DIGITAL_LINK_H_
+#ifndef HALLMARK_GS1_DIGITAL_LINK_H_
+#define HALLMARK_GS1_DIGITAL_LINK_H_
 
 #include <string>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
-#include "crypto/unit_code.h"
+#include "gs1/unit_code.h"
 
-namespace hallmark::crypto {
+namespace hallmark::gs1 {
 
 // A resolver host: a DNS name or IPv4 address ([A-Za-z0-9.-]), optionally ":port".
 absl::Status ValidateResolverHost(absl::string_view host);
@@ -35,6 +35,6 @@ absl::StatusOr<UnitCode> ParseDigitalLink(absl::string_view uri);
 // Fails only when `host` is invalid. Precondition: `code` holds valid fields.
 absl::StatusOr<std::string> FormatDigitalLink(absl::string_view host, const UnitCode& code);
 
-}  // namespace hallmark::crypto
+}  // namespace hallmark::gs1
 
-#endif  // HALLMARK_CRYPTO_DIGITAL_LINK_H_
+#endif  // HALLMARK_GS1_DIGITAL_LINK_H_

@@ -1,4 +1,4 @@
-// File: crypto/unit_code.h
+// File: gs1/unit_code.h
 //
 // UnitCode is what a label carries: the unit's identity (GTIN + serial), its lot when printed,
 // and the DIGSIG (AI 8030) that signs them. ParseScannedCode accepts every printed form Hallmark
@@ -8,15 +8,15 @@
 //   absl::StatusOr<UnitCode> code = ParseScannedCode(
 //       "https://id.brand.example/01/09506000134352/10/L42/21/ABC123?8030=AQ...");
 //   if (code.ok()) Lookup(code->gtin, code->serial);
-#ifndef HALLMARK_CRYPTO_UNIT_CODE_H_
-#define HALLMARK_CRYPTO_UNIT_CODE_H_
+#ifndef HALLMARK_GS1_UNIT_CODE_H_
+#define HALLMARK_GS1_UNIT_CODE_H_
 
 #include <string>
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 
-namespace hallmark::crypto {
+namespace hallmark::gs1 {
 
 struct UnitCode {
   std::string gtin;    // AI (01), always normalised to 14 digits with a valid check digit
@@ -38,6 +38,6 @@ inline constexpr size_t kMaxScannedCodeLength = 512;
 // as many keyboard-wedge scanners append, is ignored. Errors are InvalidArgument and say why.
 absl::StatusOr<UnitCode> ParseScannedCode(absl::string_view scanned);
 
-}  // namespace hallmark::crypto
+}  // namespace hallmark::gs1
 
-#endif  // HALLMARK_CRYPTO_UNIT_CODE_H_
+#endif  // HALLMARK_GS1_UNIT_CODE_H_

@@ -1,4 +1,4 @@
-// File: crypto/gs1.h
+// File: gs1/gs1.h
 //
 // GS1 identifier rules shared by every code form: GTIN check digits and normalisation, and
 // the character-set rules of the serial (AI 21) and lot (AI 10) fields.
@@ -9,8 +9,8 @@
 // Example:
 //   absl::StatusOr<std::string> gtin = NormalizeGtin("9506000134352");  // "09506000134352"
 //   absl::Status s = ValidateSerial("ABC 123");  // "serial: character ' ' at position 4 ..."
-#ifndef HALLMARK_CRYPTO_GS1_H_
-#define HALLMARK_CRYPTO_GS1_H_
+#ifndef HALLMARK_GS1_GS1_H_
+#define HALLMARK_GS1_GS1_H_
 
 #include <string>
 
@@ -18,7 +18,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 
-namespace hallmark::crypto {
+namespace hallmark::gs1 {
 
 // Length limits of the variable-length AIs Hallmark uses (GS1 General Specifications).
 inline constexpr size_t kMaxSerialLength = 20;  // AI (21)
@@ -45,6 +45,6 @@ absl::Status ValidateCset82(absl::string_view value, size_t max_length,
 absl::Status ValidateSerial(absl::string_view serial, absl::string_view field = "serial");
 absl::Status ValidateLot(absl::string_view lot, absl::string_view field = "lot");
 
-}  // namespace hallmark::crypto
+}  // namespace hallmark::gs1
 
-#endif  // HALLMARK_CRYPTO_GS1_H_
+#endif  // HALLMARK_GS1_GS1_H_

@@ -1,10 +1,10 @@
-// File: crypto/internal/ai_table.h
+// File: gs1/internal/ai_table.h
 //
 // The GS1 Application Identifiers Hallmark understands, and the assembly of a UnitCode from
 // (AI, value) pairs. Shared by the element-string and Digital Link parsers so both apply the
 // same value rules.
-#ifndef HALLMARK_CRYPTO_INTERNAL_AI_TABLE_H_
-#define HALLMARK_CRYPTO_INTERNAL_AI_TABLE_H_
+#ifndef HALLMARK_GS1_INTERNAL_AI_TABLE_H_
+#define HALLMARK_GS1_INTERNAL_AI_TABLE_H_
 
 #include <cstdint>
 #include <string>
@@ -13,9 +13,9 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
-#include "crypto/unit_code.h"
+#include "gs1/unit_code.h"
 
-namespace hallmark::crypto::internal {
+namespace hallmark::gs1::internal {
 
 enum class AiCharset : uint8_t { kNumeric, kCset82, kCset64 };
 
@@ -48,6 +48,6 @@ class UnitCodeBuilder {
   std::vector<std::string> seen_;
 };
 
-}  // namespace hallmark::crypto::internal
+}  // namespace hallmark::gs1::internal
 
-#endif  // HALLMARK_CRYPTO_INTERNAL_AI_TABLE_H_
+#endif  // HALLMARK_GS1_INTERNAL_AI_TABLE_H_
