@@ -20,15 +20,7 @@
 
 namespace hallmark::crypto {
 namespace {
-using gs1::FormatBracketedElementString;
-using gs1::FormatDigitalLink;
-using gs1::FormatRawElementString;
-using gs1::ParseDigitalLink;
-using gs1::ParseElementString;
-using gs1::ParseScannedCode;
 using gs1::UnitCode;
-using gs1::NormalizeGtin;
-using gs1::Gs1CheckDigit;
 
 std::unique_ptr<KeyRing> Ring(Algorithm algorithm) {
   std::vector<std::pair<KeyInfo, std::unique_ptr<KeyMaterial>>> keys;

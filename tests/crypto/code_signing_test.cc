@@ -20,14 +20,8 @@ namespace {
 
 using ::hallmark::testing::IsOk;
 using gs1::FormatBracketedElementString;
-using gs1::FormatDigitalLink;
-using gs1::FormatRawElementString;
-using gs1::ParseDigitalLink;
 using gs1::ParseElementString;
-using gs1::ParseScannedCode;
 using gs1::UnitCode;
-using gs1::NormalizeGtin;
-using gs1::Gs1CheckDigit;
 using ::hallmark::testing::StatusIs;
 
 const absl::Time kNow = absl::FromUnixSeconds(1795000000);
