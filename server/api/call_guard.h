@@ -175,12 +175,13 @@ inline constexpr double kPublicCallsPerSecond = 20;
 absl::Time CallDeadline(const grpc::CallbackServerContext* context, absl::Duration max);
 
 // The body of a plain unary handler: admits the caller, then runs
-// `body(principal, deadline, done)`; `done(status)` finishes the RPC.
-template <typename Body>
+// `body(principal, deadline, done)`; `done(status)` finishes the RPC. `notes(call)` runs first
+// when the status is OK, to add fields to the call's log line (e.g. the verdict).
+template <typename Body, typename Notes>
 grpc::ServerUnaryReactor* RunUnary(const CallGuard& guard, grpc::CallbackServerContext* context,
                                    const google::protobuf::MessageLite& request,
                                    absl::string_view method, const Cost& cost,
-                                   absl::Duration max_call, Body body) {
+                                   absl::Duration max_call, Body body, Notes notes) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   std::shared_ptr<Call> admitted = guard.Admit(context, method, request, cost);
   if (!admitted->admitted()) {
@@ -188,8 +189,20 @@ grpc::ServerUnaryReactor* RunUnary(const CallGuard& guard, grpc::CallbackServerC
     return reactor;
   }
   body(admitted->principal(), CallDeadline(context, max_call),
-       [reactor, admitted](absl::Status s) { reactor->Finish(admitted->Finish(s)); });
+       [reactor, admitted, notes = std::move(notes)](absl::Status s) mutable {
+         if (s.ok()) notes(*admitted);
+         reactor->Finish(admitted->Finish(s));
+       });
   return reactor;
+}
+
+template <typename Body>
+grpc::ServerUnaryReactor* RunUnary(const CallGuard& guard, grpc::CallbackServerContext* context,
+                                   const google::protobuf::MessageLite& request,
+                                   absl::string_view method, const Cost& cost,
+                                   absl::Duration max_call, Body body) {
+  return RunUnary(guard, context, request, method, cost, max_call, std::move(body),
+                  [](Call&) {});
 }
 
 }  // namespace hallmark::api

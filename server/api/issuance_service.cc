@@ -1,6 +1,5 @@
 #include "server/api/issuance_service.h"
 
-#include <functional>
 #include <memory>
 
 #include "absl/base/thread_annotations.h"
@@ -154,17 +153,10 @@ class StreamIssueReactor final : public grpc::ServerWriteReactor<v1::IssuedUnit>
   std::shared_ptr<void> place_;
 };
 
-// Finishes `reactor` through `call`, counting `units` handed out when the call succeeded.
-auto FinishWithUnits(grpc::ServerUnaryReactor* reactor, std::shared_ptr<Call> call,
-                     std::function<size_t()> units) {
-  return [reactor, call = std::move(call), units = std::move(units)](absl::Status s) {
-    if (s.ok()) {
-      const size_t n = units();
-      call->Note("units", absl::StrCat(n));
-      if (call->metrics() != nullptr) call->metrics()->UnitsIssued(n);
-    }
-    reactor->Finish(call->Finish(s));
-  };
+// The units a successful call handed out: on its log line and in hallmark_units_issued_total.
+void NoteUnits(Call& call, size_t n) {
+  call.Note("units", absl::StrCat(n));
+  if (call.metrics() != nullptr) call.metrics()->UnitsIssued(n);
 }
 
 }  // namespace
@@ -172,19 +164,16 @@ auto FinishWithUnits(grpc::ServerUnaryReactor* reactor, std::shared_ptr<Call> ca
 grpc::ServerUnaryReactor* IssuanceService::IssueSerials(grpc::CallbackServerContext* context,
                                                         const v1::IssueSerialsRequest* request,
                                                         v1::IssueSerialsResponse* response) {
-  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  std::shared_ptr<Call> call = guard_->Admit(
-      context, "Issuance.IssueSerials", *request,
+  return RunUnary(
+      *guard_, context, *request, "Issuance.IssueSerials",
       Cost::Units(request->count(), issuance::kMaxUnaryCount,
                   absl::StrCat("count: must be 1..", issuance::kMaxUnaryCount, ", got ",
-                               request->count())));
-  if (!call->admitted()) {
-    reactor->Finish(call->Finish(call->admission()));
-    return reactor;
-  }
-  engine_->Issue(call->principal(), *request, CallDeadline(context, max_call_), response,
-                 FinishWithUnits(reactor, call, [response] { return response->units_size(); }));
-  return reactor;
+                               request->count())),
+      max_call_,
+      [&](const auth::Principal& p, absl::Time deadline, auto done) {
+        engine_->Issue(p, *request, deadline, response, std::move(done));
+      },
+      [response](Call& call) { NoteUnits(call, response->units_size()); });
 }
 
 grpc::ServerWriteReactor<v1::IssuedUnit>* IssuanceService::StreamIssueSerials(
@@ -213,19 +202,16 @@ grpc::ServerWriteReactor<v1::IssuedUnit>* IssuanceService::StreamIssueSerials(
 grpc::ServerUnaryReactor* IssuanceService::ImportSerials(grpc::CallbackServerContext* context,
                                                          const v1::ImportSerialsRequest* request,
                                                          v1::ImportSerialsResponse* response) {
-  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  std::shared_ptr<Call> call = guard_->Admit(
-      context, "Issuance.ImportSerials", *request,
+  return RunUnary(
+      *guard_, context, *request, "Issuance.ImportSerials",
       Cost::Units(request->serials_size(), issuance::kMaxImportSerials,
                   absl::StrCat("serials: must have 1..", issuance::kMaxImportSerials,
-                               " entries, got ", request->serials_size())));
-  if (!call->admitted()) {
-    reactor->Finish(call->Finish(call->admission()));
-    return reactor;
-  }
-  engine_->Import(call->principal(), *request, CallDeadline(context, max_call_), response,
-                  FinishWithUnits(reactor, call, [response] { return response->accepted_size(); }));
-  return reactor;
+                               " entries, got ", request->serials_size())),
+      max_call_,
+      [&](const auth::Principal& p, absl::Time deadline, auto done) {
+        engine_->Import(p, *request, deadline, response, std::move(done));
+      },
+      [response](Call& call) { NoteUnits(call, response->accepted_size()); });
 }
 
 }  // namespace hallmark::api

@@ -83,7 +83,17 @@ void VerificationEngine::Verify(const auth::Principal& caller, const v1::VerifyR
   if (absl::Status s = ValidateScanContext(request.context(), "context"); !s.ok()) {
     return done(s);
   }
-  VerifyOne(caller, request, call_deadline, out, std::move(done));
+  VerifyOne(caller, request, call_deadline, out,
+            [this, out, done = std::move(done)](absl::Status s) mutable {
+              if (s.ok()) CountVerdict(out->verdict());
+              done(s);
+            });
+}
+
+void VerificationEngine::CountVerdict(v1::Verdict verdict) const {
+  if (options_.metrics != nullptr) {
+    options_.metrics->Verdict(v1::Verdict_Name(verdict).substr(8));  // without "VERDICT_"
+  }
 }
 
 void VerificationEngine::VerifyOne(const auth::Principal& caller,
@@ -173,7 +183,12 @@ void VerificationEngine::VerifyBatch(const auth::Principal& caller,
     }
   }
   for (size_t i = 0; i < n; ++i) out->add_responses();
-  auto join = FanIn::Create(n, std::move(done));
+  auto join = FanIn::Create(n, [this, out, done = std::move(done)](absl::Status s) mutable {
+    if (s.ok()) {
+      for (const v1::VerifyResponse& r : out->responses()) CountVerdict(r.verdict());
+    }
+    done(s);
+  });
   auto finish_one = [join](absl::Status s) { join->Done(s); };
   // Signature checks are CPU work: spread them over the pool; registry calls pipeline.
   pool_->ParallelFor(

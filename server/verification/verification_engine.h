@@ -56,6 +56,9 @@ class VerificationEngine {
                  absl::Time call_deadline, v1::VerifyResponse* out,
                  absl::AnyInvocable<void(absl::Status)> done);
 
+  // hallmark_verdicts_total, for every verdict an RPC returns.
+  void CountVerdict(v1::Verdict verdict) const;
+
   registry::Registry* const registry_;
   WorkPool* const pool_;
   const Snapshot<CodeChecker>* const checker_;
