@@ -1,10 +1,15 @@
 #include "server/api/call_guard.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
 #include <algorithm>
 #include <chrono>
 #include <limits>
 
+#include "absl/hash/hash.h"
 #include "absl/strings/match.h"
+#include "absl/strings/strip.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "server/api/access_table.h"
@@ -175,14 +180,8 @@ std::shared_ptr<Call> CallGuard::AdmitAnonymous(const grpc::CallbackServerContex
                                                 const MethodAccess& access,
                                                 const google::protobuf::MessageLite& request,
                                                 std::shared_ptr<Call> call) const {
-  // One bucket per peer address (the port varies per connection): "ipv4:10.0.0.7:5123".
-  std::string peer = context->peer();
-  if (const size_t colon = peer.rfind(':'); colon != std::string::npos &&
-                                            !absl::StartsWith(peer, "unix:")) {
-    peer.resize(colon);
-  }
   const auth::RateLimitSpec limit{kPublicCallsPerSecond, 2 * kPublicCallsPerSecond};
-  const std::string key = absl::StrCat("anonymous:", peer);
+  const std::string key = AnonymousBucketKey(context->peer());
   const absl::Time now = absl::Now();
   if (request.ByteSizeLong() > access.max_request_bytes) {
     limiter_->ChargeRefusal(key, limit, now);
@@ -196,6 +195,22 @@ std::shared_ptr<Call> CallGuard::AdmitAnonymous(const grpc::CallbackServerContex
     metrics_->RateLimited("anonymous");
   }
   return call;
+}
+
+std::string AnonymousBucketKey(absl::string_view peer) {
+  // "ipv4:10.0.0.7:5123", "ipv6:[2001:db8::1]:443", "unix:/path": the address without the
+  // port (which varies per connection); IPv6 reduced to its /64 (one host's whole subnet).
+  std::string host(peer);
+  if (absl::ConsumePrefix(&peer, "ipv6:[")) {
+    host = std::string(peer.substr(0, peer.find(']')));
+    in6_addr a6{};
+    if (inet_pton(AF_INET6, host.c_str(), &a6) == 1) {
+      host.assign(reinterpret_cast<const char*>(a6.s6_addr), 8);
+    }
+  } else if (absl::ConsumePrefix(&peer, "ipv4:")) {
+    host = std::string(peer.substr(0, peer.rfind(':')));
+  }
+  return absl::StrCat("anonymous:", absl::Hash<std::string>()(host) % kAnonymousBuckets);
 }
 
 size_t MaxRequestBytes(absl::string_view method) {

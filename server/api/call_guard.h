@@ -170,6 +170,12 @@ size_t MaxRequestBytes(absl::string_view method);
 // A caller admitted anonymously to a public method: this many calls a second per peer address
 // (burst twice that).
 inline constexpr double kPublicCallsPerSecond = 20;
+// Anonymous callers share at most this many rate-limit buckets, whatever the number of
+// addresses they come from: an IPv6 /64 is one address, and addresses are hashed into the
+// buckets, so memory stays bounded (peers that collide share a budget).
+inline constexpr size_t kAnonymousBuckets = 4096;
+// The rate-limit key of an anonymous caller at gRPC peer `peer`.
+std::string AnonymousBucketKey(absl::string_view peer);
 
 // The call's deadline as absl::Time, capped at now + `max`.
 absl::Time CallDeadline(const grpc::CallbackServerContext* context, absl::Duration max);

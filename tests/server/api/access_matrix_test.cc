@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <functional>
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -20,6 +21,7 @@
 #include "hallmark/v1/stolen_registry.grpc.pb.h"
 #include "hallmark/v1/verification.grpc.pb.h"
 #include "server/api/access_table.h"
+#include "server/api/call_guard.h"
 #include "tests/common/server_harness.h"
 #include "tests/common/status_matchers.h"
 
@@ -367,6 +369,24 @@ TEST(PublicMethodTest, AnonymousCallersAreRateLimitedPerPeer) {
   // A verifier with a token is not held to the anonymous budget.
   v1::ListPublicKeysResponse r;
   EXPECT_TRUE(keys->ListPublicKeys((*h)->Context(t::kVerifier).get(), {}, &r).ok());
+}
+
+// Anonymous callers cannot grow the limiter without bound: the port is ignored, an IPv6 /64 is
+// one caller, and all addresses share at most kAnonymousBuckets buckets.
+TEST(PublicMethodTest, AnonymousBucketsAreBoundedAndPerAddress) {
+  using api::AnonymousBucketKey;
+  EXPECT_EQ(AnonymousBucketKey("ipv4:198.51.100.7:1111"),
+            AnonymousBucketKey("ipv4:198.51.100.7:2222"));
+  EXPECT_EQ(AnonymousBucketKey("ipv6:[2001:db8:1:2:3:4:5:6]:443"),
+            AnonymousBucketKey("ipv6:[2001:db8:1:2:ffff::1]:80"))
+      << "one /64, one caller";
+  std::set<std::string> keys;
+  for (int i = 0; i < 20000; ++i) {
+    keys.insert(AnonymousBucketKey(absl::StrCat("ipv6:[2001:db8:", i / 256, ":", i % 256,
+                                                "::1]:443")));
+  }
+  EXPECT_LE(keys.size(), api::kAnonymousBuckets);
+  EXPECT_GT(keys.size(), 1000u) << "distinct addresses should mostly get distinct buckets";
 }
 
 }  // namespace
