@@ -66,9 +66,9 @@ inline bool PromisesDurability(const std::vector<std::string>& argv) {
   return f != nullptr && f->writes == Writes::kDurable;
 }
 
-// A call that does not follow its function's declaration (functions.h) is a bug: refused
-// before it is sent.
-inline absl::Status FollowsDeclaration(const std::vector<std::string>& argv) {
+// The declaration (functions.h) `argv` follows; a call that does not follow one is a bug,
+// refused (INTERNAL) before it is sent.
+inline absl::StatusOr<const FunctionDecl*> Declared(const std::vector<std::string>& argv) {
   const FunctionDecl* f = argv.size() >= 2 ? FindFunction(argv[1]) : nullptr;
   if (f == nullptr) {
     return absl::InternalError(absl::StrCat("registry: undeclared function ",
@@ -79,15 +79,17 @@ inline absl::Status FollowsDeclaration(const std::vector<std::string>& argv) {
     return absl::InternalError(absl::StrCat("registry: ", f->name, " called with ", argv[0],
                                             ", declared otherwise"));
   }
-  return absl::OkStatus();
+  return f;
+}
+inline absl::Status FollowsDeclaration(const std::vector<std::string>& argv) {
+  return Declared(argv).status();
 }
 
-// Such a write is refused UNAVAILABLE while Redis is not durable (or, where writes are
+// A durable write is refused UNAVAILABLE while Redis is not durable (or, where writes are
 // replicated, a master is short of replicas): nothing is written that a crash or a failover
 // could lose after we acknowledged it. Reads (FCALL_RO) and verification go on.
-inline absl::Status DurableWriteAllowed(const redis::RedisClient& client,
-                                        const std::vector<std::string>& argv) {
-  if (!PromisesDurability(argv)) return absl::OkStatus();
+inline absl::Status DurableWriteAllowed(const redis::RedisClient& client, const FunctionDecl& f) {
+  if (f.writes != Writes::kDurable) return absl::OkStatus();
   absl::Status durable = client.durability();
   if (durable.ok()) return durable;
   return absl::UnavailableError(absl::StrCat(
@@ -100,14 +102,15 @@ inline absl::Status DurableWriteAllowed(const redis::RedisClient& client,
 template <typename T, typename Parse>
 void Call(redis::RedisClient* client, std::vector<std::string> argv, absl::Time deadline,
           Callback<T> done, Parse parse) {
-  if (absl::Status s = FollowsDeclaration(argv); !s.ok()) return done(s);
-  if (absl::Status s = DurableWriteAllowed(*client, argv); !s.ok()) return done(s);
+  absl::StatusOr<const FunctionDecl*> f = Declared(argv);  // looked up once per call
+  if (!f.ok()) return done(f.status());
+  if (absl::Status s = DurableWriteAllowed(*client, **f); !s.ok()) return done(s);
   auto finish = [done = std::move(done), parse](absl::StatusOr<redis::RedisReply> reply) mutable {
     if (!reply.ok()) return done(reply.status());
     if (reply->is_error()) return done(RedisErrorToStatus(reply->str));
     done(parse(*reply));
   };
-  if (PromisesDurability(argv)) {
+  if ((*f)->writes == Writes::kDurable) {
     client->ExecuteWrite(WithFence(std::move(argv)), deadline, std::move(finish));
   } else {
     client->Execute(WithFence(std::move(argv)), deadline, std::move(finish));
