@@ -6,6 +6,9 @@
 #   target_link_libraries(app PRIVATE Hallmark::client)
 # `cpack -G DEB` (run in the build directory) makes a .deb of the same install plus the
 # systemd unit, its environment file and the Redis settings.
+# Installing and packaging take what was built (cmake --install never builds; this makes
+# `cpack` and `make install` not rebuild the tree first either): build, then install.
+set(CMAKE_SKIP_INSTALL_ALL_DEPENDENCY ON)
 include(GNUInstallDirs)
 include(CMakePackageConfigHelpers)
 

@@ -37,7 +37,7 @@ if [ -n "${single:-}" ]; then
   cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release -DHALLMARK_SANITIZE=$sanitize >/dev/null
   # The test's own binary; tests that run the server or CLI binaries depend on those too.
   cmake --build "$build" -j2 --target "$single" hallmark-server hallmarkctl
-  ctest --test-dir "$build" --output-on-failure -R "^${single}\$"
+  ctest --test-dir "$build" --output-on-failure -R "^${single}(_part[0-9]+)?\$"
   exit
 fi
 
@@ -47,7 +47,7 @@ if [ "$what" != fuzz ]; then
   label=()
   [ "$what" = unit ] && label=(-L '^unit$')
   [ "$what" = integration ] && label=(-L '^integration$')
-  ctest --test-dir "$build" --output-on-failure -j2 "${label[@]}" || status=1
+  ctest --test-dir "$build" --output-on-failure -j4 "${label[@]}" || status=1
 fi
 
 if { [ "$what" = all ] || [ "$what" = fuzz ]; } && command -v clang++-14 >/dev/null; then

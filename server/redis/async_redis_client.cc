@@ -20,17 +20,18 @@
 namespace hallmark::redis {
 
 struct AsyncRedisClient::Pending {
-  AsyncRedisClient* client = nullptr;
+  Pending(AsyncRedisClient* c, std::string cmd, absl::Time d, ReplyCallback callback)
+      : client(c), command(std::move(cmd)), deadline(d), done(std::move(callback)) {}
+
+  AsyncRedisClient* client;
   std::string command;     // RESP-encoded, formatted by the calling thread
   absl::Time deadline;
   ReplyCallback done;
-  EventPtr timer;          // its deadline (freed with it, or once it completes)
+  EventPtr timer;          // its deadline (freed with it, or once it finishes)
   absl::Time sent{};       // when it went to hiredis
   bool finished = false;   // `done` has run
-  bool in_flight = false;  // hiredis holds this as privdata until it calls OnReply
   bool asking = false;     // send ASKING right before it (Redis Cluster ASK redirection)
   bool ack = false;        // write connection: held until a WAIT confirms it
-  bool held = false;       // in held_: deleted by FinishWait, not by Complete
   RedisReply reply;        // the held reply
 };
 
@@ -119,12 +120,12 @@ void AsyncRedisClient::Stop() {
     stopped_ = true;
   }
   // Commands queued while the loop was finishing.
-  std::vector<Pending*> late;
+  std::vector<PendingPtr> late;
   {
     absl::MutexLock lock(&mu_);
     late.swap(queue_);
   }
-  for (Pending* p : late) Complete(p, NotSentError("redis: client stopped"));
+  for (PendingPtr& p : late) Finish(*p, NotSentError("redis: client stopped"));
 }
 
 void AsyncRedisClient::Loop() { event_base_loop(base_.get(), EVLOOP_NO_EXIT_ON_EMPTY); }
@@ -133,31 +134,31 @@ void AsyncRedisClient::Wake() { event_active(wakeup_.get(), EV_READ, 0); }
 
 void AsyncRedisClient::Execute(std::vector<std::string> argv, absl::Time deadline,
                                ReplyCallback done) {
-  auto* p = new Pending{this, FormatCommand(argv), deadline, std::move(done)};
+  auto p = std::make_unique<Pending>(this, FormatCommand(argv), deadline, std::move(done));
   p->ack = options_.replication.replicas > 0;
-  Enqueue(p);
+  Enqueue(std::move(p));
 }
 
 void AsyncRedisClient::ExecuteAsking(std::vector<std::string> argv, absl::Time deadline,
                                      ReplyCallback done) {
-  auto* p = new Pending{this, FormatCommand(argv), deadline, std::move(done)};
+  auto p = std::make_unique<Pending>(this, FormatCommand(argv), deadline, std::move(done));
   p->asking = true;  // Dispatch writes ASKING and the command together
   p->ack = options_.replication.replicas > 0;
-  Enqueue(p);
+  Enqueue(std::move(p));
 }
 
-void AsyncRedisClient::Enqueue(Pending* p) {
+void AsyncRedisClient::Enqueue(PendingPtr p) {
   {
     absl::MutexLock lock(&mu_);
     if (!stopped_) {
       // Only the first command of a batch wakes the loop; it drains the whole queue.
       const bool wake = queue_.empty();
-      queue_.push_back(p);
+      queue_.push_back(std::move(p));
       if (wake) Wake();
       return;
     }
   }
-  Complete(p, NotSentError("redis: client stopped"));
+  Finish(*p, NotSentError("redis: client stopped"));
 }
 
 absl::Status AsyncRedisClient::WaitUntilReady(absl::Duration timeout) {
@@ -188,7 +189,7 @@ void AsyncRedisClient::OnWakeup(int, short, void* self) {
 }
 
 void AsyncRedisClient::DrainQueue() {
-  std::vector<Pending*> batch;
+  std::vector<PendingPtr> batch;
   bool stopping;
   {
     absl::MutexLock lock(&mu_);
@@ -196,11 +197,11 @@ void AsyncRedisClient::DrainQueue() {
     stopping = stopping_;
   }
   bool dispatched = false;
-  for (Pending* p : batch) {
+  for (PendingPtr& p : batch) {
     if (stopping || !ready()) {
-      Complete(p, NotSentError(stopping ? "redis: client shutting down" : "redis: not connected"));
+      Finish(*p, NotSentError(stopping ? "redis: client shutting down" : "redis: not connected"));
     } else {
-      Dispatch(p);
+      Dispatch(std::move(p));
       dispatched = true;
     }
   }
@@ -218,56 +219,52 @@ void AsyncRedisClient::DrainQueue() {
   }
 }
 
-void AsyncRedisClient::Dispatch(Pending* p) {
+void AsyncRedisClient::Dispatch(PendingPtr p) {
   const absl::Duration left = p->deadline - absl::Now();
   if (left <= absl::ZeroDuration() || ctx_ == nullptr) {
-    Complete(p, NotSentError(ctx_ == nullptr ? "redis: not connected"
-                                             : "redis: deadline passed before sending"));
+    Finish(*p, NotSentError(ctx_ == nullptr ? "redis: not connected"
+                                            : "redis: deadline passed before sending"));
     return;
   }
   // ASKING and its command go out back to back (nothing can come between them on the loop
   // thread); ASKING's own reply is discarded.
   if (p->asking && redisAsyncCommand(ctx_, nullptr, nullptr, "ASKING") != REDIS_OK) {
-    Complete(p, NotSentError("redis: could not queue command"));
+    Finish(*p, NotSentError("redis: could not queue command"));
     return;
   }
-  if (redisAsyncFormattedCommand(ctx_, &OnReply, p, p->command.data(), p->command.size()) !=
-      REDIS_OK) {
-    Complete(p, NotSentError("redis: could not queue command"));
-    return;
-  }
-  p->in_flight = true;
   p->sent = absl::Now();
-  p->timer.reset(evtimer_new(base_.get(), &OnCommandTimeout, p));
+  p->timer.reset(evtimer_new(base_.get(), &OnCommandTimeout, p.get()));
+  if (redisAsyncFormattedCommand(ctx_, &OnReply, p.get(), p->command.data(),
+                                 p->command.size()) != REDIS_OK) {
+    Finish(*p, NotSentError("redis: could not queue command"));
+    return;
+  }
   const timeval tv = TimevalIn(left);
   evtimer_add(p->timer.get(), &tv);
+  (void)p.release();  // hiredis holds it until OnReply
 }
 
-void AsyncRedisClient::Complete(Pending* p, absl::StatusOr<RedisReply> result) {
-  if (p->finished) {  // timed out earlier; hiredis has now let go of it
-    if (!p->in_flight && !p->held) delete p;
-    return;
-  }
-  p->finished = true;
-  p->timer.reset();
-  ReplyCallback done = std::move(p->done);
-  const auto& observe = p->client->options_.on_command_done;  // the client outlives `p`
-  const absl::Time sent = p->sent;
+void AsyncRedisClient::Finish(Pending& p, absl::StatusOr<RedisReply> result) {
+  if (p.finished) return;  // its deadline passed earlier
+  p.finished = true;
+  p.timer.reset();
+  ReplyCallback done = std::move(p.done);
+  const auto& observe = p.client->options_.on_command_done;  // the client outlives `p`
+  const absl::Time sent = p.sent;
   // `p` is not touched after this point: `done` may drop the connection, and then hiredis
-  // hands `p` back through OnReply(nullptr), which deletes it if it is still in flight here.
-  if (!p->in_flight && !p->held) delete p;
+  // hands `p`, if it is in flight, back through OnReply(nullptr), which frees it.
   if (observe && sent != absl::Time()) observe(absl::Now() - sent, result.ok());
   done(std::move(result));
 }
 
+// In flight (hiredis owns it) or held (held_ owns it): finished now, freed by its owner.
 void AsyncRedisClient::OnCommandTimeout(int, short, void* pending) {
-  Complete(static_cast<Pending*>(pending),
-           absl::UnavailableError("redis: no reply within the deadline"));
+  Finish(*static_cast<Pending*>(pending),
+         absl::UnavailableError("redis: no reply within the deadline"));
 }
 
 void AsyncRedisClient::OnReply(redisAsyncContext*, void* reply, void* pending) {
-  auto* p = static_cast<Pending*>(pending);
-  p->in_flight = false;
+  PendingPtr p(static_cast<Pending*>(pending));  // back from hiredis
   if (reply == nullptr) {
     // hiredis fails the pending callbacks before it calls OnDisconnect: mark the client not
     // ready first, so a caller that sees this failure never sees ready() == true after it.
@@ -276,19 +273,21 @@ void AsyncRedisClient::OnReply(redisAsyncContext*, void* reply, void* pending) {
     if (self->ready()) {
       self->SetReady(false, self->ConnectionLost());
     }
-    Complete(p, absl::UnavailableError("redis: connection lost"));
+    Finish(*p, absl::UnavailableError("redis: connection lost"));
   } else {
     RedisReply r = FromHiredis(static_cast<redisReply*>(reply));
-    if (p->ack && !p->finished && !r.is_error()) return p->client->Hold(p, std::move(r));
-    Complete(p, std::move(r));
+    if (p->ack && !p->finished && !r.is_error()) {
+      AsyncRedisClient* self = p->client;
+      return self->Hold(std::move(p), std::move(r));
+    }
+    Finish(*p, std::move(r));
   }
 }
 
-void AsyncRedisClient::Hold(Pending* p, RedisReply reply) {
-  if (wait_for_ <= 0) return Complete(p, std::move(reply));  // allow_fewer, no replica online
-  p->held = true;
+void AsyncRedisClient::Hold(PendingPtr p, RedisReply reply) {
+  if (wait_for_ <= 0) return Finish(*p, std::move(reply));  // allow_fewer, no replica online
   p->reply = std::move(reply);
-  held_.push_back(p);
+  held_.push_back(std::move(p));
   if (!wait_in_flight_) SendWait();
 }
 
@@ -300,14 +299,13 @@ void AsyncRedisClient::SendWait() {
   const int wanted = wait_for_;
   const absl::Duration timeout = options_.replication.timeout;
   const absl::Time sent = absl::Now();
-  Dispatch(new Pending{this,
-                       FormatCommand({"WAIT", absl::StrCat(wanted),
-                                      absl::StrCat(std::max<int64_t>(
-                                          1, absl::ToInt64Milliseconds(timeout)))}),
-                       sent + timeout + absl::Seconds(1),
-                       [this, sent, wanted](absl::StatusOr<RedisReply> r) {
-                         FinishWait(std::move(r), sent, wanted);
-                       }});
+  Dispatch(std::make_unique<Pending>(
+      this,
+      FormatCommand({"WAIT", absl::StrCat(wanted),
+                     absl::StrCat(std::max<int64_t>(1, absl::ToInt64Milliseconds(timeout)))}),
+      sent + timeout + absl::Seconds(1), [this, sent, wanted](absl::StatusOr<RedisReply> r) {
+        FinishWait(std::move(r), sent, wanted);
+      }));
 }
 
 void AsyncRedisClient::FinishWait(absl::StatusOr<RedisReply> wait, absl::Time sent, int wanted) {
@@ -333,18 +331,13 @@ void AsyncRedisClient::FinishWait(absl::StatusOr<RedisReply> wait, absl::Time se
   if (!failure.ok() && !absl::IsUnavailable(failure)) {
     failure = absl::UnavailableError(failure.message());
   }
-  std::vector<Pending*> held;
+  std::vector<PendingPtr> held;
   held.swap(held_);
-  for (Pending* p : held) {
-    p->held = false;
-    if (p->finished) {  // its deadline passed while it waited
-      delete p;
-      continue;
-    }
+  for (PendingPtr& p : held) {  // those whose deadline passed while they waited are finished
     if (failure.ok()) {
-      Complete(p, std::move(p->reply));
+      Finish(*p, std::move(p->reply));
     } else {
-      Complete(p, failure);
+      Finish(*p, failure);
     }
   }
 }
@@ -408,15 +401,15 @@ void AsyncRedisClient::SendAll(const std::vector<std::vector<std::string>>& comm
               std::move(done)});
   if (commands.empty()) return c->done(absl::OkStatus(), {});
   for (size_t i = 0; i < commands.size(); ++i) {
-    Dispatch(new Pending{this, FormatCommand(commands[i]), deadline,
-                         [c, i](absl::StatusOr<RedisReply> r) {
-                           if (r.ok()) {
-                             c->replies[i] = *std::move(r);
-                           } else if (c->failure.ok()) {
-                             c->failure = r.status();
-                           }
-                           if (--c->outstanding == 0) c->done(c->failure, std::move(c->replies));
-                         }});
+    Dispatch(std::make_unique<Pending>(
+        this, FormatCommand(commands[i]), deadline, [c, i](absl::StatusOr<RedisReply> r) {
+          if (r.ok()) {
+            c->replies[i] = *std::move(r);
+          } else if (c->failure.ok()) {
+            c->failure = r.status();
+          }
+          if (--c->outstanding == 0) c->done(c->failure, std::move(c->replies));
+        }));
   }
 }
 
@@ -491,7 +484,7 @@ void AsyncRedisClient::Probe() {
   redisAsyncContext* ctx = ctx_;
   if (!probe_in_flight_) {
     probe_in_flight_ = true;
-    Dispatch(new Pending{this, FormatCommand({"PING"}), absl::Now() + options_.probe_timeout,
+    Dispatch(std::make_unique<Pending>(this, FormatCommand({"PING"}), absl::Now() + options_.probe_timeout,
                          [this, ctx](absl::StatusOr<RedisReply> r) {
                            probe_in_flight_ = false;
                            if (ctx != ctx_) return;
@@ -504,7 +497,7 @@ void AsyncRedisClient::Probe() {
                                                  " did not answer PING within ",
                                                  absl::FormatDuration(options_.probe_timeout))));
                            }
-                         }});
+                         }));
   }
   if (!recheck_in_flight_ && absl::Now() >= next_recheck_) {
     recheck_in_flight_ = true;

@@ -108,19 +108,24 @@ class AsyncRedisClient final : public RedisConnection {
   absl::Status durability() const override;
 
  private:
+  // A command and its callback. Owned by a std::unique_ptr (PendingPtr) wherever it is, except
+  // while hiredis holds it as the privdata of a command in flight: Dispatch releases it there,
+  // OnReply takes it back. Its deadline timer may finish it meanwhile; the reply, when it comes,
+  // then only frees it.
   struct Pending;
+  using PendingPtr = std::unique_ptr<Pending>;
   struct Handshake;
 
   AsyncRedisClient(Options options, RedisAddress address);
   void Loop();
   void Wake();
-  void Enqueue(Pending* p);  // hands a command to the loop thread (or fails it when stopped)
+  void Enqueue(PendingPtr p);  // hands a command to the loop thread (or fails it when stopped)
   void SetReady(bool ready, const absl::Status& why);
   absl::Status ConnectionLost() const;  // UNAVAILABLE naming the address
 
   // Loop-thread only:
   void DrainQueue();
-  void Dispatch(Pending* p);
+  void Dispatch(PendingPtr p);
   void Connect();
   // Sends the init commands (and their follow-up) and applies the checks: at connect
   // (`recheck` false: a failure drops the connection) or periodically on a live connection.
@@ -143,9 +148,10 @@ class AsyncRedisClient final : public RedisConnection {
   static void OnReply(redisAsyncContext* c, void* reply, void* pending);
   static void OnConnect(const redisAsyncContext* c, int status);
   static void OnDisconnect(const redisAsyncContext* c, int status);
-  static void Complete(Pending* p, absl::StatusOr<RedisReply> result);
+  // Runs p's callback once (later calls do nothing); does not free it.
+  static void Finish(Pending& p, absl::StatusOr<RedisReply> result);
   // Write connections: holds a reply until a WAIT confirms it, sending one if none is out.
-  void Hold(Pending* p, RedisReply reply);
+  void Hold(PendingPtr p, RedisReply reply);
   void SendWait();
   void FinishWait(absl::StatusOr<RedisReply> wait, absl::Time sent, int wanted);
   absl::Status JudgeReplicas(const std::vector<RedisReply>& replies);
@@ -173,7 +179,7 @@ class AsyncRedisClient final : public RedisConnection {
   bool stalled_ = false;
   // Write connections, loop-thread only: replies waiting for their WAIT, whether one is out,
   // and how many replicas a WAIT asks for (less than configured only with allow_fewer).
-  std::vector<Pending*> held_;
+  std::vector<PendingPtr> held_;
   bool wait_in_flight_ = false;
   int wait_for_ = 0;
   absl::Time next_recheck_;
@@ -183,7 +189,7 @@ class AsyncRedisClient final : public RedisConnection {
   std::thread thread_;
 
   mutable absl::Mutex mu_;
-  std::vector<Pending*> queue_ ABSL_GUARDED_BY(mu_);
+  std::vector<PendingPtr> queue_ ABSL_GUARDED_BY(mu_);
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   bool stopped_ ABSL_GUARDED_BY(mu_) = false;  // loop joined: Execute fails inline
   bool ready_mirror_ ABSL_GUARDED_BY(mu_) = false;

@@ -50,6 +50,8 @@ const std::vector<FunctionError>& FunctionErrors() {
       {"HM_REQUEST_REUSED", absl::StatusCode::kFailedPrecondition, ""},
       {"HM_CASE_AGENCY", absl::StatusCode::kFailedPrecondition, "case_id: "},
       {"HM_EXHAUSTED", absl::StatusCode::kOutOfRange, "registry: "},
+      // A reply the Lua could not build as declared (record_reply): a bug, never the caller's.
+      {"HM_BUG", absl::StatusCode::kInternal, "registry bug: "},
   };
   return *errors;
 }

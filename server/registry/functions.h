@@ -17,7 +17,8 @@
 #ifndef HALLMARK_SERVER_REGISTRY_FUNCTIONS_H_
 #define HALLMARK_SERVER_REGISTRY_FUNCTIONS_H_
 
-#include <iterator>
+#include <cstddef>
+#include <stdexcept>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -43,20 +44,38 @@ struct FunctionError {
 };
 const std::vector<FunctionError>& FunctionErrors();
 
-// hm_begin_batch's batch record: its fields, in the order the Lua's BATCH_FIELDS lists them
-// (the arguments after counter_field and max_counter, and the reply after batch_id and
-// existed). functions_test checks the two lists are the same.
+// Field lists the C++ and the Lua share, each in the Lua's order; functions_test checks each
+// against its Lua list (named in the comment), so neither side can reorder or add alone.
+//
+// hm_begin_batch's batch record (BATCH_FIELDS): the arguments after counter_field and
+// max_counter, and the reply after batch_id and existed.
 inline constexpr absl::string_view kBatchFields[] = {
     "issuer", "rid", "kind", "fmt", "cnt", "lot", "sku", "key", "at", "cs",
     "seed", "plant", "prefix", "day", "fp"};
-// The position of `name` in kBatchFields (a name not in it does not compile in a constant
-// expression, and is -1 otherwise).
-constexpr int BatchField(absl::string_view name) {
-  for (size_t i = 0; i < std::size(kBatchFields); ++i) {
-    if (kBatchFields[i] == name) return static_cast<int>(i);
+// Record replies (record_reply in lua/1_registry.lua): an array of these fields' values.
+// hm_lookup (LOOKUP_REPLY); nil for an unknown unit.
+inline constexpr absl::string_view kLookupReply[] = {"status", "batch", "lot", "sku", "key",
+                                                     "at"};
+// hm_verify and hm_verify_ro (VERIFY_REPLY); {0} alone for an unknown unit.
+inline constexpr absl::string_view kVerifyReply[] = {
+    "registered", "status", "lot", "sku", "key", "issued_at", "stolen",
+    "count", "first", "last", "clone_evidence", "after_decommission", "recalled"};
+// hm_life_read (LIFE_READ_REPLY); {0} alone for an unknown unit.
+inline constexpr absl::string_view kLifeReadReply[] = {
+    "registered", "value", "lot", "sku", "issued_at", "issuer", "lot_recall", "stolen",
+    "sku_months", "default_months", "fields", "event_count", "request_hit", "events"};
+
+// The position of `name` in `fields`. Used to initialise a constexpr index, a name the list
+// does not have does not compile (the throw is not a constant expression); reached at run
+// time it throws.
+template <size_t N>
+constexpr size_t FieldIndex(const absl::string_view (&fields)[N], absl::string_view name) {
+  for (size_t i = 0; i < N; ++i) {
+    if (fields[i] == name) return i;
   }
-  return -1;
+  throw std::invalid_argument("no such field");
 }
+constexpr size_t BatchField(absl::string_view name) { return FieldIndex(kBatchFields, name); }
 
 }  // namespace hallmark::registry
 

@@ -120,29 +120,32 @@ absl::StatusOr<std::optional<UnitLife>> ParseRead(const RedisReply& r) {
     return absl::InternalError("registry: unexpected reply to hm_life_read");
   }
   if (ToUint(r.elements[0]) == 0) return std::optional<UnitLife>();
-  const std::vector<RedisReply>& e = r.elements;
-  if (e.size() != 14 || !e[10].is_array() || !e[13].is_array()) {
-    return absl::InternalError("registry: short reply to hm_life_read");
+  auto rec = internal::ReadRecord(r, kLifeReadReply, "hm_life_read");
+  if (!rec.ok()) return rec.status();
+  const auto& f = *rec;
+  if (!f["fields"].is_array() || !f["events"].is_array()) {
+    return absl::InternalError("registry: hm_life_read: fields and events must be arrays");
   }
   UnitLife u;
-  u.raw_value = e[1].str;
-  const uint64_t value = ToUint(e[1]);
+  u.raw_value = f["value"].str;
+  const uint64_t value = ToUint(f["value"]);
   u.status = static_cast<int>(value % 8);
   u.unit_recalled = (value & kRecalledBit) != 0;
-  u.lot = e[2].str;
-  u.sku = e[3].str;
-  u.issued_at = ToInt(e[4]);
-  u.issuer = e[5].str;
-  u.lot_recall = ParseLotRecall(e[6].str);
-  u.stolen = internal::ParseFlag(e[7].str);
-  u.sku_months = Months(e[8]);
-  u.default_months = Months(e[9]);
-  for (size_t i = 0; i + 1 < e[10].elements.size(); i += 2) {
-    ParseField(e[10].elements[i].str, e[10].elements[i + 1].str, &u.fields);
+  u.lot = f["lot"].str;
+  u.sku = f["sku"].str;
+  u.issued_at = ToInt(f["issued_at"]);
+  u.issuer = f["issuer"].str;
+  u.lot_recall = ParseLotRecall(f["lot_recall"].str);
+  u.stolen = internal::ParseFlag(f["stolen"].str);
+  u.sku_months = Months(f["sku_months"]);
+  u.default_months = Months(f["default_months"]);
+  const std::vector<RedisReply>& fields = f["fields"].elements;
+  for (size_t i = 0; i + 1 < fields.size(); i += 2) {
+    ParseField(fields[i].str, fields[i + 1].str, &u.fields);
   }
-  u.event_count = ToUint(e[11]);
-  if (!e[12].str.empty()) u.request_hit = ParseEvent(e[12].str);
-  for (const RedisReply& ev : e[13].elements) u.events.push_back(ParseEvent(ev.str));
+  u.event_count = ToUint(f["event_count"]);
+  if (!f["request_hit"].str.empty()) u.request_hit = ParseEvent(f["request_hit"].str);
+  for (const RedisReply& ev : f["events"].elements) u.events.push_back(ParseEvent(ev.str));
   return std::optional<UnitLife>(std::move(u));
 }
 

@@ -87,16 +87,15 @@ absl::StatusOr<RegisterResult> ParseRegister(const RedisReply& r, size_t n) {
 
 absl::StatusOr<std::optional<UnitRecord>> ParseLookup(const RedisReply& r) {
   if (r.is_nil()) return std::optional<UnitRecord>();
-  if (!r.is_array() || r.elements.size() != 6) {
-    return absl::InternalError("registry: unexpected reply to hm_lookup");
-  }
+  auto f = internal::ReadRecord(r, kLookupReply, "hm_lookup");
+  if (!f.ok()) return f.status();
   UnitRecord u;
-  u.status = static_cast<int>(ToInt(r.elements[0]));
-  u.batch = ToUint(r.elements[1]);
-  u.lot = r.elements[2].str;
-  u.sku = r.elements[3].str;
-  u.key_id = r.elements[4].str;
-  u.issued_at = ToInt(r.elements[5]);
+  u.status = static_cast<int>(ToInt((*f)["status"]));
+  u.batch = ToUint((*f)["batch"]);
+  u.lot = (*f)["lot"].str;
+  u.sku = (*f)["sku"].str;
+  u.key_id = (*f)["key"].str;
+  u.issued_at = ToInt((*f)["at"]);
   return std::optional<UnitRecord>(std::move(u));
 }
 
@@ -107,20 +106,21 @@ absl::StatusOr<VerifyRecord> ParseVerify(const RedisReply& r) {
   VerifyRecord v;
   v.registered = ToUint(r.elements[0]) == 1;
   if (!v.registered) return v;
-  if (r.elements.size() != 13) return absl::InternalError("registry: short reply to hm_verify");
-  const std::vector<RedisReply>& e = r.elements;
-  v.unit.status = static_cast<int>(ToInt(e[1]));
-  v.unit.lot = e[2].str;
-  v.unit.sku = e[3].str;
-  v.unit.key_id = e[4].str;
-  v.unit.issued_at = ToInt(e[5]);
-  v.stolen = internal::ParseFlag(e[6].str);
-  v.scan_count = ToUint(e[7]);
-  v.first_seen = ToInt(e[8]);
-  v.last_seen = ToInt(e[9]);
-  v.clone_evidence = static_cast<uint32_t>(ToUint(e[10]));
-  v.scans_after_decommission = static_cast<uint32_t>(ToUint(e[11]));
-  v.recalled = ToUint(e[12]) == 1;
+  auto rec = internal::ReadRecord(r, kVerifyReply, "hm_verify");
+  if (!rec.ok()) return rec.status();
+  const auto& f = *rec;
+  v.unit.status = static_cast<int>(ToInt(f["status"]));
+  v.unit.lot = f["lot"].str;
+  v.unit.sku = f["sku"].str;
+  v.unit.key_id = f["key"].str;
+  v.unit.issued_at = ToInt(f["issued_at"]);
+  v.stolen = internal::ParseFlag(f["stolen"].str);
+  v.scan_count = ToUint(f["count"]);
+  v.first_seen = ToInt(f["first"]);
+  v.last_seen = ToInt(f["last"]);
+  v.clone_evidence = static_cast<uint32_t>(ToUint(f["clone_evidence"]));
+  v.scans_after_decommission = static_cast<uint32_t>(ToUint(f["after_decommission"]));
+  v.recalled = ToUint(f["recalled"]) == 1;
   return v;
 }
 

@@ -34,6 +34,41 @@ inline int64_t ToInt(const redis::RedisReply& r) {
   return absl::SimpleAtoi(r.str, &v) ? v : 0;
 }
 
+// A record reply (functions.h: kVerifyReply, ...), its values read by field name:
+// `Record<...>::Of` checks the reply is an array of exactly the declared fields, and
+// record["lot"] is the value of the field "lot" (a name the list lacks throws: a bug every
+// test of that reply meets).
+template <size_t N>
+class Record {
+ public:
+  static absl::StatusOr<Record> Of(const redis::RedisReply& r,
+                                   const absl::string_view (&fields)[N],
+                                   absl::string_view function) {
+    if (!r.is_array() || r.elements.size() != N) {
+      return absl::InternalError(absl::StrCat("registry: reply to ", function, " has ",
+                                              r.is_array() ? r.elements.size() : 0,
+                                              " fields, not ", N));
+    }
+    return Record(r.elements, fields);
+  }
+  const redis::RedisReply& operator[](absl::string_view name) const {
+    return (*elements_)[FieldIndex(*fields_, name)];
+  }
+
+ private:
+  Record(const std::vector<redis::RedisReply>& e, const absl::string_view (&fields)[N])
+      : elements_(&e), fields_(&fields) {}
+  const std::vector<redis::RedisReply>* elements_;
+  const absl::string_view (*fields_)[N];
+};
+
+template <size_t N>
+absl::StatusOr<Record<N>> ReadRecord(const redis::RedisReply& r,
+                                     const absl::string_view (&fields)[N],
+                                     absl::string_view function) {
+  return Record<N>::Of(r, fields, function);
+}
+
 // "case\nagency\nreported_at\nprincipal" as server/registry/lua/ stores it; nullopt for "".
 inline std::optional<StolenFlag> ParseFlag(const std::string& text) {
   if (text.empty()) return std::nullopt;

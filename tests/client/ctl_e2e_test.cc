@@ -104,7 +104,7 @@ TEST_F(CtlTest, IssueLabelsDecodeVerify) {
     const std::string qr = std::string(absl::StripAsciiWhitespace(
         Run("zbarimg -q --raw -Sdisable -Sqrcode.enable " + png)));
     EXPECT_EQ(qr, f[5]);  // the Digital Link, exactly
-    const std::string dm = Run("dmtxread -n -G 29 " + png + " 2>/dev/null");
+    const std::string dm = Run("dmtxread -n -N1 -G 29 " + png + " 2>/dev/null");
     ASSERT_FALSE(dm.empty()) << "no DataMatrix decoded from " << png;
     ASSERT_THAT(WriteFileAtomically(Path("decoded.txt"), qr + "\n" + dm), IsOk());
     Result verified = Ctl(absl::StrCat("verify --addr ", Addr()), t::kRetailer,

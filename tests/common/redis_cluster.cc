@@ -119,6 +119,10 @@ absl::StatusOr<int> RedisCluster::AddEmptyMaster() {
       absl::SleepFor(absl::Milliseconds(50));
     }
   }
+  // And the new node must know every slot's owner (gossip lags on a loaded machine): a node
+  // that does not answers "CLUSTERDOWN Hash slot not served" even to an ASK redirection.
+  absl::Status healthy = WaitHealthy(until - absl::Now());
+  if (!healthy.ok()) return healthy;
   return index;
 }
 

@@ -60,7 +60,9 @@ absl::StatusOr<Deployment> WriteDeployment(const std::string& dir);
 class ServerHarness {
  public:
   struct Options {
-    absl::Duration redis_timeout = absl::Milliseconds(500);
+    // Generous: on a loaded machine (CTest -j4, every Redis fsyncing each write) a call can take
+    // well over 500 ms; tests that need a deadline to fire pause Redis.
+    absl::Duration redis_timeout = absl::Seconds(2);
     std::string extra_redis_config;
     // Use this Redis (e.g. a RedisCluster's address) instead of starting one; redis() and
     // RegisteredCount() are then not available.

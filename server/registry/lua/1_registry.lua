@@ -129,6 +129,21 @@ end
 local BATCH_FIELDS = {'issuer', 'rid', 'kind', 'fmt', 'cnt', 'lot', 'sku', 'key', 'at', 'cs',
                       'seed', 'plant', 'prefix', 'day', 'fp'}
 
+-- Record replies. A function that answers a record declares its fields in a *_REPLY list and
+-- replies record_reply(LIST, {name = value, ...}): the values in the list's order. The C++
+-- declares the same lists (server/registry/functions.h) and reads each value by its name;
+-- functions_test checks that both sides list the same names in the same order. A field left
+-- out of the table is a bug here, raised rather than answered short.
+local function record_reply(fields, values)
+  local out = {}
+  for i = 1, #fields do
+    local v = values[fields[i]]
+    if v == nil then error(redis.error_reply('HM_BUG reply field ' .. fields[i] .. ' not set')) end
+    out[i] = v
+  end
+  return out
+end
+
 -- hm_begin_batch KEYS[1]=meta
 --   ARGV: counter_field max_counter, then the BATCH_FIELDS values in order (pass '' for cs: it
 --         is allocated here)
@@ -255,7 +270,8 @@ local function register(keys, args)
 end
 
 -- hm_lookup KEYS[1]=meta  ARGV: serial
--- Reply: nil for an unknown unit, else {status, batch_id, lot, sku, key, at}.
+-- Reply: nil for an unknown unit, else a LOOKUP_REPLY record.
+local LOOKUP_REPLY = {'status', 'batch', 'lot', 'sku', 'key', 'at'}
 local function lookup(keys, args)
   local meta = keys[1]
   local L, p = meta_state(meta)
@@ -264,7 +280,8 @@ local function lookup(keys, args)
   local n = tonumber(v)
   local batch = math.floor(n / 16)
   local b = redis.call('HMGET', meta .. ':b:' .. batch, 'lot', 'sku', 'key', 'at')
-  return {n % 16, batch, b[1], b[2], b[3], b[4]}
+  return record_reply(LOOKUP_REPLY, {status = n % 16, batch = batch, lot = b[1] or '',
+                                     sku = b[2] or '', key = b[3] or '', at = b[4] or ''})
 end
 
 -- hm_count KEYS[1]=meta: units registered for the GTIN.

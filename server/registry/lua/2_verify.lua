@@ -77,12 +77,14 @@ end
 -- hm_verify KEYS[1]=meta  ARGV: serial now location(decimal fingerprint or '') since caller
 --   weight (caller: a nonzero 30-bit fingerprint of the caller's organisation; weight 1 or 2)
 -- The registry side of a Verify, in one call: the unit, its batch data, its stolen flag, and
--- the scan recorded. Reply: {0} for an unknown unit, else
---   {1, status, lot, sku, key, issued_at, stolen ("case\nagency\nat\nprincipal" or ''),
---    count, first, last, clone_evidence_since, scans_after_decommission,
---    recalled (0|1: the unit or its lot)}
+-- the scan recorded. Reply: {0} for an unknown unit, else a VERIFY_REPLY record (registered 1;
+-- stolen "case\nagency\nat\nprincipal" or ''; clone_evidence: distinct callers seen since
+-- `since`; recalled 0|1: the unit or its lot).
 -- `record`: write this scan into the unit's scan record (hm_verify); hm_verify_ro answers the
 -- same from the stored record without writing, for a Redis at maxmemory that refuses writes.
+local VERIFY_REPLY = {'registered', 'status', 'lot', 'sku', 'key', 'issued_at', 'stolen',
+                      'count', 'first', 'last', 'clone_evidence', 'after_decommission',
+                      'recalled'}
 local function verify(keys, args, record)
   local meta, serial = keys[1], args[1]
   local now, since = tonumber(args[2]), tonumber(args[4])
@@ -109,8 +111,10 @@ local function verify(keys, args, record)
     if unit[3] then redis.call('HDEL', bucket, '\1' .. serial) end
     redis.set_repl(redis.REPL_ALL)
   end
-  return {1, physical_status(status), b[1] or '', b[2] or '', b[3] or '', b[4] or '', stolen,
-          scan.count, scan.first, scan.last, distinct, scan.after_decommission,
-          recalled and 1 or 0}
+  return record_reply(VERIFY_REPLY, {
+    registered = 1, status = physical_status(status), lot = b[1] or '', sku = b[2] or '',
+    key = b[3] or '', issued_at = b[4] or '', stolen = stolen, count = scan.count,
+    first = scan.first, last = scan.last, clone_evidence = distinct,
+    after_decommission = scan.after_decommission, recalled = recalled and 1 or 0})
 end
 

@@ -7,12 +7,14 @@
 
 local MAX_EVENTS = 1000
 
--- The unit's lifecycle state, or {0} when it is not registered:
---   {1, value, lot, sku, issued_at, issuer, lot_recall, stolen, sku_months, default_months,
---    {lifecycle hash field, value...}, event_count, request_hit, events}
+-- The unit's lifecycle state, or {0} when it is not registered, else a LIFE_READ_REPLY record
+-- (registered 1; fields: {lifecycle hash field, value...}).
 -- request_hit is the event an already applied ARGV[2] (request key) recorded.
 -- sku_months/default_months/lot_recall/stolen/request_hit are '' when absent; `events` is the
 -- whole history when ARGV[3] is '1', else only the last event.
+local LIFE_READ_REPLY = {'registered', 'value', 'lot', 'sku', 'issued_at', 'issuer',
+                         'lot_recall', 'stolen', 'sku_months', 'default_months', 'fields',
+                         'event_count', 'request_hit', 'events'}
 local function life_read(keys, args)
   local meta, serial, request_key = keys[1], args[1], args[2]
   local L, p = meta_state(meta)
@@ -44,10 +46,12 @@ local function life_read(keys, args)
   else
     events = redis.call('LRANGE', events_key, -1, -1)
   end
-  return {1, v, lot, sku, b[3] or '', b[4] or '',
-          redis.call('HGET', meta .. ':recall', lot) or '',
-          redis.call('HGET', meta .. ':x', serial) or '',
-          terms[1] or '', terms[2] or '', fields, count, hit, events}
+  return record_reply(LIFE_READ_REPLY, {
+    registered = 1, value = v, lot = lot, sku = sku, issued_at = b[3] or '',
+    issuer = b[4] or '', lot_recall = redis.call('HGET', meta .. ':recall', lot) or '',
+    stolen = redis.call('HGET', meta .. ':x', serial) or '', sku_months = terms[1] or '',
+    default_months = terms[2] or '', fields = fields, event_count = count, request_hit = hit,
+    events = events})
 end
 
 -- hm_life_apply KEYS[1]=meta

@@ -204,7 +204,7 @@ TEST_F(ResilienceTest, RedisDownIsUnavailableWithinTheDeadlineAndRecoversWithout
   v1::IssueSerialsResponse resp;
   ASSERT_TRUE(issuance_->IssueSerials(h_->Context(kIssuer).get(), Request("up", 5), &resp).ok());
 
-  h_->redis().Pause();  // alive but silent: the per-call Redis deadline (500 ms here) must fire
+  h_->redis().Pause();  // alive but silent: the per-call Redis deadline (2 s here) must fire
   auto ctx = h_->Context(kIssuer, absl::Seconds(10));
   grpc::Status paused = issuance_->IssueSerials(ctx.get(), Request("paused", 5), &resp);
   EXPECT_EQ(paused.error_code(), grpc::StatusCode::UNAVAILABLE) << paused.error_message();

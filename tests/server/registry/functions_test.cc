@@ -150,25 +150,58 @@ TEST(FunctionsTest, EveryErrorTheLuaRaisesIsDeclaredAndKeepsItsDetail) {
   }
 }
 
-// The batch record's fields, as the C++ names them (kBatchFields) and as the Lua's
-// BATCH_FIELDS lists them: the same names in the same order.
-TEST(FunctionsTest, TheBatchFieldsAreTheSameOnBothSides) {
-  std::ifstream in(std::string(HALLMARK_SOURCE_DIR) + "/server/registry/lua/1_registry.lua");
-  std::stringstream lua;
-  lua << in.rdbuf();
-  const std::string text = lua.str();
+// The names of a Lua list `local NAME = {'a', 'b', ...}` in the function library.
+std::vector<std::string> LuaList(const std::string& library, const std::string& name) {
   std::smatch list;
-  ASSERT_TRUE(std::regex_search(text, list, std::regex("local BATCH_FIELDS = \\{([^}]*)\\}")));
-  std::vector<std::string> lua_fields;
-  const std::string body = list[1].str();
-  const std::regex name("'([a-z_]+)'");
-  for (auto m = std::sregex_iterator(body.begin(), body.end(), name); m != std::sregex_iterator();
-       ++m) {
-    lua_fields.push_back((*m)[1].str());
+  if (!std::regex_search(library, list, std::regex("local " + name + " = \\{([^}]*)\\}"))) {
+    ADD_FAILURE() << "no list " << name << " in the Lua";
+    return {};
   }
-  std::vector<std::string> cpp_fields(std::begin(kBatchFields), std::end(kBatchFields));
-  EXPECT_EQ(lua_fields, cpp_fields);
+  std::vector<std::string> names;
+  const std::string body = list[1].str();
+  const std::regex quoted("'([a-z_]+)'");
+  for (auto m = std::sregex_iterator(body.begin(), body.end(), quoted);
+       m != std::sregex_iterator(); ++m) {
+    names.push_back((*m)[1].str());
+  }
+  return names;
+}
+
+template <size_t N>
+std::vector<std::string> CppList(const absl::string_view (&fields)[N]) {
+  return std::vector<std::string>(std::begin(fields), std::end(fields));
+}
+
+// Every field list the C++ and the Lua share (functions.h): the same names in the same order.
+TEST(FunctionsTest, TheFieldListsAreTheSameOnBothSides) {
+  const std::string library(FunctionLibrary());
+  EXPECT_EQ(LuaList(library, "BATCH_FIELDS"), CppList(kBatchFields));
+  EXPECT_EQ(LuaList(library, "LOOKUP_REPLY"), CppList(kLookupReply));
+  EXPECT_EQ(LuaList(library, "VERIFY_REPLY"), CppList(kVerifyReply));
+  EXPECT_EQ(LuaList(library, "LIFE_READ_REPLY"), CppList(kLifeReadReply));
   static_assert(BatchField("cs") == 9, "the counter start is the tenth field");
+  static_assert(FieldIndex(kVerifyReply, "registered") == 0, "{0} alone: not registered");
+  static_assert(FieldIndex(kLifeReadReply, "registered") == 0, "{0} alone: not registered");
+}
+
+// A record reply is read by name, and one of another shape is refused, not misread.
+TEST(FunctionsTest, ARecordReplyIsReadByNameAndAWrongShapeIsRefused) {
+  redis::RedisReply reply;
+  reply.type = redis::RedisReply::Type::kArray;
+  for (absl::string_view name : kLookupReply) {
+    redis::RedisReply e;
+    e.type = redis::RedisReply::Type::kString;
+    e.str = absl::StrCat("value of ", name);
+    reply.elements.push_back(e);
+  }
+  auto record = internal::ReadRecord(reply, kLookupReply, "hm_lookup");
+  ASSERT_THAT(record, IsOk());
+  EXPECT_EQ((*record)["sku"].str, "value of sku");
+  EXPECT_EQ((*record)["at"].str, "value of at");
+  EXPECT_THROW((void)(*record)["no_such_field"], std::invalid_argument);
+  reply.elements.pop_back();
+  EXPECT_THAT(internal::ReadRecord(reply, kLookupReply, "hm_lookup"),
+              StatusIs(absl::StatusCode::kInternal, ::testing::HasSubstr("5 fields, not 6")));
 }
 
 TEST(FunctionsTest, ACallThatBreaksItsDeclarationIsRefusedBeforeItIsSent) {
