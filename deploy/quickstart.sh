@@ -2,8 +2,10 @@
 # Quickstart: a local Hallmark on this machine.
 #   ./deploy/quickstart.sh        install what is missing, build (Release), start a durable
 #                                 redis-server (data in ./var/redis, unix socket) and
-#                                 hallmark-server on 127.0.0.1:50051, create a dev signing key
-#                                 and dev principals if none exist, and issue a few units.
+#                                 hallmark-server on 127.0.0.1:50051 (gRPC) and
+#                                 127.0.0.1:8080 (the web page a scanned label opens), create a
+#                                 dev signing key and dev principals if none exist, and issue a
+#                                 few units; prints the URL of a demo unit's page.
 #   ./deploy/quickstart.sh stop   stop both.
 # Safe to re-run: what is running keeps running, what exists is reused.
 set -euo pipefail
@@ -12,6 +14,7 @@ root=$PWD
 var="$root/var"
 build=${HALLMARK_BUILD_DIR:-build}
 addr=127.0.0.1:50051
+web=127.0.0.1:${HALLMARK_WEB_PORT:-8080}
 
 pid_alive() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
 
@@ -82,6 +85,7 @@ if ! pid_alive "$var/hallmark-server.pid"; then
   nohup "$root/$build/server/hallmark-server" --listen "$addr" \
     --redis "unix://$var/redis.sock" --keys_dir "$var/keys" \
     --principals "$var/principals.textpb" --resolver_host id.example.com \
+    --http_listen "$web" --http_public_base "http://$web" \
     >>"$var/hallmark-server.log" 2>&1 &
   echo $! >"$var/hallmark-server.pid"
   for _ in $(seq 150); do
@@ -110,5 +114,11 @@ echo "A retailer sells the second one; its warranty starts (hallmarkctl event so
   --location "Demo store" || true  # already sold when the demo runs again
 # A consumer's app asks with the code it scanned (a bare serial tells a verifier nothing).
 "$ctl" warranty "$code" --addr "$addr" --token "$HALLMARK_TOKEN_DEV_VERIFIER" || true
+echo
+# What a phone opens when it scans the label: the printed URL's path on this local resolver.
+page="http://$web/${link#*://*/}"
+echo "The consumer page of the first unit (open it in a browser; JSON with Accept: application/json):"
+echo "  $page"
+curl -s -H 'Accept: application/json' "$page" && echo
 echo
 echo "Stop with: ./deploy/quickstart.sh stop"

@@ -95,6 +95,21 @@ ABSL_FLAG(absl::Duration, reactivation_window, absl::Hours(24 * 10),
           "How long after decommissioning a unit may be REACTIVATED");
 ABSL_FLAG(uint32_t, default_warranty_months, 12,
           "Warranty length for SKUs without terms (SetWarrantyTerms)");
+ABSL_FLAG(std::string, http_listen, "",
+          "host:port of the HTTP front door: the consumer page, JSON and linkset for printed "
+          "Digital Links, JWKS, /healthz (docs/resolver.md; empty: not served)");
+ABSL_FLAG(std::string, http_public_base, "",
+          "Public origin of the Digital Links (default https://<resolver_host>)");
+ABSL_FLAG(std::string, trusted_proxies, "",
+          "Comma-separated CIDRs of proxies whose X-Forwarded-For (and country header) is "
+          "believed");
+ABSL_FLAG(std::string, http_country_header, "",
+          "Request header a trusted proxy sets to the client's country (e.g. CF-IPCountry)");
+ABSL_FLAG(int, http_threads, 4, "HTTP event loops (each answers one verification at a time)");
+ABSL_FLAG(double, http_client_rate, 10,
+          "Digital Link requests a second per client address (IPv6 /64), burst 3x");
+ABSL_FLAG(double, http_global_rate, 2000,
+          "Digital Link requests a second from all clients together, burst 2x");
 ABSL_FLAG(std::string, metrics_listen, "",
           "host:port to serve Prometheus /metrics on (empty: not served)");
 ABSL_FLAG(bool, log_rpcs, true, "One JSON log line per RPC");
@@ -150,6 +165,13 @@ hallmark::api::ServerConfig ConfigFromFlags() {
   c.registration_key = absl::GetFlag(FLAGS_registration_key);
   c.reactivation_window = absl::GetFlag(FLAGS_reactivation_window);
   c.default_warranty_months = absl::GetFlag(FLAGS_default_warranty_months);
+  c.http_listen = absl::GetFlag(FLAGS_http_listen);
+  c.http_public_base = absl::GetFlag(FLAGS_http_public_base);
+  c.trusted_proxies = absl::GetFlag(FLAGS_trusted_proxies);
+  c.http_country_header = absl::GetFlag(FLAGS_http_country_header);
+  c.http_threads = absl::GetFlag(FLAGS_http_threads);
+  c.http_client_rate = absl::GetFlag(FLAGS_http_client_rate);
+  c.http_global_rate = absl::GetFlag(FLAGS_http_global_rate);
   c.metrics_listen = absl::GetFlag(FLAGS_metrics_listen);
   c.log_rpcs = absl::GetFlag(FLAGS_log_rpcs);
   c.library_log_level = absl::GetFlag(FLAGS_library_log_level);

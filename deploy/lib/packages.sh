@@ -10,7 +10,7 @@ HALLMARK_BUILD_PACKAGES=(
   libhiredis-dev libevent-dev prometheus-cpp-dev
   libqrencode-dev libdmtx-dev libpng-dev zbar-tools dmtx-utils
   libgtest-dev libgmock-dev libbenchmark-dev
-  redis-server
+  redis-server curl
 )
 HALLMARK_FUZZ_PACKAGES=(clang-14 libclang-rt-14-dev)
 

@@ -1,19 +1,17 @@
 #include "server/api/call_guard.h"
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
 
 #include <algorithm>
 #include <chrono>
 #include <limits>
 
-#include "absl/hash/hash.h"
 #include "absl/strings/match.h"
 #include "absl/strings/strip.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "server/api/access_table.h"
 #include "server/api/grpc_status.h"
+#include "server/auth/client_address.h"
 #include "server/common/log.h"
 
 namespace hallmark::api {
@@ -199,18 +197,14 @@ std::shared_ptr<Call> CallGuard::AdmitAnonymous(const grpc::CallbackServerContex
 
 std::string AnonymousBucketKey(absl::string_view peer) {
   // "ipv4:10.0.0.7:5123", "ipv6:[2001:db8::1]:443", "unix:/path": the address without the
-  // port (which varies per connection); IPv6 reduced to its /64 (one host's whole subnet).
-  std::string host(peer);
-  if (absl::ConsumePrefix(&peer, "ipv6:[")) {
-    host = std::string(peer.substr(0, peer.find(']')));
-    in6_addr a6{};
-    if (inet_pton(AF_INET6, host.c_str(), &a6) == 1) {
-      host.assign(reinterpret_cast<const char*>(a6.s6_addr), 8);
-    }
-  } else if (absl::ConsumePrefix(&peer, "ipv4:")) {
-    host = std::string(peer.substr(0, peer.rfind(':')));
+  // port (which varies per connection), reduced and hashed as every anonymous address is.
+  absl::string_view host = peer;
+  if (absl::ConsumePrefix(&host, "ipv6:[")) {
+    host = host.substr(0, host.find(']'));
+  } else if (absl::ConsumePrefix(&host, "ipv4:")) {
+    host = host.substr(0, host.rfind(':'));
   }
-  return absl::StrCat("anonymous:", absl::Hash<std::string>()(host) % kAnonymousBuckets);
+  return auth::AddressBucketKey(host, "anonymous:", kAnonymousBuckets);
 }
 
 size_t MaxRequestBytes(absl::string_view method) {

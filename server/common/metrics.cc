@@ -80,6 +80,10 @@ struct Metrics::Impl {
                                 .Name("hallmark_verdicts_total")
                                 .Help("Verify verdicts")
                                 .Register(*registry)};
+  Labeled<Counter> web_requests{prometheus::BuildCounter()
+                                    .Name("hallmark_web_requests_total")
+                                    .Help("HTTP front door answers by status code")
+                                    .Register(*registry)};
   Counter& issued = prometheus::BuildCounter()
                         .Name("hallmark_units_issued_total")
                         .Help("Units handed out by issuance and import")
@@ -176,6 +180,10 @@ void Metrics::Rpc(absl::string_view method, absl::string_view code, absl::Durati
 
 void Metrics::Verdict(absl::string_view verdict) {
   impl_->verdicts.Get({"verdict"}, {verdict}).Increment();
+}
+
+void Metrics::WebRequest(int status) {
+  impl_->web_requests.Get({"code"}, {absl::StrCat(status)}).Increment();
 }
 
 void Metrics::UnitsIssued(uint64_t n) { impl_->issued.Increment(static_cast<double>(n)); }

@@ -48,6 +48,7 @@ class Metrics {
 
   void Rpc(absl::string_view method, absl::string_view code, absl::Duration latency);
   void Verdict(absl::string_view verdict);
+  void WebRequest(int status);  // an HTTP front door answer
   void UnitsIssued(uint64_t n);
   void RedisCall(absl::Duration latency, bool ok);
   void RateLimited(absl::string_view role);

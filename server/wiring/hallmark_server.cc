@@ -24,11 +24,13 @@
 #include "server/api/parse_failure_interceptor.h"
 #include "server/api/stolen_registry_service.h"
 #include "server/api/verification_service.h"
+#include "server/auth/client_address.h"
 #include "server/common/log.h"
 #include "server/registry/redis_lifecycle_store.h"
 #include "server/registry/redis_presence_store.h"
 #include "server/registry/redis_registry.h"
 #include "server/registry/redis_stolen_store.h"
+#include "server/web/front_door.h"
 #include "server/wiring/library_logs.h"
 #include "server/wiring/redis_wiring.h"
 #include "server/wiring/replica_shares.h"
@@ -69,6 +71,7 @@ struct HallmarkServer::State {
   std::unique_ptr<LifecycleService> lifecycle_service;
   std::unique_ptr<grpc::Server> server;
   int port = 0;
+  std::unique_ptr<web::FrontDoor> web;  // the HTTP front door, when configured
 };
 
 namespace {
@@ -141,6 +144,7 @@ absl::StatusOr<std::unique_ptr<HallmarkServer>> HallmarkServer::Start(const Serv
   HALLMARK_RETURN_IF_ERROR(BuildEngines(s.get()));
   BuildServices(s.get());
   HALLMARK_RETURN_IF_ERROR(Serve(s.get(), std::move(credentials)));
+  HALLMARK_RETURN_IF_ERROR(ServeWeb(s.get()));
   log::Info("listening", {{"addr", config.listen}, {"redis", config.redis}});
   return std::unique_ptr<HallmarkServer>(new HallmarkServer(std::move(s)));
 }
@@ -281,7 +285,32 @@ absl::Status HallmarkServer::Serve(State* s,
   return absl::OkStatus();
 }
 
+absl::Status HallmarkServer::ServeWeb(State* s) {
+  const ServerConfig& config = s->config;
+  if (config.http_listen.empty()) return absl::OkStatus();
+  web::FrontDoorOptions o;
+  o.listen = config.http_listen;
+  o.public_base = config.http_public_base.empty() ? absl::StrCat("https://", config.resolver_host)
+                                                  : config.http_public_base;
+  HALLMARK_ASSIGN_OR_RETURN(o.trusted_proxies, auth::ParseCidrs(config.trusted_proxies));
+  o.country_header = config.http_country_header;
+  o.threads = config.http_threads;
+  o.per_client = {config.http_client_rate, 3 * config.http_client_rate};
+  o.global = {config.http_global_rate, 2 * config.http_global_rate};
+  o.verify_timeout = config.redis_timeout + absl::Seconds(1);
+  web::FrontDoorDeps d;
+  d.engine = s->verification.get();
+  d.keys = s->keys.get();
+  d.limiter = s->limiter.get();
+  d.metrics = s->metrics.get();
+  HealthReporter* health = &s->health;
+  d.serving = [health] { return health->serving(); };
+  HALLMARK_ASSIGN_OR_RETURN(s->web, web::FrontDoor::Start(std::move(o), std::move(d)));
+  return absl::OkStatus();
+}
+
 int HallmarkServer::port() const { return state_->port; }
+int HallmarkServer::http_port() const { return state_->web != nullptr ? state_->web->port() : 0; }
 int HallmarkServer::metrics_port() const { return state_->metrics_port; }
 
 int HallmarkServer::RateLimitReplicas(const std::string& principal) const {
@@ -320,6 +349,7 @@ void HallmarkServer::Shutdown(absl::Duration grace) {
   state_->health.Detach();
   state_->guard->Drain(deadline, absl::Milliseconds(300));
   state_->server->Shutdown(absl::ToChronoTime(deadline));
+  state_->web.reset();  // its loops finish the request each is answering
 }
 
 void HallmarkServer::Wait() {

@@ -37,6 +37,8 @@ class HallmarkServer {
 
   // The TCP port actually bound (for "host:0"), or 0 for unix sockets.
   int port() const;
+  // The port the HTTP front door listens on, or 0.
+  int http_port() const;
   // The port /metrics is served on, or 0.
   int metrics_port() const;
   // How many replicas (this one included) served `principal` at the last rate-limit round;
@@ -60,6 +62,7 @@ class HallmarkServer {
   static absl::Status BuildEngines(State* s);   // issuance, verification, stolen, lifecycle
   static void BuildServices(State* s);          // admission and the gRPC handlers
   static absl::Status Serve(State* s, std::shared_ptr<grpc::ServerCredentials> credentials);
+  static absl::Status ServeWeb(State* s);       // the HTTP front door, when configured
   std::unique_ptr<State> state_;
 };
 

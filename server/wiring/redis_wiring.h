@@ -47,6 +47,12 @@ class HealthReporter {
   void Detach() {
     absl::MutexLock lock(&mu_);
     health_ = nullptr;
+    detached_ = true;
+  }
+  // What the health service says for "" (the HTTP front door's /healthz agrees with it).
+  bool serving() const {
+    absl::MutexLock lock(&mu_);
+    return ready_ && !detached_;
   }
 
  private:
@@ -55,8 +61,9 @@ class HealthReporter {
     health_->SetServingStatus(ready_);
     health_->SetServingStatus(kWritesHealth, ready_ && writes_);
   }
-  absl::Mutex mu_;
+  mutable absl::Mutex mu_;
   bool ready_ ABSL_GUARDED_BY(mu_) = false;
+  bool detached_ ABSL_GUARDED_BY(mu_) = false;  // shutting down
   bool writes_ ABSL_GUARDED_BY(mu_) = false;
   grpc::HealthCheckServiceInterface* health_ ABSL_GUARDED_BY(mu_) = nullptr;
 };

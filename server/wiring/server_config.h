@@ -69,6 +69,14 @@ struct ServerConfig {
   absl::Duration reactivation_window = absl::Hours(24 * 10);
   uint32_t default_warranty_months = 12;
   std::function<absl::Time()> lifecycle_clock;  // tests only; default absl::Now
+  // The HTTP front door (docs/resolver.md): empty http_listen: not served.
+  std::string http_listen;
+  std::string http_public_base;     // "https://<resolver_host>" when empty
+  std::string trusted_proxies;      // CIDRs whose X-Forwarded-For is believed
+  std::string http_country_header;  // e.g. "CF-IPCountry", from trusted proxies only
+  int http_threads = 4;
+  double http_client_rate = 10;     // Digital Link requests a second per client (burst 3x)
+  double http_global_rate = 2000;   // and for all clients together (burst 2x)
   // Observability.
   std::string metrics_listen;  // "host:port" for Prometheus /metrics; empty: not served
   bool log_rpcs = true;        // one JSON log line per RPC

@@ -31,8 +31,11 @@ namespace hallmark::testing {
 
 class HarnessTest : public ::testing::Test {
  protected:
+  // The harness each test starts; a fixture overrides it to configure the server.
+  virtual ServerHarness::Options HarnessOptions() { return {}; }
+
   void SetUp() override {
-    auto h = ServerHarness::Start();
+    auto h = ServerHarness::Start(HarnessOptions());
     ASSERT_THAT(h, IsOk());
     h_ = *std::move(h);
     issuance_ = v1::Issuance::NewStub(h_->channel());

@@ -1,0 +1,66 @@
+#include "crypto/jwk.h"
+
+#include <openssl/core_names.h>
+#include <openssl/evp.h>
+#include <openssl/x509.h>
+
+#include "absl/strings/escaping.h"
+#include "crypto/internal/ssl_util.h"
+
+namespace hallmark::crypto {
+namespace {
+
+std::string B64Url(const unsigned char* data, size_t n) {
+  return absl::WebSafeBase64Escape(
+      absl::string_view(reinterpret_cast<const char*>(data), n));  // no padding
+}
+
+absl::StatusOr<std::string> Coordinate(EVP_PKEY* key, const char* name) {
+  BIGNUM* raw = nullptr;
+  if (EVP_PKEY_get_bn_param(key, name, &raw) != 1) {
+    return absl::InvalidArgumentError("jwk: not an EC public key");
+  }
+  internal::BignumPtr bn(raw);
+  unsigned char out[32];
+  if (BN_bn2binpad(bn.get(), out, sizeof(out)) != sizeof(out)) {
+    return absl::InvalidArgumentError("jwk: coordinate longer than 32 bytes");
+  }
+  return B64Url(out, sizeof(out));
+}
+
+}  // namespace
+
+absl::StatusOr<PublicJwk> ToPublicJwk(Algorithm algorithm, absl::string_view spki_der) {
+  const unsigned char* p = reinterpret_cast<const unsigned char*>(spki_der.data());
+  internal::EvpPkeyPtr key(d2i_PUBKEY(nullptr, &p, static_cast<long>(spki_der.size())));
+  if (key == nullptr) return absl::InvalidArgumentError("jwk: unreadable public key");
+  PublicJwk jwk;
+  if (algorithm == Algorithm::kEd25519) {
+    if (EVP_PKEY_get_base_id(key.get()) != EVP_PKEY_ED25519) {
+      return absl::InvalidArgumentError("jwk: not an Ed25519 key");
+    }
+    unsigned char raw[32];
+    size_t n = sizeof(raw);
+    if (EVP_PKEY_get_raw_public_key(key.get(), raw, &n) != 1 || n != sizeof(raw)) {
+      return absl::InvalidArgumentError("jwk: unreadable Ed25519 key");
+    }
+    jwk.kty = "OKP";
+    jwk.crv = "Ed25519";
+    jwk.x = B64Url(raw, n);
+    return jwk;
+  }
+  if (EVP_PKEY_get_base_id(key.get()) != EVP_PKEY_EC) {
+    return absl::InvalidArgumentError("jwk: not an EC key");
+  }
+  jwk.kty = "EC";
+  jwk.crv = "P-256";
+  absl::StatusOr<std::string> x = Coordinate(key.get(), OSSL_PKEY_PARAM_EC_PUB_X);
+  if (!x.ok()) return x.status();
+  absl::StatusOr<std::string> y = Coordinate(key.get(), OSSL_PKEY_PARAM_EC_PUB_Y);
+  if (!y.ok()) return y.status();
+  jwk.x = *std::move(x);
+  jwk.y = *std::move(y);
+  return jwk;
+}
+
+}  // namespace hallmark::crypto

@@ -1,0 +1,92 @@
+// File: server/web/front_door.h
+//
+// FrontDoor: the HTTP/1.1 listener of hallmark-server (--http_listen), for the URL printed on
+// every label. It shares the server's verification engine, key ring and rate limiter: no
+// extra network hop. libevent's evhttp parses HTTP (keep-alive, header and body limits,
+// timeouts for slow requests); `threads` event loops accept on one socket.
+//
+// Routes (docs/resolver.md), GET and HEAD only:
+//   <any prefix>/01/{gtin}[/22/..][/10/{lot}][/21/{serial}][?8030=...&linkType=...]
+//        the unit's verdict, content-negotiated: the consumer page (text/html, the default),
+//        application/json (the VerifyResponse's JSON mapping), or an RFC 9264 linkset
+//        (application/linkset+json, or ?linkType=linkset); a Link header on every answer
+//   /.well-known/jwks.json     the key ring as a JWK Set (cacheable)
+//   /.well-known/gs1resolver   the resolver description
+//   /healthz                   200 while the server is SERVING, else 503
+//
+// The internet as caller: every Digital Link request takes a token from its client's bucket
+// (the client address believed from X-Forwarded-For only behind --trusted_proxies; IPv6 by
+// /64; 4096 buckets at most) and from one global bucket; over either it is 429 with
+// Retry-After. A code whose signature fails never reaches Redis (the engine's rule). Web scans
+// count for the clone rule as the anonymous principal "web" (the weakest weight); their
+// location is a country from `country_header` when the request came through a trusted proxy,
+// never from the client. Scan counts and case ids are never shown.
+//
+// Handlers block their event loop while the verification engine answers (a signature check,
+// then one Redis round trip within the Redis timeout): each loop serves one Digital Link
+// request at a time, so `threads` bounds the requests in flight.
+#ifndef HALLMARK_SERVER_WEB_FRONT_DOOR_H_
+#define HALLMARK_SERVER_WEB_FRONT_DOOR_H_
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "crypto/key_ring.h"
+#include "server/auth/access.h"
+#include "server/auth/client_address.h"
+#include "server/common/metrics.h"
+#include "server/common/snapshot.h"
+#include "server/verification/verification_engine.h"
+#include "server/web/messages.h"
+
+namespace hallmark::web {
+
+struct FrontDoorOptions {
+  std::string listen;  // "host:port" ("[::]:8080", ":0" for any free port)
+  // The public origin labels point at ("https://id.brand.example"): anchors of links.
+  std::string public_base;
+  std::vector<auth::Cidr> trusted_proxies;
+  std::string country_header;  // e.g. "CF-IPCountry"; only from trusted proxies
+  int threads = 4;
+  auth::RateLimitSpec per_client{10, 30};
+  auth::RateLimitSpec global{2000, 4000};
+  absl::Duration request_timeout = absl::Seconds(10);  // to read a request, or write a reply
+  size_t max_header_bytes = 8 << 10;
+  size_t max_uri_bytes = 2048;
+  absl::Duration verify_timeout = absl::Seconds(3);
+};
+
+struct FrontDoorDeps {
+  verification::VerificationEngine* engine;
+  const Snapshot<crypto::KeyRing>* keys;
+  auth::RateLimiter* limiter;
+  Metrics* metrics = nullptr;       // optional
+  std::function<bool()> serving;    // /healthz
+};
+
+class FrontDoor {
+ public:
+  static absl::StatusOr<std::unique_ptr<FrontDoor>> Start(FrontDoorOptions options,
+                                                          FrontDoorDeps deps);
+  ~FrontDoor();  // stops serving; waits for the loops
+
+  int port() const { return port_; }
+
+  struct Worker;
+
+ private:
+  FrontDoor() = default;
+  std::unique_ptr<FrontDoorOptions> options_;
+  std::unique_ptr<FrontDoorDeps> deps_;
+  std::unique_ptr<Messages> messages_;
+  std::vector<std::unique_ptr<Worker>> workers_;  // after what they point at: freed first
+  int port_ = 0;
+};
+
+}  // namespace hallmark::web
+
+#endif  // HALLMARK_SERVER_WEB_FRONT_DOOR_H_

@@ -1,0 +1,218 @@
+// The HTTP front door against the real server (Redis, engines, key ring), driven with curl as a
+// phone's browser or an app would: the page for each verdict, its headers, JSON, the linkset,
+// JWKS, health, and what a hostile caller gets (bad methods, huge URLs, floods).
+#include <array>
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "hallmark/v1/lifecycle.grpc.pb.h"
+#include "tests/common/harness_test.h"
+
+namespace hallmark::testing {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+struct Http {
+  int status = 0;
+  std::string head;  // status line and headers
+  std::string body;
+};
+
+class WebTest : public HarnessTest {
+ protected:
+  ServerHarness::Options HarnessOptions() override {
+    ServerHarness::Options o;
+    o.configure = [](api::ServerConfig* c) {
+      c->http_listen = "127.0.0.1:0";
+      c->http_threads = 2;
+      c->http_client_rate = 50;
+    };
+    return o;
+  }
+
+  // curl `target` (a path) with extra curl arguments; the answer split into head and body.
+  Http Get(const std::string& target, const std::string& args = "") {
+    const std::string cmd =
+        absl::StrCat("curl -s -S -i --max-time 10 ", args, " 'http://127.0.0.1:",
+                     h_->server().http_port(), target, "' 2>&1");
+    std::string out;
+    FILE* p = ::popen(cmd.c_str(), "r");
+    std::array<char, 4096> buf;
+    size_t n;
+    while ((n = std::fread(buf.data(), 1, buf.size(), p)) > 0) out.append(buf.data(), n);
+    ::pclose(p);
+    Http r;
+    const size_t split = out.find("\r\n\r\n");
+    r.head = out.substr(0, split);
+    r.body = split == std::string::npos ? "" : out.substr(split + 4);
+    if (absl::StartsWith(out, "HTTP/1.1 ")) r.status = std::atoi(out.c_str() + 9);
+    return r;
+  }
+
+  // The path and query of a unit's Digital Link (what a phone requests of the resolver).
+  static std::string Target(const v1::IssuedUnit& u) {
+    const std::string& dl = u.digital_link();
+    return dl.substr(dl.find('/', dl.find("//") + 2));
+  }
+};
+
+TEST_F(WebTest, AGenuineUnitGetsTheGenuinePageWithStrictHeaders) {
+  const std::vector<v1::IssuedUnit> units = IssueUnits(1, "web-genuine", "L1");
+  ASSERT_EQ(units.size(), 1u);
+  const Http r = Get(Target(units[0]));
+  ASSERT_EQ(r.status, 200) << r.head << r.body;
+  EXPECT_THAT(r.body, HasSubstr("<h1>Genuine</h1>"));
+  EXPECT_THAT(r.body, HasSubstr(units[0].unit().serial()));
+  EXPECT_THAT(r.body, HasSubstr("<html lang=\"en\">"));
+  EXPECT_THAT(r.body, Not(HasSubstr("<script")));
+  EXPECT_THAT(r.head, HasSubstr("Content-Type: text/html; charset=utf-8"));
+  EXPECT_THAT(r.head, HasSubstr("Content-Security-Policy: default-src 'none'; style-src 'sha256-"));
+  EXPECT_THAT(r.head, HasSubstr("frame-ancestors 'none'"));
+  EXPECT_THAT(r.head, HasSubstr("X-Content-Type-Options: nosniff"));
+  EXPECT_THAT(r.head, HasSubstr("Referrer-Policy: no-referrer"));
+  EXPECT_THAT(r.head, HasSubstr("Cache-Control: no-store"));
+  EXPECT_THAT(r.head, HasSubstr("rel=\"linkset\""));
+  EXPECT_THAT(r.head, Not(HasSubstr("Strict-Transport-Security")));  // not over TLS
+  // In German for a German phone.
+  const Http de = Get(Target(units[0]), "-H 'Accept-Language: de-DE,de;q=0.9,en;q=0.5'");
+  EXPECT_THAT(de.body, HasSubstr("<h1>Echt</h1>"));
+  EXPECT_THAT(de.body, HasSubstr("<html lang=\"de\">"));
+  // HEAD: the same status and headers, no body.
+  const Http head = Get(Target(units[0]), "-I");
+  EXPECT_EQ(head.status, 200);
+  EXPECT_THAT(head.head, HasSubstr("rel=\"linkset\""));
+  EXPECT_TRUE(head.body.empty());
+}
+
+TEST_F(WebTest, ATamperedOrUnsignedCodeIsNeverCalledGenuine) {
+  const std::vector<v1::IssuedUnit> units = IssueUnits(1, "web-tamper", "L1");
+  ASSERT_EQ(units.size(), 1u);
+  std::string tampered = Target(units[0]);
+  tampered.back() = tampered.back() == 'A' ? 'B' : 'A';
+  const Http fake = Get(tampered);
+  EXPECT_EQ(fake.status, 200);
+  EXPECT_THAT(fake.body, HasSubstr("<h1>Not genuine</h1>"));
+  EXPECT_THAT(fake.body, Not(HasSubstr(units[0].unit().serial())));  // no genuine-looking detail
+  std::string unsigned_code = Target(units[0]);
+  unsigned_code = unsigned_code.substr(0, unsigned_code.find('?'));
+  const Http bare = Get(unsigned_code);
+  EXPECT_THAT(bare.body, HasSubstr("<h1>Cannot be verified</h1>"));
+  // A path that is no Digital Link of a unit.
+  EXPECT_THAT(Get("/01/12345/21/X").body, HasSubstr("Not genuine"));
+}
+
+TEST_F(WebTest, StolenAndRecalledUnitsSaySoWithoutCaseIds) {
+  const std::vector<v1::IssuedUnit> units = IssueUnits(2, "web-states", "LOT9");
+  ASSERT_EQ(units.size(), 2u);
+  v1::ReportStolenRequest report;
+  report.set_case_id("CASE-SECRET-1");
+  report.set_agency("Metropolitan Police");
+  *report.add_units() = units[0].unit();
+  v1::ReportStolenResponse reported;
+  ASSERT_TRUE(stolen_->ReportStolen(h_->Context(kPolice).get(), report, &reported).ok());
+  const Http stolen = Get(Target(units[0]));
+  EXPECT_THAT(stolen.body, HasSubstr("<h1>Reported stolen</h1>"));
+  EXPECT_THAT(stolen.body, Not(HasSubstr("CASE-SECRET-1")));
+  const Http stolen_json = Get(Target(units[0]), "-H 'Accept: application/json'");
+  EXPECT_THAT(stolen_json.body, HasSubstr("\"verdict\":\"VERDICT_STOLEN\""));
+  EXPECT_THAT(stolen_json.body, Not(HasSubstr("CASE-SECRET-1")));
+
+  v1::RecallRequest recall;
+  recall.set_gtin(kBrandGtin);
+  recall.set_lot("LOT9");
+  recall.set_reason("battery may overheat");
+  recall.set_request_id("web-recall");
+  v1::RecallResponse recalled;
+  ASSERT_TRUE(lifecycle_->Recall(h_->Context(kIssuer).get(), recall, &recalled).ok());
+  const Http page = Get(Target(units[1]));
+  EXPECT_THAT(page.body, HasSubstr("<h1>Recalled</h1>"));
+  EXPECT_THAT(page.body, HasSubstr("LOT9"));
+}
+
+TEST_F(WebTest, ALotHoldingMarkupIsShownAsText) {
+  const std::vector<v1::IssuedUnit> units = IssueUnits(1, "web-xss", "<script>x</script>");
+  ASSERT_EQ(units.size(), 1u);
+  const Http r = Get(Target(units[0]));
+  ASSERT_THAT(r.body, HasSubstr("<h1>Genuine</h1>"));
+  EXPECT_THAT(r.body, HasSubstr("&lt;script&gt;x&lt;/script&gt;"));
+  EXPECT_THAT(r.body, Not(HasSubstr("<script")));
+}
+
+TEST_F(WebTest, JsonLinksetJwksHealthAndResolverDescription) {
+  const std::vector<v1::IssuedUnit> units = IssueUnits(1, "web-json", "L1");
+  ASSERT_EQ(units.size(), 1u);
+  const Http json = Get(Target(units[0]), "-H 'Accept: application/json'");
+  EXPECT_EQ(json.status, 200);
+  EXPECT_THAT(json.head, HasSubstr("Content-Type: application/json"));
+  EXPECT_THAT(json.body, HasSubstr("\"verdict\":\"VERDICT_AUTHENTIC\""));
+  EXPECT_THAT(json.body, HasSubstr(absl::StrCat("\"serial\":\"", units[0].unit().serial())));
+  EXPECT_THAT(json.body, Not(HasSubstr("scanCount")));  // nobody else's scans
+  const Http linkset = Get(Target(units[0]) + "&linkType=linkset");
+  EXPECT_THAT(linkset.head, HasSubstr("Content-Type: application/linkset+json"));
+  EXPECT_THAT(linkset.body, HasSubstr("\"linkset\":[{"));
+  EXPECT_THAT(linkset.body, HasSubstr("\"https://gs1.org/voc/verificationService\":[{"));
+  EXPECT_THAT(linkset.body, HasSubstr("?linkType=gs1:verificationService\""));
+  const Http by_accept = Get(Target(units[0]), "-H 'Accept: application/linkset+json'");
+  EXPECT_THAT(by_accept.body, HasSubstr("\"anchor\""));
+  const Http jwks = Get("/.well-known/jwks.json");
+  EXPECT_EQ(jwks.status, 200);
+  EXPECT_THAT(jwks.head, HasSubstr("Cache-Control: public, max-age=300"));
+  EXPECT_THAT(jwks.body, HasSubstr("\"kty\":\"EC\""));
+  EXPECT_THAT(jwks.body, HasSubstr("\"crv\":\"P-256\""));
+  EXPECT_THAT(jwks.body, HasSubstr("\"alg\":\"ES256\""));
+  EXPECT_THAT(jwks.body, HasSubstr("\"hallmark_state\":\"ACTIVE\""));
+  EXPECT_EQ(Get("/healthz").status, 200);
+  const Http resolver = Get("/.well-known/gs1resolver");
+  EXPECT_THAT(resolver.body, HasSubstr("\"supportedPrimaryKeys\":[\"01\"]"));
+}
+
+TEST_F(WebTest, HostileRequestsGetClearRefusals) {
+  EXPECT_EQ(Get("/nothing-here").status, 404);
+  EXPECT_EQ(Get("/01/09506000134352", "-X POST").status, 405);
+  EXPECT_EQ(Get("/01/09506000134352", "-X POST -d x=1").status, 413);  // no body is accepted
+  EXPECT_EQ(Get("/01/" + std::string(5000, '1')).status, 414);
+  EXPECT_EQ(Get("/healthz", "-H 'X-Big: " + std::string(20000, 'a') + "'").status / 100, 4);
+}
+
+class WebLimitTest : public WebTest {
+ protected:
+  ServerHarness::Options HarnessOptions() override {
+    ServerHarness::Options o;
+    o.configure = [](api::ServerConfig* c) {
+      c->http_listen = "127.0.0.1:0";
+      c->http_client_rate = 1;  // burst 3
+      c->trusted_proxies = "127.0.0.0/8";
+    };
+    return o;
+  }
+};
+
+// A flood from one address is refused 429 with Retry-After, without costing other clients
+// (behind a trusted proxy, each X-Forwarded-For address has its own bucket).
+TEST_F(WebLimitTest, AFloodFromOneClientIsRefusedWithoutBlockingOthers) {
+  const std::vector<v1::IssuedUnit> units = IssueUnits(1, "web-flood", "L1");
+  ASSERT_EQ(units.size(), 1u);
+  int refused = 0;
+  for (int i = 0; i < 10; ++i) {
+    const Http r = Get(Target(units[0]), "-H 'X-Forwarded-For: 198.51.100.7'");
+    if (r.status == 429) {
+      ++refused;
+      EXPECT_THAT(r.head, HasSubstr("Retry-After:"));
+      EXPECT_THAT(r.body, HasSubstr("Too many checks"));
+    }
+  }
+  EXPECT_GE(refused, 5);
+  const Http other = Get(Target(units[0]), "-H 'X-Forwarded-For: 198.51.100.8'");
+  EXPECT_EQ(other.status, 200);
+  EXPECT_THAT(other.body, HasSubstr("<h1>Genuine</h1>"));
+}
+
+}  // namespace
+}  // namespace hallmark::testing

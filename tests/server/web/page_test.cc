@@ -1,0 +1,93 @@
+// The consumer page and its words, without a server: every catalogue has English's keys, the
+// language follows Accept-Language, values are escaped, and a page never carries a script.
+#include "server/web/page.h"
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "server/auth/client_address.h"
+#include "server/web/messages.h"
+#include "tests/common/status_matchers.h"
+
+namespace hallmark::web {
+namespace {
+
+using ::hallmark::testing::IsOk;
+using ::hallmark::testing::StatusIs;
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+TEST(MessagesTest, EveryCatalogueHasEnglishsKeysAndLanguagesFollowAcceptLanguage) {
+  auto m = Messages::Load();
+  ASSERT_THAT(m, IsOk());
+  EXPECT_THAT((*m)->languages(), ::testing::Contains("de"));
+  EXPECT_EQ((*m)->Choose("de-CH,de;q=0.9,en;q=0.5"), "de");
+  EXPECT_EQ((*m)->Choose("fr-FR, en;q=0.4, de;q=0.6"), "de");
+  EXPECT_EQ((*m)->Choose("xx"), "en");
+  EXPECT_EQ((*m)->Choose(""), "en");
+  EXPECT_EQ((*m)->Get("de", "genuine.heading"), "Echt");
+  EXPECT_THAT(Messages::FromTexts({{"en", "a = 1\nb = 2\n"}, {"de", "a = eins\n"}}),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("missing key b")));
+  EXPECT_THAT(Messages::FromTexts({{"en", "a = 1\nno equals sign\n"}}),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("line 2")));
+}
+
+TEST(PageTest, ValuesAreEscapedAndNothingRuns) {
+  auto m = Messages::Load();
+  ASSERT_THAT(m, IsOk());
+  v1::VerifyResponse r;
+  r.set_verdict(v1::VERDICT_AUTHENTIC);
+  r.mutable_unit()->set_gtin("09506000134352");
+  r.mutable_unit()->set_serial("S1");
+  r.set_lot("<script>x</script>");
+  const std::string html = RenderPage(ToPageVerdict(r), r, **m, "en");
+  EXPECT_THAT(html, HasSubstr("&lt;script&gt;x&lt;/script&gt;"));
+  EXPECT_THAT(html, Not(HasSubstr("<script")));
+  EXPECT_THAT(html, HasSubstr("<html lang=\"en\">"));
+  EXPECT_THAT(html, HasSubstr("<h1>Genuine</h1>"));
+  EXPECT_THAT(PageCsp(), HasSubstr("default-src 'none'"));
+  EXPECT_THAT(PageCsp(), Not(HasSubstr("script-src")));
+}
+
+TEST(PageTest, OnlyTheBrandsOwnUnitsShowTheirDetails) {
+  auto m = Messages::Load();
+  ASSERT_THAT(m, IsOk());
+  v1::VerifyResponse r;
+  r.mutable_unit()->set_serial("SERIAL-XYZ");
+  r.set_lot("LOT-7");
+  r.set_verdict(v1::VERDICT_COUNTERFEIT);
+  r.add_reasons("signature_invalid");
+  std::string html = RenderPage(ToPageVerdict(r), r, **m, "en");
+  EXPECT_THAT(html, HasSubstr("Not genuine"));
+  EXPECT_THAT(html, Not(HasSubstr("SERIAL-XYZ")));
+  r.clear_reasons();
+  r.add_reasons("digsig_missing");
+  EXPECT_EQ(ToPageVerdict(r), PageVerdict::kUnverifiable);
+  r.set_verdict(v1::VERDICT_STOLEN);
+  html = RenderPage(ToPageVerdict(r), r, **m, "en");
+  EXPECT_THAT(html, HasSubstr("Reported stolen"));
+  EXPECT_THAT(html, Not(HasSubstr("SERIAL-XYZ")));
+  r.set_verdict(v1::VERDICT_RECALLED);
+  EXPECT_THAT(RenderPage(ToPageVerdict(r), r, **m, "en"), HasSubstr("LOT-7"));
+  r.set_verdict(v1::VERDICT_SUSPECT_CLONE);
+  EXPECT_THAT(RenderPage(ToPageVerdict(r), r, **m, "en"), HasSubstr("Possibly copied"));
+}
+
+TEST(ClientAddressTest, ProxyHeadersAreBelievedOnlyFromTrustedProxies) {
+  auto trusted = auth::ParseCidrs("10.0.0.0/8, fd00::/8");
+  ASSERT_THAT(trusted, IsOk());
+  EXPECT_EQ(auth::ClientAddress("203.0.113.9", "198.51.100.1", *trusted), "203.0.113.9");
+  EXPECT_EQ(auth::ClientAddress("10.1.2.3", "198.51.100.1, 10.9.9.9", *trusted), "198.51.100.1");
+  // A client's own forged entry left of the real one is not believed.
+  EXPECT_EQ(auth::ClientAddress("10.1.2.3", "1.2.3.4, 198.51.100.1", *trusted), "198.51.100.1");
+  EXPECT_EQ(auth::ClientAddress("10.1.2.3", "junk", *trusted), "10.1.2.3");
+  EXPECT_THAT(auth::ParseCidrs("10.0.0.0/33"), StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(auth::ParseCidrs("example.com"), StatusIs(absl::StatusCode::kInvalidArgument));
+  // One IPv6 /64 is one client; IPv4 addresses are apart.
+  EXPECT_EQ(auth::AddressBucketKey("2001:db8:1:2::1", "w:", 4096),
+            auth::AddressBucketKey("2001:db8:1:2:ffff::9", "w:", 4096));
+  EXPECT_NE(auth::AddressBucketKey("192.0.2.1", "w:", 1 << 30),
+            auth::AddressBucketKey("192.0.2.2", "w:", 1 << 30));
+}
+
+}  // namespace
+}  // namespace hallmark::web
