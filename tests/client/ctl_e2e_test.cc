@@ -58,15 +58,7 @@ class CtlTest : public ::testing::Test {
     return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, *ReadFile(out), *ReadFile(err)};
   }
 
-  std::string Run(const std::string& cmd) {
-    std::string out;
-    FILE* p = ::popen(cmd.c_str(), "r");
-    std::array<char, 4096> buf;
-    size_t n;
-    while ((n = std::fread(buf.data(), 1, buf.size(), p)) > 0) out.append(buf.data(), n);
-    ::pclose(p);
-    return out;
-  }
+  std::string Run(const std::string& cmd) { return t::RunShell(cmd); }
 
   std::vector<std::string> DataLines(const std::string& csv) {
     std::vector<std::string> lines;

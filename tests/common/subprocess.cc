@@ -1,5 +1,7 @@
 #include "tests/common/subprocess.h"
 
+#include <cstdio>
+
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/prctl.h>
@@ -62,6 +64,17 @@ std::optional<int> Subprocess::Wait(absl::Duration timeout) {
 std::string Subprocess::Log() const {
   absl::StatusOr<std::string> log = ReadFile(log_);
   return log.ok() ? *log : "";
+}
+
+std::string RunShell(const std::string& command) {
+  std::string out;
+  FILE* p = ::popen(command.c_str(), "r");
+  if (p == nullptr) return out;
+  char buf[4096];
+  size_t n;
+  while ((n = std::fread(buf, 1, sizeof(buf), p)) > 0) out.append(buf, n);
+  ::pclose(p);
+  return out;
 }
 
 }  // namespace hallmark::testing

@@ -37,6 +37,10 @@ class Subprocess {
   std::string log_;
 };
 
+// Runs `command` with /bin/sh and returns what it wrote to stdout (all of it; "" if it could
+// not start). For stock tools a test drives: curl, zbarimg, dmtxread.
+std::string RunShell(const std::string& command);
+
 }  // namespace hallmark::testing
 
 #endif  // HALLMARK_TESTS_COMMON_SUBPROCESS_H_

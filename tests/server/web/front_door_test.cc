@@ -1,8 +1,6 @@
 // The HTTP front door against the real server (Redis, engines, key ring), driven with curl as a
 // phone's browser or an app would: the page for each verdict, its headers, JSON, the linkset,
 // JWKS, health, and what a hostile caller gets (bad methods, huge URLs, floods).
-#include <array>
-#include <cstdio>
 #include <string>
 #include <vector>
 
@@ -12,6 +10,7 @@
 #include "gtest/gtest.h"
 #include "hallmark/v1/lifecycle.grpc.pb.h"
 #include "tests/common/harness_test.h"
+#include "tests/common/subprocess.h"
 
 namespace hallmark::testing {
 namespace {
@@ -42,12 +41,7 @@ class WebTest : public HarnessTest {
     const std::string cmd =
         absl::StrCat("curl -s -S -i --max-time 10 ", args, " 'http://127.0.0.1:",
                      h_->server().http_port(), target, "' 2>&1");
-    std::string out;
-    FILE* p = ::popen(cmd.c_str(), "r");
-    std::array<char, 4096> buf;
-    size_t n;
-    while ((n = std::fread(buf.data(), 1, buf.size(), p)) > 0) out.append(buf.data(), n);
-    ::pclose(p);
+    const std::string out = RunShell(cmd);
     Http r;
     const size_t split = out.find("\r\n\r\n");
     r.head = out.substr(0, split);
