@@ -49,6 +49,9 @@ std::vector<MethodAccess> MakeTable() {
       Row("Lifecycle.GetWarranty", any),
       Row("Lifecycle.SetWarrantyTerms", {kIssuer}),
       Row("Lifecycle.VerifyRegistration", {kIssuer}),
+      Row("Links.SetLinks", {kIssuer}, 64 << 10),
+      Row("Links.ListLinks", {kIssuer}),
+      Row("Links.DeleteLinks", {kIssuer}),
   };
 }
 

@@ -30,6 +30,11 @@ const std::vector<FunctionDecl>& Functions() {
       {"hm_recall_units", W::kDurable},
       {"hm_set_terms", W::kDurable},
       {"hm_attempt", W::kBestEffort},
+      // Links: the brand's presentation and resolver links.
+      {"hm_links_set", W::kDurable},
+      {"hm_links_delete", W::kDurable},
+      {"hm_links_get", W::kReadOnly},
+      {"hm_links_scan", W::kReadOnly},
       // Rate limits shared by replicas.
       {"hm_rl_presence", W::kBestEffort},
   };
@@ -49,6 +54,7 @@ const std::vector<FunctionError>& FunctionErrors() {
       {"HM_FULL", absl::StatusCode::kResourceExhausted, "unit: "},
       {"HM_REQUEST_REUSED", absl::StatusCode::kFailedPrecondition, ""},
       {"HM_CASE_AGENCY", absl::StatusCode::kFailedPrecondition, "case_id: "},
+      {"HM_LINKS_FULL", absl::StatusCode::kResourceExhausted, "scope: "},
       {"HM_EXHAUSTED", absl::StatusCode::kOutOfRange, "registry: "},
       // A reply the Lua could not build as declared (record_reply): a bug, never the caller's.
       {"HM_BUG", absl::StatusCode::kInternal, "registry bug: "},

@@ -4,6 +4,7 @@
 #include <google/protobuf/util/json_util.h>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
 #include "crypto/jwk.h"
 #include "crypto/digsig.h"
 #include "crypto/key_manifest.h"
@@ -32,7 +33,7 @@ Value Target(const std::string& href, const std::string& title, const std::strin
   Value v;
   Struct* s = v.mutable_struct_value();
   Set(s, "href", href);
-  Set(s, "title", title);
+  if (!title.empty()) Set(s, "title", title);
   if (!type.empty()) Set(s, "type", type);
   return v;
 }
@@ -61,21 +62,33 @@ absl::StatusOr<std::string> Jwks(const crypto::KeyRing& ring) {
   return ToJson(set);
 }
 
-std::string Linkset(absl::string_view base, absl::string_view path) {
+std::string Linkset(absl::string_view base, absl::string_view path, absl::string_view query,
+                    const std::vector<v1::Link>& brand) {
   const std::string anchor = absl::StrCat(base, path);
+  const std::string page = query.empty() ? anchor : absl::StrCat(anchor, "?", query);
   Struct doc;
   Struct* context = (*doc.mutable_fields())["linkset"].mutable_list_value()
                         ->add_values()->mutable_struct_value();
   Set(context, "anchor", anchor);
-  auto add = [&](const std::string& rel, Value target) {
+  auto add = [&](absl::string_view gs1_type, Value target) {
+    const std::string rel = absl::StrCat("https://gs1.org/voc/", gs1_type);
     *(*context->mutable_fields())[rel].mutable_list_value()->add_values() = std::move(target);
   };
-  add("https://gs1.org/voc/verificationService",
-      Target(absl::StrCat(anchor, "?linkType=gs1:verificationService"),
-             "Is this unit genuine? (Hallmark)", "text/html"));
-  add("https://gs1.org/voc/certificationInfo",
-      Target(absl::StrCat(base, "/.well-known/jwks.json"),
-             "The brand's code-signing keys (JWKS)", "application/jwk-set+json"));
+  add("verificationService", Target(page, "Is this unit genuine? (Hallmark)", "text/html"));
+  add("recallStatus", Target(page, "Recall status (Hallmark)", "text/html"));
+  add("certificationInfo", Target(absl::StrCat(base, "/.well-known/jwks.json"),
+                                  "The brand's code-signing keys (JWKS)",
+                                  "application/jwk-set+json"));
+  for (const v1::Link& l : brand) {
+    absl::string_view type = l.link_type();
+    if (!absl::ConsumePrefix(&type, "gs1:")) continue;
+    Value target = Target(l.href(), l.title(), l.media_type());
+    if (!l.language().empty()) {
+      (*target.mutable_struct_value()->mutable_fields())["hreflang"]
+          .mutable_list_value()->add_values()->set_string_value(l.language());
+    }
+    add(type, std::move(target));
+  }
   return ToJson(doc);
 }
 
@@ -90,8 +103,11 @@ std::string ResolverDescription(absl::string_view base) {
   Set(&doc, "resolverRoot", std::string(base));
   (*doc.mutable_fields())["supportedPrimaryKeys"].mutable_list_value()->add_values()
       ->set_string_value("01");
-  (*doc.mutable_fields())["supportedLinkType"].mutable_list_value()->add_values()
-      ->set_string_value("gs1:verificationService");
+  // Hallmark's own link types; a brand's links may use any GS1 link type.
+  for (const char* type : {"gs1:verificationService", "gs1:recallStatus", "gs1:certificationInfo"}) {
+    (*doc.mutable_fields())["supportedLinkType"].mutable_list_value()->add_values()
+        ->set_string_value(type);
+  }
   (*doc.mutable_fields())["linkTypeDefaultCanBeLinkset"].set_bool_value(true);
   return ToJson(doc);
 }

@@ -12,19 +12,25 @@
 #define HALLMARK_SERVER_WEB_DOCUMENTS_H_
 
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "crypto/key_ring.h"
+#include "hallmark/v1/links.pb.h"
 #include "hallmark/v1/verification.pb.h"
 
 namespace hallmark::web {
 
 std::string VerdictJson(const v1::VerifyResponse& response);
 absl::StatusOr<std::string> Jwks(const crypto::KeyRing& ring);
-// `base` is the public origin ("https://id.brand.example"); `path` the unit's Digital Link
-// path ("/01/09506000134352/21/ABC").
-std::string Linkset(absl::string_view base, absl::string_view path);
+// `base` is the public origin ("https://id.brand.example"); `path` the Digital Link path
+// ("/01/09506000134352/21/ABC") and `query` its query without linkType ("8030=..."), so the
+// verification link verifies the code that was asked about. `brand` are the brand's links
+// (GS1 link types as "gs1:pip"), after Hallmark's own: gs1:verificationService and
+// gs1:recallStatus (the verdict page, which tells a recall) and the keys (JWKS).
+std::string Linkset(absl::string_view base, absl::string_view path, absl::string_view query,
+                    const std::vector<v1::Link>& brand);
 // The value of the Link header every Digital Link response carries: where its linkset is.
 std::string LinksetHeader(absl::string_view base, absl::string_view path);
 std::string ResolverDescription(absl::string_view base);

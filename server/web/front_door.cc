@@ -30,9 +30,6 @@
 namespace hallmark::web {
 namespace {
 
-// Anonymous web clients share at most this many rate-limit buckets.
-constexpr size_t kClientBuckets = 4096;
-
 struct EventBaseFree {
   void operator()(event_base* b) const { event_base_free(b); }
 };
@@ -42,19 +39,6 @@ struct EvhttpFree {
 struct EvbufferFree {
   void operator()(evbuffer* b) const { evbuffer_free(b); }
 };
-
-// The web's principal: an anonymous verifier (the weakest clone-evidence weight), one
-// organisation for every web scan.
-const auth::Principal& WebPrincipal() {
-  static const auth::Principal* const p = [] {
-    auto* principal = new auth::Principal();
-    principal->set_name("web");
-    principal->set_role(admin::ROLE_VERIFIER);
-    principal->set_organisation("anonymous web scans");
-    return principal;
-  }();
-  return *p;
-}
 
 // "host:port", "[v6]:port", ":port" -> a listening TCP socket (non-blocking), or an error.
 absl::StatusOr<int> ListenOn(const std::string& address, int* port_out) {
@@ -104,38 +88,21 @@ absl::StatusOr<int> ListenOn(const std::string& address, int* port_out) {
   return fd;
 }
 
-enum class Format { kHtml, kJson, kLinkset };
-
-// Content negotiation: ?linkType=linkset or an Accept naming the linkset type first; JSON for
-// an Accept that prefers application/json to text/html; the page otherwise (browsers).
-Format Negotiate(absl::string_view accept, absl::string_view link_type) {
-  if (link_type == "linkset" || link_type == "all") return Format::kLinkset;
-  const size_t linkset = accept.find("application/linkset+json");
-  const size_t json = accept.find("application/json");
-  const size_t html = accept.find("text/html");
-  if (linkset != absl::string_view::npos && (html == absl::string_view::npos || linkset < html)) {
-    return Format::kLinkset;
-  }
-  if (json != absl::string_view::npos && (html == absl::string_view::npos || json < html)) {
-    return Format::kJson;
-  }
-  return Format::kHtml;
-}
-
-// The value of query parameter `name` (not decoded; "" when absent).
-std::string QueryParam(absl::string_view query, absl::string_view name) {
-  for (absl::string_view kv : absl::StrSplit(query, '&')) {
-    if (absl::ConsumePrefix(&kv, name) && absl::ConsumePrefix(&kv, "=")) return std::string(kv);
-  }
-  return "";
-}
-
 }  // namespace
+
+// Requests waiting for the engine: the front door is destroyed only once none is left.
+struct FrontDoor::InFlight {
+  absl::Mutex mu;
+  int count ABSL_GUARDED_BY(mu) = 0;
+  bool stopping ABSL_GUARDED_BY(mu) = false;
+};
 
 struct FrontDoor::Worker {
   FrontDoorOptions* options;
   FrontDoorDeps* deps;
   const Messages* messages;
+  const UnitRoute* route;
+  InFlight* in_flight;
   std::unique_ptr<event_base, EventBaseFree> base;
   std::unique_ptr<evhttp, EvhttpFree> http;
   std::thread thread;
@@ -145,12 +112,24 @@ struct FrontDoor::Worker {
   }
 
   void Handle(evhttp_request* req);
-  void DigitalLink(evhttp_request* req, absl::string_view uri);
-  void Reply(evhttp_request* req, int code, absl::string_view type, absl::string_view body,
-             const char* reason = nullptr);
+  void DigitalLink(evhttp_request* req, absl::string_view uri, bool hsts);
+  void Reply(evhttp_request* req, int code, absl::string_view type, absl::string_view body);
+  // Sends `answer`; uses nothing of the request's connection, which may be gone.
+  void Send(evhttp_request* req, const HttpAnswer& answer, bool hsts);
   std::string Client(evhttp_request* req) const;
   bool FromTrustedProxy(evhttp_request* req) const;
+  bool Hsts(evhttp_request* req) const;
 };
+
+namespace {
+// An answer the engine finished on another thread, on its way back to the worker's loop.
+struct Posted {
+  FrontDoor::Worker* worker;
+  evhttp_request* req;
+  HttpAnswer answer;
+  bool hsts;
+};
+}  // namespace
 
 namespace {
 const char* Header(evhttp_request* req, const char* name) {
@@ -177,34 +156,44 @@ std::string FrontDoor::Worker::Client(evhttp_request* req) const {
                              options->trusted_proxies);
 }
 
-void FrontDoor::Worker::Reply(evhttp_request* req, int code, absl::string_view type,
-                              absl::string_view body, const char* reason) {
-  AddHeader(req, "Content-Type", std::string(type));
+bool FrontDoor::Worker::Hsts(evhttp_request* req) const {
+  const char* proto = Header(req, "X-Forwarded-Proto");
+  return proto != nullptr && absl::EqualsIgnoreCase(proto, "https") && FromTrustedProxy(req);
+}
+
+void FrontDoor::Worker::Send(evhttp_request* req, const HttpAnswer& a, bool hsts) {
+  for (const auto& [name, value] : a.headers) AddHeader(req, name.c_str(), value);
+  AddHeader(req, "Content-Type", a.content_type);
   AddHeader(req, "X-Content-Type-Options", "nosniff");
   AddHeader(req, "Referrer-Policy", "no-referrer");
   AddHeader(req, "X-Frame-Options", "DENY");
-  AddHeader(req, "Content-Security-Policy", PageCsp());
-  const char* proto = Header(req, "X-Forwarded-Proto");
-  if (proto != nullptr && absl::EqualsIgnoreCase(proto, "https") && FromTrustedProxy(req)) {
-    AddHeader(req, "Strict-Transport-Security", "max-age=31536000");
-  }
+  AddHeader(req, "Content-Security-Policy", PageCsp(a.image_origin));
+  if (hsts) AddHeader(req, "Strict-Transport-Security", "max-age=31536000");
   std::unique_ptr<evbuffer, EvbufferFree> buf(evbuffer_new());
-  evbuffer_add(buf.get(), body.data(), body.size());
-  evhttp_send_reply(req, code, reason, buf.get());  // HEAD: evhttp sends no body
-  if (deps->metrics != nullptr) deps->metrics->WebRequest(code);
+  evbuffer_add(buf.get(), a.body.data(), a.body.size());
+  evhttp_send_reply(req, a.code, nullptr, buf.get());  // HEAD: evhttp sends no body
+  if (deps->metrics != nullptr) deps->metrics->WebRequest(a.code);
+}
+
+void FrontDoor::Worker::Reply(evhttp_request* req, int code, absl::string_view type,
+                              absl::string_view body) {
+  HttpAnswer a;
+  a.code = code;
+  a.content_type = std::string(type);
+  a.body = std::string(body);
+  Send(req, a, Hsts(req));
 }
 
 void FrontDoor::Worker::Handle(evhttp_request* req) {
   const evhttp_cmd_type method = evhttp_request_get_command(req);
   if (method != EVHTTP_REQ_GET && method != EVHTTP_REQ_HEAD) {
     AddHeader(req, "Allow", "GET, HEAD");
-    return Reply(req, 405, "text/plain; charset=utf-8", "only GET and HEAD\n",
-                 "Method Not Allowed");
+    return Reply(req, 405, "text/plain; charset=utf-8", "only GET and HEAD\n");
   }
   const char* raw = evhttp_request_get_uri(req);
   const absl::string_view uri = raw != nullptr ? raw : "";
   if (uri.size() > options->max_uri_bytes) {
-    return Reply(req, 414, "text/plain; charset=utf-8", "URI too long\n", "URI Too Long");
+    return Reply(req, 414, "text/plain; charset=utf-8", "URI too long\n");
   }
   if (!absl::StartsWith(uri, "/")) {
     return Reply(req, 400, "text/plain; charset=utf-8", "bad request target\n");
@@ -227,80 +216,52 @@ void FrontDoor::Worker::Handle(evhttp_request* req) {
     AddHeader(req, "Cache-Control", "public, max-age=3600");
     return Reply(req, 200, "application/json", ResolverDescription(options->public_base));
   }
-  if (absl::StrContains(path, "/01/")) return DigitalLink(req, uri);
+  if (absl::StrContains(path, "/01/")) return DigitalLink(req, uri, Hsts(req));
   Reply(req, 404, "text/plain; charset=utf-8", "not found\n");
 }
 
-void FrontDoor::Worker::DigitalLink(evhttp_request* req, absl::string_view uri) {
-  const absl::string_view path = uri.substr(0, uri.find('?'));
-  const absl::string_view query =
-      uri.find('?') == absl::string_view::npos ? "" : uri.substr(uri.find('?') + 1);
-  const char* accept_header = Header(req, "Accept");
-  const Format format =
-      Negotiate(accept_header != nullptr ? accept_header : "", QueryParam(query, "linkType"));
-  const char* al = Header(req, "Accept-Language");
-  const std::string lang = messages->Choose(al != nullptr ? al : "");
-  AddHeader(req, "Link", LinksetHeader(options->public_base, path));
-  AddHeader(req, "Vary", "Accept, Accept-Language");
-  AddHeader(req, "Cache-Control", "no-store");  // a verdict is of this moment
-  AddHeader(req, "Content-Language", lang);
-  if (format == Format::kLinkset) {
-    return Reply(req, 200, "application/linkset+json", Linkset(options->public_base, path));
-  }
-  v1::VerifyResponse response;
-  // Limits first: the client's bucket, then everyone's.
-  const absl::Time now = absl::Now();
-  const std::string client_key =
-      auth::AddressBucketKey(Client(req), "web:", kClientBuckets);
-  absl::Status admitted = deps->limiter->Acquire(
-      {{client_key, options->per_client, 1}, {"web:all", options->global, 1}}, now);
-  if (!admitted.ok()) {
-    AddHeader(req, "Retry-After", "2");
-    if (format == Format::kJson) {
-      return Reply(req, 429, "application/json",
-                   "{\"error\":\"too many requests from your network; retry later\"}");
+void FrontDoor::Worker::DigitalLink(evhttp_request* req, absl::string_view uri, bool hsts) {
+  {
+    absl::MutexLock lock(&in_flight->mu);
+    if (in_flight->stopping) {
+      return Reply(req, 503, "text/plain; charset=utf-8", "shutting down\n");
     }
-    return Reply(req, 429, "text/html; charset=utf-8",
-                 RenderPage(PageVerdict::kBusy, response, *messages, lang));
+    ++in_flight->count;
   }
-  v1::VerifyRequest request;
-  request.set_code(absl::StrCat(options->public_base, uri));
-  request.mutable_context()->set_channel("web");
+  UnitRequest r;
+  r.uri = std::string(uri);
+  const char* accept = Header(req, "Accept");
+  r.accept = accept != nullptr ? accept : "";
+  const char* language = Header(req, "Accept-Language");
+  r.accept_language = language != nullptr ? language : "";
+  r.client = Client(req);
   if (!options->country_header.empty() && FromTrustedProxy(req)) {
     const char* country = Header(req, options->country_header.c_str());
     if (country != nullptr && strlen(country) == 2 && absl::ascii_isalpha(country[0]) &&
         absl::ascii_isalpha(country[1])) {
-      request.mutable_context()->set_country(absl::AsciiStrToUpper(country));
+      r.country = absl::AsciiStrToUpper(country);
     }
   }
-  absl::Notification done;
-  absl::Status status;
-  deps->engine->Verify(WebPrincipal(), request, now + options->verify_timeout, &response,
-                       [&](absl::Status s) {
-                         status = std::move(s);
-                         done.Notify();
-                       });
-  done.WaitForNotification();
-  if (!status.ok()) {
-    const bool invalid = absl::IsInvalidArgument(status);
-    const int code = invalid ? 400 : 503;
-    if (format == Format::kJson) {
-      return Reply(req, code, "application/json",
-                   invalid ? "{\"error\":\"not a Digital Link of a unit\"}"
-                           : "{\"error\":\"verification unavailable; retry later\"}");
+  // The answer comes on an engine thread; evhttp is driven from this loop only, so it is
+  // posted back. A request whose client went away meanwhile is freed by evhttp_send_reply.
+  route->Answer(std::move(r), [this, req, hsts](HttpAnswer answer) {
+    auto* posted = new Posted{this, req, std::move(answer), hsts};
+    const timeval now{0, 0};
+    const int rc = event_base_once(
+        base.get(), -1, EV_TIMEOUT,
+        [](evutil_socket_t, short, void* arg) {
+          std::unique_ptr<Posted> p(static_cast<Posted*>(arg));
+          p->worker->Send(p->req, p->answer, p->hsts);
+          absl::MutexLock lock(&p->worker->in_flight->mu);
+          --p->worker->in_flight->count;
+        },
+        posted, &now);
+    if (rc != 0) {  // cannot happen short of memory exhaustion: the request is dropped
+      delete posted;
+      absl::MutexLock lock(&in_flight->mu);
+      --in_flight->count;
     }
-    return Reply(req, code, "text/html; charset=utf-8",
-                 RenderPage(invalid ? PageVerdict::kNotGenuine : PageVerdict::kUnavailable,
-                            v1::VerifyResponse(), *messages, lang));
-  }
-  // Nothing about other people's scans, nor any case id, to an anonymous caller.
-  response.clear_scan_count();
-  response.clear_stolen_case_id();
-  if (format == Format::kJson) {
-    return Reply(req, 200, "application/json", VerdictJson(response));
-  }
-  const PageVerdict verdict = ToPageVerdict(response);
-  Reply(req, 200, "text/html; charset=utf-8", RenderPage(verdict, response, *messages, lang));
+  });
 }
 
 absl::StatusOr<std::unique_ptr<FrontDoor>> FrontDoor::Start(FrontDoorOptions options,
@@ -313,6 +274,15 @@ absl::StatusOr<std::unique_ptr<FrontDoor>> FrontDoor::Start(FrontDoorOptions opt
   door->options_ = std::make_unique<FrontDoorOptions>(std::move(options));
   door->deps_ = std::make_unique<FrontDoorDeps>(std::move(deps));
   door->messages_ = *std::move(messages);
+  door->in_flight_ = std::make_unique<InFlight>();
+  UnitRouteConfig rc;
+  rc.public_base = door->options_->public_base;
+  rc.per_client = door->options_->per_client;
+  rc.global = door->options_->global;
+  rc.verify_timeout = door->options_->verify_timeout;
+  door->route_ = std::make_unique<UnitRoute>(std::move(rc), door->deps_->engine,
+                                             door->deps_->links, door->deps_->limiter,
+                                             door->messages_.get());
   absl::StatusOr<int> fd = ListenOn(door->options_->listen, &door->port_);
   if (!fd.ok()) return fd.status();
   const int threads = std::max(1, door->options_->threads);
@@ -322,6 +292,8 @@ absl::StatusOr<std::unique_ptr<FrontDoor>> FrontDoor::Start(FrontDoorOptions opt
     w->options = door->options_.get();
     w->deps = door->deps_.get();
     w->messages = door->messages_.get();
+    w->route = door->route_.get();
+    w->in_flight = door->in_flight_.get();
     w->base.reset(event_base_new());
     if (w->base != nullptr) w->http.reset(evhttp_new(w->base.get()));
     // Each loop listens on its own copy of the socket (evhttp closes what it accepted on).
@@ -360,6 +332,16 @@ absl::StatusOr<std::unique_ptr<FrontDoor>> FrontDoor::Start(FrontDoorOptions opt
 }
 
 FrontDoor::~FrontDoor() {
+  // New Digital Link requests get 503; those the engine still holds finish (within the
+  // verification timeout) while the loops run, so no answer is posted to a freed loop.
+  if (in_flight_ != nullptr) {
+    absl::MutexLock lock(&in_flight_->mu);
+    in_flight_->stopping = true;
+    auto drained = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(in_flight_->mu) {
+      return in_flight_->count == 0;
+    };
+    in_flight_->mu.Await(absl::Condition(&drained));
+  }
   for (auto& w : workers_) {
     if (w->base != nullptr) event_base_loopbreak(w->base.get());
   }

@@ -22,9 +22,9 @@
 // location is a country from `country_header` when the request came through a trusted proxy,
 // never from the client. Scan counts and case ids are never shown.
 //
-// Handlers block their event loop while the verification engine answers (a signature check,
-// then one Redis round trip within the Redis timeout): each loop serves one Digital Link
-// request at a time, so `threads` bounds the requests in flight.
+// No handler blocks its loop: a Digital Link request goes to UnitRoute (the verification
+// engine, then the brand's links), whose answer is posted back to the loop that took the
+// request. Destruction refuses new requests (503) and waits for those in flight.
 #ifndef HALLMARK_SERVER_WEB_FRONT_DOOR_H_
 #define HALLMARK_SERVER_WEB_FRONT_DOOR_H_
 
@@ -41,7 +41,9 @@
 #include "server/common/metrics.h"
 #include "server/common/snapshot.h"
 #include "server/verification/verification_engine.h"
+#include "server/links/links_engine.h"
 #include "server/web/messages.h"
+#include "server/web/unit_route.h"
 
 namespace hallmark::web {
 
@@ -62,6 +64,7 @@ struct FrontDoorOptions {
 
 struct FrontDoorDeps {
   verification::VerificationEngine* engine;
+  links::LinksEngine* links = nullptr;  // optional: the brand's presentation and links
   const Snapshot<crypto::KeyRing>* keys;
   auth::RateLimiter* limiter;
   Metrics* metrics = nullptr;       // optional
@@ -77,12 +80,15 @@ class FrontDoor {
   int port() const { return port_; }
 
   struct Worker;
+  struct InFlight;
 
  private:
   FrontDoor() = default;
   std::unique_ptr<FrontDoorOptions> options_;
   std::unique_ptr<FrontDoorDeps> deps_;
   std::unique_ptr<Messages> messages_;
+  std::unique_ptr<InFlight> in_flight_;
+  std::unique_ptr<UnitRoute> route_;
   std::vector<std::unique_ptr<Worker>> workers_;  // after what they point at: freed first
   int port_ = 0;
 };

@@ -2,7 +2,10 @@
 
 #include <openssl/sha.h>
 
+#include <algorithm>
+
 #include "absl/strings/escaping.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 
 namespace hallmark::web {
@@ -21,6 +24,9 @@ constexpr absl::string_view kStyle =
     ".info{background:#374151}"
     "dl{background:#fff;border-radius:.75rem;padding:1rem 1.25rem;margin:1rem 0}"
     "dt{font-weight:600;color:#44403c}dd{margin:0 0 .75rem;overflow-wrap:anywhere}"
+    ".brand{background:#fff;border-radius:.75rem;padding:1rem 1.25rem;margin:1rem 0}"
+    ".brand h2{margin:0 0 .25rem;font-size:1.3rem}.brand img{max-width:100%;height:auto}"
+    ".brand ul{padding-left:1.25rem}.brand a{color:#1d4ed8}"
     "footer{font-size:.9rem;color:#44403c}";
 
 absl::string_view Tone(PageVerdict v) {
@@ -70,6 +76,7 @@ absl::string_view PageKey(PageVerdict v) {
     case PageVerdict::kRecalled: return "recalled";
     case PageVerdict::kDecommissioned: return "decommissioned";
     case PageVerdict::kUnverifiable: return "unverifiable";
+    case PageVerdict::kProductLink: return "product";
     case PageVerdict::kUnavailable: return "unavailable";
     case PageVerdict::kBusy: return "busy";
   }
@@ -92,7 +99,76 @@ std::string HtmlEscape(absl::string_view text) {
   return out;
 }
 
-std::string RenderPage(PageVerdict verdict, const v1::VerifyResponse& r, const Messages& m,
+bool ShowsBrand(PageVerdict verdict) {
+  return verdict == PageVerdict::kGenuine || verdict == PageVerdict::kRecalled;
+}
+
+std::vector<v1::Link> LinksFor(const std::vector<v1::Link>& links, absl::string_view lang) {
+  const absl::string_view primary = lang.substr(0, lang.find('-'));
+  auto rank = [&](const v1::Link& l) {
+    if (absl::EqualsIgnoreCase(l.language(), lang)) return 0;
+    if (absl::EqualsIgnoreCase(l.language().substr(0, l.language().find('-')), primary)) return 1;
+    return l.language().empty() ? 2 : 3;
+  };
+  std::vector<v1::Link> out;
+  for (const v1::Link& l : links) {
+    auto same = std::find_if(out.begin(), out.end(), [&](const v1::Link& o) {
+      return o.link_type() == l.link_type();
+    });
+    if (same == out.end()) {
+      out.push_back(l);
+    } else if (rank(l) < rank(*same)) {
+      *same = l;
+    }
+  }
+  return out;
+}
+
+namespace {
+
+// The brand's section: what it calls the product, its image, its links, its support contact.
+std::string BrandSection(const links::LinksEngine::Resolved& brand, const Messages& m,
+                         absl::string_view lang) {
+  auto t = [&](absl::string_view k) { return HtmlEscape(m.Get(lang, k)); };
+  const v1::Presentation& p = brand.presentation;
+  const std::vector<v1::Link> links = LinksFor(brand.links, lang);
+  if (p.product_name().empty() && p.brand_name().empty() && p.image_url().empty() &&
+      p.support_contact().empty() && links.empty()) {
+    return "";
+  }
+  std::string html = absl::StrCat("<section class=\"brand\" aria-labelledby=\"brand-h\">",
+                                  "<h2 id=\"brand-h\">",
+                                  HtmlEscape(p.product_name().empty() ? m.Get(lang, "brand.heading")
+                                                                      : p.product_name()),
+                                  "</h2>");
+  if (!p.brand_name().empty()) {
+    absl::StrAppend(&html, "<p>", t("label.brand"), ": ", HtmlEscape(p.brand_name()), "</p>");
+  }
+  if (!p.image_url().empty()) {
+    absl::StrAppend(&html, "<img src=\"", HtmlEscape(p.image_url()), "\" alt=\"",
+                    HtmlEscape(p.product_name()), "\" referrerpolicy=\"no-referrer\">");
+  }
+  if (!links.empty()) {
+    absl::StrAppend(&html, "<ul>");
+    for (const v1::Link& l : links) {
+      absl::StrAppend(&html, "<li><a href=\"", HtmlEscape(l.href()),
+                      "\" rel=\"noopener noreferrer\">",
+                      HtmlEscape(l.title().empty() ? l.link_type() : l.title()), "</a></li>");
+    }
+    absl::StrAppend(&html, "</ul>");
+  }
+  if (!p.support_contact().empty()) {
+    absl::StrAppend(&html, "<p>", t("label.support"), ": ", HtmlEscape(p.support_contact()),
+                    "</p>");
+  }
+  absl::StrAppend(&html, "</section>");
+  return html;
+}
+
+}  // namespace
+
+std::string RenderPage(PageVerdict verdict, const v1::VerifyResponse& r,
+                       const links::LinksEngine::Resolved* brand, const Messages& m,
                        absl::string_view lang) {
   const std::string key(PageKey(verdict));
   auto t = [&](absl::string_view k) { return HtmlEscape(m.Get(lang, k)); };
@@ -105,7 +181,8 @@ std::string RenderPage(PageVerdict verdict, const v1::VerifyResponse& r, const M
       "<h1>", t(key + ".heading"), "</h1><p>", t(key + ".body"), "</p></section>");
   // Unit details only where the code is the brand's own: genuine, or recalled (the consumer
   // needs the batch to follow the recall).
-  if (verdict == PageVerdict::kGenuine || verdict == PageVerdict::kRecalled) {
+  if (ShowsBrand(verdict)) {
+    if (brand != nullptr) absl::StrAppend(&html, BrandSection(*brand, m, lang));
     absl::StrAppend(&html, "<dl><dt>", t("label.product"), "</dt><dd>",
                     HtmlEscape(r.unit().gtin()), "</dd><dt>", t("label.serial"), "</dt><dd>",
                     HtmlEscape(r.unit().serial()), "</dd>");
@@ -118,17 +195,16 @@ std::string RenderPage(PageVerdict verdict, const v1::VerifyResponse& r, const M
   return html;
 }
 
-const std::string& PageCsp() {
-  static const std::string* const csp = [] {
+std::string PageCsp(absl::string_view image_origin) {
+  static const std::string* const style_hash = [] {
     unsigned char digest[SHA256_DIGEST_LENGTH];
     SHA256(reinterpret_cast<const unsigned char*>(kStyle.data()), kStyle.size(), digest);
-    const std::string hash = absl::Base64Escape(
-        absl::string_view(reinterpret_cast<const char*>(digest), sizeof(digest)));
-    return new std::string(absl::StrCat(
-        "default-src 'none'; style-src 'sha256-", hash,
-        "'; img-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"));
+    return new std::string(absl::Base64Escape(
+        absl::string_view(reinterpret_cast<const char*>(digest), sizeof(digest))));
   }();
-  return *csp;
+  return absl::StrCat("default-src 'none'; style-src 'sha256-", *style_hash, "'; img-src 'self'",
+                      image_origin.empty() ? "" : " ", image_origin,
+                      "; base-uri 'none'; form-action 'none'; frame-ancestors 'none'");
 }
 
 }  // namespace hallmark::web

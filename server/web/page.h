@@ -12,9 +12,11 @@
 #define HALLMARK_SERVER_WEB_PAGE_H_
 
 #include <string>
+#include <vector>
 
 #include "absl/strings/string_view.h"
 #include "hallmark/v1/verification.pb.h"
+#include "server/links/links_engine.h"
 #include "server/web/messages.h"
 
 namespace hallmark::web {
@@ -23,7 +25,7 @@ namespace hallmark::web {
 // verified" rather than being called fake). Also the catalogue key prefix ("genuine").
 enum class PageVerdict {
   kGenuine, kNotGenuine, kUnknown, kCopied, kStolen, kRecalled, kDecommissioned,
-  kUnverifiable, kUnavailable, kBusy
+  kUnverifiable, kProductLink, kUnavailable, kBusy
 };
 PageVerdict ToPageVerdict(const v1::VerifyResponse& response);
 absl::string_view PageKey(PageVerdict v);
@@ -31,13 +33,24 @@ absl::string_view PageKey(PageVerdict v);
 // <, >, &, " and ' as character references.
 std::string HtmlEscape(absl::string_view text);
 
-// The whole document, in `language` (one Messages::Choose returned).
-std::string RenderPage(PageVerdict verdict, const v1::VerifyResponse& response,
-                       const Messages& messages, absl::string_view language);
+// Whether the brand's presentation and links may appear with this verdict: only on the
+// brand's own units (genuine, or recalled: the consumer needs the brand's recall links).
+bool ShowsBrand(PageVerdict verdict);
 
-// The Content-Security-Policy every page is sent with: nothing may load or run but the page's
-// own inline style (by its SHA-256).
-const std::string& PageCsp();
+// For each link type, the link in `language` (or its primary subtag), else one for any
+// language, else the first; in the order the types first appear.
+std::vector<v1::Link> LinksFor(const std::vector<v1::Link>& links, absl::string_view language);
+
+// The whole document, in `language` (one Messages::Choose returned). `brand` (may be null) is
+// shown only where ShowsBrand(verdict).
+std::string RenderPage(PageVerdict verdict, const v1::VerifyResponse& response,
+                       const links::LinksEngine::Resolved* brand, const Messages& messages,
+                       absl::string_view language);
+
+// The Content-Security-Policy a page is sent with: nothing may load or run but the page's own
+// inline style (by its SHA-256) and, where the page shows the brand's image, images from that
+// image's origin (a URL link_rules accepted: "https://host[:port]").
+std::string PageCsp(absl::string_view image_origin = "");
 
 }  // namespace hallmark::web
 

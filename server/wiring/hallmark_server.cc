@@ -21,12 +21,14 @@
 #include "server/api/issuance_service.h"
 #include "server/api/keys_service.h"
 #include "server/api/lifecycle_service.h"
+#include "server/api/links_service.h"
 #include "server/api/parse_failure_interceptor.h"
 #include "server/api/stolen_registry_service.h"
 #include "server/api/verification_service.h"
 #include "server/auth/client_address.h"
 #include "server/common/log.h"
 #include "server/registry/redis_lifecycle_store.h"
+#include "server/registry/redis_links_store.h"
 #include "server/registry/redis_presence_store.h"
 #include "server/registry/redis_registry.h"
 #include "server/registry/redis_stolen_store.h"
@@ -57,18 +59,21 @@ struct HallmarkServer::State {
   std::unique_ptr<registry::RedisRegistry> registry;
   std::unique_ptr<registry::RedisStolenStore> stolen_store;
   std::unique_ptr<registry::RedisLifecycleStore> lifecycle_store;
+  std::unique_ptr<registry::RedisLinksStore> links_store;
   std::unique_ptr<registry::RedisPresenceStore> presence_store;
   std::shared_ptr<ReplicaShares> shares;
   std::unique_ptr<issuance::IssuanceEngine> issuance;
   std::unique_ptr<verification::VerificationEngine> verification;
   std::unique_ptr<stolen::StolenRegistryEngine> stolen;
   std::unique_ptr<lifecycle::LifecycleEngine> lifecycle;
+  std::unique_ptr<links::LinksEngine> links;
   std::unique_ptr<CallGuard> guard;
   std::unique_ptr<IssuanceService> issuance_service;
   std::unique_ptr<KeysService> keys_service;
   std::unique_ptr<VerificationService> verification_service;
   std::unique_ptr<StolenRegistryService> stolen_service;
   std::unique_ptr<LifecycleService> lifecycle_service;
+  std::unique_ptr<LinksService> links_service;
   std::unique_ptr<grpc::Server> server;
   int port = 0;
   std::unique_ptr<web::FrontDoor> web;  // the HTTP front door, when configured
@@ -195,6 +200,7 @@ absl::Status HallmarkServer::ConnectStores(State* s) {
   s->registry = std::make_unique<registry::RedisRegistry>(s->redis.get());
   s->stolen_store = std::make_unique<registry::RedisStolenStore>(s->redis.get());
   s->lifecycle_store = std::make_unique<registry::RedisLifecycleStore>(s->redis.get());
+  s->links_store = std::make_unique<registry::RedisLinksStore>(s->redis.get());
   s->presence_store = std::make_unique<registry::RedisPresenceStore>(s->redis.get());
   if (config.rate_limit_sync > absl::ZeroDuration()) {
     s->shares = ReplicaShares::Start(s->limiter.get(), s->presence_store.get(), s->timer.get(),
@@ -243,6 +249,9 @@ absl::Status HallmarkServer::BuildEngines(State* s) {
   };
   s->lifecycle = std::make_unique<lifecycle::LifecycleEngine>(s->lifecycle_store.get(),
                                                               std::move(hasher), lo);
+  links::LinksOptions links_options;
+  links_options.redis_timeout = config.redis_timeout;
+  s->links = std::make_unique<links::LinksEngine>(s->links_store.get(), links_options);
   return absl::OkStatus();
 }
 
@@ -259,6 +268,8 @@ void HallmarkServer::BuildServices(State* s) {
       std::make_unique<StolenRegistryService>(s->guard.get(), s->stolen.get(), config.max_call);
   s->lifecycle_service =
       std::make_unique<LifecycleService>(s->guard.get(), s->lifecycle.get(), config.max_call);
+  s->links_service =
+      std::make_unique<LinksService>(s->guard.get(), s->links.get(), config.max_call);
 }
 
 absl::Status HallmarkServer::Serve(State* s,
@@ -274,6 +285,7 @@ absl::Status HallmarkServer::Serve(State* s,
   HALLMARK_RETURN_IF_ERROR(Register<v1::Verification>(s->verification_service.get(), &builder));
   HALLMARK_RETURN_IF_ERROR(Register<v1::StolenRegistry>(s->stolen_service.get(), &builder));
   HALLMARK_RETURN_IF_ERROR(Register<v1::Lifecycle>(s->lifecycle_service.get(), &builder));
+  HALLMARK_RETURN_IF_ERROR(Register<v1::Links>(s->links_service.get(), &builder));
   std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> interceptors;
   interceptors.push_back(std::make_unique<ParseFailureInterceptorFactory>(s->metrics.get()));
   builder.experimental().SetInterceptorCreators(std::move(interceptors));
@@ -300,6 +312,7 @@ absl::Status HallmarkServer::ServeWeb(State* s) {
   o.verify_timeout = config.redis_timeout + absl::Seconds(1);
   web::FrontDoorDeps d;
   d.engine = s->verification.get();
+  d.links = s->links.get();
   d.keys = s->keys.get();
   d.limiter = s->limiter.get();
   d.metrics = s->metrics.get();

@@ -18,6 +18,7 @@
 #include "hallmark/v1/issuance.grpc.pb.h"
 #include "hallmark/v1/keys.grpc.pb.h"
 #include "hallmark/v1/lifecycle.grpc.pb.h"
+#include "hallmark/v1/links.grpc.pb.h"
 #include "hallmark/v1/stolen_registry.grpc.pb.h"
 #include "hallmark/v1/verification.grpc.pb.h"
 #include "server/api/access_table.h"
@@ -208,6 +209,35 @@ class AccessMatrixTest : public ::testing::Test {
     return grpc::StatusCode::UNIMPLEMENTED;
   }
 
+  // Calls a Links `rpc` as `who`, on the brand's GTIN.
+  static grpc::StatusCode CallLinks(const std::string& who, const std::string& rpc) {
+    auto stub = v1::Links::NewStub(h_->channel());
+    auto ctx = h_->Context(who);
+    v1::LinkScope scope;
+    scope.set_gtin(t::kBrandGtin);
+    if (rpc == "SetLinks") {
+      v1::SetLinksRequest r;
+      *r.mutable_entry()->mutable_scope() = scope;
+      r.mutable_entry()->mutable_presentation()->set_product_name("Matrix");
+      v1::LinkEntry out;
+      return stub->SetLinks(ctx.get(), r, &out).error_code();
+    }
+    if (rpc == "ListLinks") {
+      v1::ListLinksRequest r;
+      *r.mutable_scope() = scope;
+      v1::ListLinksResponse out;
+      return stub->ListLinks(ctx.get(), r, &out).error_code();
+    }
+    if (rpc == "DeleteLinks") {
+      v1::DeleteLinksRequest r;
+      *r.mutable_scope() = scope;
+      v1::DeleteLinksResponse out;
+      return stub->DeleteLinks(ctx.get(), r, &out).error_code();
+    }
+    ADD_FAILURE() << "no call for Links." << rpc;
+    return grpc::StatusCode::UNIMPLEMENTED;
+  }
+
   static t::ServerHarness* h_;
   static v1::IssuedUnit* unit_;
   static std::vector<v1::UnitId>* fresh_;
@@ -289,6 +319,18 @@ TEST_F(AccessMatrixTest, EveryRoleAgainstEveryLifecycleRpc) {
       [](const std::string& who, const std::string& rpc, size_t i) {
         return CallLifecycle(who, rpc, (*fresh_)[i]);
       });
+}
+
+TEST_F(AccessMatrixTest, EveryRoleAgainstEveryLinksRpc) {
+  using C = grpc::StatusCode;
+  const C ok = C::OK, no = C::PERMISSION_DENIED, anon = C::UNAUTHENTICATED;
+  ExpectMatrix(
+      {
+          {"SetLinks", {ok, no, no, no, no, anon, anon}},
+          {"ListLinks", {ok, no, no, no, no, anon, anon}},
+          {"DeleteLinks", {ok, no, no, no, no, anon, anon}},
+      },
+      [](const std::string& who, const std::string& rpc, size_t) { return CallLinks(who, rpc); });
 }
 
 // Admission by construction: every method of every service of the public API (every

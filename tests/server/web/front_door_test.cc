@@ -9,6 +9,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "hallmark/v1/lifecycle.grpc.pb.h"
+#include "hallmark/v1/links.grpc.pb.h"
 #include "tests/common/harness_test.h"
 #include "tests/common/subprocess.h"
 
@@ -48,6 +49,30 @@ class WebTest : public HarnessTest {
     r.body = split == std::string::npos ? "" : out.substr(split + 4);
     if (absl::StartsWith(out, "HTTP/1.1 ")) r.status = std::atoi(out.c_str() + 9);
     return r;
+  }
+
+  // Sets the brand's entry at `scope` (as the issuer); false on any error.
+  bool SetLinks(const v1::LinkScope& scope, const v1::Presentation& p,
+                const std::vector<v1::Link>& links) {
+    v1::SetLinksRequest r;
+    *r.mutable_entry()->mutable_scope() = scope;
+    *r.mutable_entry()->mutable_presentation() = p;
+    for (const v1::Link& l : links) *r.mutable_entry()->add_links() = l;
+    v1::LinkEntry out;
+    grpc::Status s =
+        v1::Links::NewStub(h_->channel())->SetLinks(h_->Context(kIssuer).get(), r, &out);
+    EXPECT_TRUE(s.ok()) << s.error_message();
+    return s.ok();
+  }
+
+  static v1::Link Link(const std::string& type, const std::string& href,
+                       const std::string& title = "", const std::string& language = "") {
+    v1::Link l;
+    l.set_link_type(type);
+    l.set_href(href);
+    l.set_title(title);
+    l.set_language(language);
+    return l;
   }
 
   // The path and query of a unit's Digital Link (what a phone requests of the resolver).
@@ -152,7 +177,10 @@ TEST_F(WebTest, JsonLinksetJwksHealthAndResolverDescription) {
   EXPECT_THAT(linkset.head, HasSubstr("Content-Type: application/linkset+json"));
   EXPECT_THAT(linkset.body, HasSubstr("\"linkset\":[{"));
   EXPECT_THAT(linkset.body, HasSubstr("\"https://gs1.org/voc/verificationService\":[{"));
-  EXPECT_THAT(linkset.body, HasSubstr("?linkType=gs1:verificationService\""));
+  // Hallmark's links lead to the page of this very code (its signature included).
+  const std::string query = Target(units[0]).substr(Target(units[0]).find('?'));
+  EXPECT_THAT(linkset.body, HasSubstr(query + "\""));
+  EXPECT_THAT(linkset.body, HasSubstr("\"https://gs1.org/voc/recallStatus\":[{"));
   const Http by_accept = Get(Target(units[0]), "-H 'Accept: application/linkset+json'");
   EXPECT_THAT(by_accept.body, HasSubstr("\"anchor\""));
   const Http jwks = Get("/.well-known/jwks.json");
@@ -165,6 +193,95 @@ TEST_F(WebTest, JsonLinksetJwksHealthAndResolverDescription) {
   EXPECT_EQ(Get("/healthz").status, 200);
   const Http resolver = Get("/.well-known/gs1resolver");
   EXPECT_THAT(resolver.body, HasSubstr("\"supportedPrimaryKeys\":[\"01\"]"));
+}
+
+// The brand's presentation and links: shown on a genuine unit's page and linkset, redirected
+// to by linkType, walking up unit -> lot -> GTIN -> company prefix; never for a counterfeit.
+TEST_F(WebTest, BrandLinksWalkUpAndOnlyGenuineUnitsGetThem) {
+  const std::vector<v1::IssuedUnit> units = IssueUnits(2, "web-links", "LOTW");
+  ASSERT_EQ(units.size(), 2u);
+  v1::LinkScope prefix, gtin, lot, unit;
+  prefix.set_company_prefix("950600");
+  gtin.set_gtin(kBrandGtin);
+  lot.set_gtin(kBrandGtin);
+  lot.set_lot("LOTW");
+  unit.set_gtin(kBrandGtin);
+  unit.set_serial(units[0].unit().serial());
+  v1::Presentation brand;
+  brand.set_brand_name("Acme");
+  brand.set_support_contact("+49 30 1234 <help@acme.example>");
+  ASSERT_TRUE(SetLinks(prefix, brand,
+                       {Link("gs1:support", "https://acme.example/help", "Acme support")}));
+  v1::Presentation product;
+  product.set_product_name("Trail Runner 2");
+  product.set_image_url("https://img.acme.example/tr2.png");
+  ASSERT_TRUE(SetLinks(gtin, product,
+                       {Link("gs1:pip", "https://acme.example/tr2", "Product page", "en"),
+                        Link("gs1:pip", "https://acme.example/de/tr2", "Produktseite", "de")}));
+  ASSERT_TRUE(SetLinks(lot, {}, {Link("gs1:instructions", "https://acme.example/lotw.pdf")}));
+  ASSERT_TRUE(SetLinks(unit, {}, {Link("gs1:pip", "https://acme.example/tr2/unit-0")}));
+
+  // Unit 1: the lot's, the GTIN's and the prefix's entries.
+  const std::string t1 = Target(units[1]);
+  const Http page = Get(t1);
+  ASSERT_THAT(page.body, HasSubstr("<h1>Genuine</h1>"));
+  EXPECT_THAT(page.body, HasSubstr("Trail Runner 2"));
+  EXPECT_THAT(page.body, HasSubstr("Acme"));
+  EXPECT_THAT(page.body, HasSubstr("+49 30 1234 &lt;help@acme.example&gt;"));
+  EXPECT_THAT(page.body, HasSubstr("alt=\"Trail Runner 2\""));
+  EXPECT_THAT(page.body, HasSubstr("https://acme.example/tr2\""));
+  EXPECT_THAT(page.body, HasSubstr("https://acme.example/lotw.pdf"));
+  EXPECT_THAT(page.head, HasSubstr("img-src 'self' https://img.acme.example;"));
+  const Http pip = Get(t1 + "&linkType=gs1:pip");
+  EXPECT_EQ(pip.status, 307);
+  EXPECT_THAT(pip.head, HasSubstr("Location: https://acme.example/tr2\r"));
+  const Http pip_de = Get(t1 + "&linkType=gs1:pip", "-H 'Accept-Language: de'");
+  EXPECT_THAT(pip_de.head, HasSubstr("Location: https://acme.example/de/tr2\r"));
+  EXPECT_THAT(Get(t1 + "&linkType=gs1:instructions").head,
+              HasSubstr("Location: https://acme.example/lotw.pdf"));
+  EXPECT_THAT(Get(t1 + "&linkType=gs1:support").head,
+              HasSubstr("Location: https://acme.example/help"));
+  EXPECT_EQ(Get(t1 + "&linkType=gs1:pip", "-I").status, 307);  // HEAD too
+  // A type nobody set: Hallmark's default, the verdict page.
+  const Http none = Get(t1 + "&linkType=gs1:recipeInfo");
+  EXPECT_EQ(none.status, 200);
+  EXPECT_THAT(none.body, HasSubstr("<h1>Genuine</h1>"));
+  const Http linkset = Get(t1 + "&linkType=linkset");
+  EXPECT_THAT(linkset.body, HasSubstr("\"https://gs1.org/voc/pip\":[{"));
+  EXPECT_THAT(linkset.body, HasSubstr("\"hreflang\":[\"de\"]"));
+  EXPECT_THAT(linkset.body, HasSubstr("\"https://gs1.org/voc/instructions\""));
+  // Unit 0: its own gs1:pip wins over the GTIN's.
+  EXPECT_THAT(Get(Target(units[0]) + "&linkType=gs1:pip").head,
+              HasSubstr("Location: https://acme.example/tr2/unit-0\r"));
+
+  // A tampered code: no brand name, no links, no redirect, not even the product's.
+  std::string tampered = Target(units[1]);
+  tampered.back() = tampered.back() == 'A' ? 'B' : 'A';
+  const Http fake = Get(tampered);
+  EXPECT_THAT(fake.body, HasSubstr("<h1>Not genuine</h1>"));
+  EXPECT_THAT(fake.body, Not(HasSubstr("Trail Runner")));
+  EXPECT_THAT(fake.body, Not(HasSubstr("acme.example")));
+  EXPECT_THAT(fake.head, Not(HasSubstr("img.acme.example")));
+  const Http fake_pip = Get(tampered + "&linkType=gs1:pip");
+  EXPECT_EQ(fake_pip.status, 200);
+  EXPECT_THAT(fake_pip.body, HasSubstr("<h1>Not genuine</h1>"));
+  EXPECT_THAT(Get(tampered + "&linkType=linkset").body, Not(HasSubstr("acme.example")));
+
+  // An unsigned code and a product link: the product's links (GTIN, prefix), never the
+  // lot's or the unit's, and a page without the brand's presentation.
+  const std::string bare = t1.substr(0, t1.find('?'));
+  EXPECT_THAT(Get(bare + "?linkType=gs1:pip").head,
+              HasSubstr("Location: https://acme.example/tr2\r"));
+  EXPECT_EQ(Get(bare + "?linkType=gs1:instructions").status, 200);
+  const std::string product_link = absl::StrCat("/01/", kBrandGtin);
+  EXPECT_THAT(Get(product_link + "?linkType=gs1:pip").head,
+              HasSubstr("Location: https://acme.example/tr2\r"));
+  const Http product_page = Get(product_link);
+  EXPECT_EQ(product_page.status, 200);
+  EXPECT_THAT(product_page.body, HasSubstr("<h1>Product link</h1>"));
+  EXPECT_THAT(product_page.body, Not(HasSubstr("Trail Runner")));
+  EXPECT_THAT(Get(product_link + "?linkType=linkset").body, HasSubstr("https://acme.example/tr2"));
+  EXPECT_EQ(Get(product_link, "-H 'Accept: application/json'").status, 400);
 }
 
 TEST_F(WebTest, HostileRequestsGetClearRefusals) {
