@@ -66,7 +66,8 @@ Client::Client(ClientOptions options, std::shared_ptr<grpc::Channel> channel)
       issuance_(v1::Issuance::NewStub(channel_)),
       verification_(v1::Verification::NewStub(channel_)),
       stolen_(v1::StolenRegistry::NewStub(channel_)), keys_(v1::Keys::NewStub(channel_)),
-      lifecycle_(v1::Lifecycle::NewStub(channel_)) {}
+      lifecycle_(v1::Lifecycle::NewStub(channel_)),
+      links_(v1::Links::NewStub(channel_)) {}
 
 std::unique_ptr<grpc::ClientContext> Client::NewContext() const {
   auto ctx = std::make_unique<grpc::ClientContext>();
@@ -164,6 +165,18 @@ absl::StatusOr<v1::WarrantyTerms> Client::SetWarrantyTerms(const v1::SetWarranty
 absl::StatusOr<v1::VerifyRegistrationResponse> Client::VerifyRegistration(
     const v1::VerifyRegistrationRequest& r) {
   return HALLMARK_UNARY(v1::VerifyRegistrationResponse, lifecycle_, VerifyRegistration, true, r);
+}
+
+absl::StatusOr<v1::LinkEntry> Client::SetLinks(const v1::SetLinksRequest& r) {
+  return HALLMARK_UNARY(v1::LinkEntry, links_, SetLinks, true, r);
+}
+
+absl::StatusOr<v1::ListLinksResponse> Client::ListLinks(const v1::ListLinksRequest& r) {
+  return HALLMARK_UNARY(v1::ListLinksResponse, links_, ListLinks, true, r);
+}
+
+absl::StatusOr<v1::DeleteLinksResponse> Client::DeleteLinks(const v1::DeleteLinksRequest& r) {
+  return HALLMARK_UNARY(v1::DeleteLinksResponse, links_, DeleteLinks, true, r);
 }
 
 #undef HALLMARK_UNARY

@@ -5,7 +5,7 @@
 // sockets, attaches the bearer token, gives every call a deadline, and retries UNAVAILABLE with
 // exponential backoff and jitter where a retry is safe: issuance and import (their request_id
 // makes them idempotent), verification, stolen checks, reports (re-reporting is idempotent),
-// case and key reads, lifecycle calls. ClearStolen is not retried (a second attempt would
+// case and key reads, lifecycle and links calls. ClearStolen is not retried (a second attempt would
 // answer CONFLICT for what the first cleared). Errors come back as absl::Status with the
 // server's code and message.
 // Thread-safe: share one Client.
@@ -29,6 +29,7 @@
 #include "hallmark/v1/issuance.grpc.pb.h"
 #include "hallmark/v1/keys.grpc.pb.h"
 #include "hallmark/v1/lifecycle.grpc.pb.h"
+#include "hallmark/v1/links.grpc.pb.h"
 #include "hallmark/v1/stolen_registry.grpc.pb.h"
 #include "hallmark/v1/verification.grpc.pb.h"
 
@@ -68,6 +69,11 @@ class Client {
   absl::StatusOr<v1::VerifyRegistrationResponse> VerifyRegistration(
       const v1::VerifyRegistrationRequest& r);
 
+  // Links: setting replaces the entry and deleting twice is harmless, so all are retried.
+  absl::StatusOr<v1::LinkEntry> SetLinks(const v1::SetLinksRequest& r);
+  absl::StatusOr<v1::ListLinksResponse> ListLinks(const v1::ListLinksRequest& r);
+  absl::StatusOr<v1::DeleteLinksResponse> DeleteLinks(const v1::DeleteLinksRequest& r);
+
   const ClientOptions& options() const { return options_; }
 
  private:
@@ -86,6 +92,7 @@ class Client {
   std::unique_ptr<v1::StolenRegistry::Stub> stolen_;
   std::unique_ptr<v1::Keys::Stub> keys_;
   std::unique_ptr<v1::Lifecycle::Stub> lifecycle_;
+  std::unique_ptr<v1::Links::Stub> links_;
 };
 
 // grpc::Status as absl::Status (same code numbers).

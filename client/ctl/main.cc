@@ -11,6 +11,7 @@
 #include "client/ctl/keys_command.h"
 #include "client/ctl/labels_command.h"
 #include "client/ctl/lifecycle_command.h"
+#include "client/ctl/links_command.h"
 #include "client/ctl/principals_command.h"
 #include "client/ctl/stolen_command.h"
 #include "client/ctl/verify_command.h"
@@ -32,6 +33,7 @@ int main(int argc, char** argv) {
   hallmark::ctl::AddStolenCommands(app, &exit_code);
   hallmark::ctl::AddLabelsCommand(app, &exit_code);
   hallmark::ctl::AddLifecycleCommands(app, &exit_code);
+  hallmark::ctl::AddLinksCommands(app, &exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -168,6 +168,40 @@ TEST_F(CtlTest, StolenReportMakesVerifyExitSayStolen) {
   EXPECT_EQ(Ctl(absl::StrCat("verify --addr ", Addr(), " '", link, "'"), t::kVerifier).exit_code, 0);
 }
 
+// An issuer sets, lists and deletes its links from the shell; bad links and other issuers'
+// GTINs are refused with exit code 2 and the server's reason.
+TEST_F(CtlTest, LinksSetListDelete) {
+  const std::string addr = " --addr " + Addr();
+  Result set = Ctl("links set" + addr + " --gtin 9506000134352 --name 'Trail Runner 2'"
+                   " --link 'gs1:pip=https://acme.example/tr2|Product page'"
+                   " --link 'gs1:pip@de=https://acme.example/de/tr2|Produktseite'",
+                   t::kIssuer);
+  ASSERT_EQ(set.exit_code, 0) << set.err;
+  EXPECT_THAT(set.out, HasSubstr("set gtin 09506000134352"));
+  const std::string json_file = Path("lot.json");
+  ASSERT_THAT(WriteFileAtomically(
+                  json_file, R"({"links":[{"linkType":"gs1:instructions","href":"https://acme.example/l.pdf"}]})"),
+              IsOk());
+  ASSERT_EQ(Ctl("links set" + addr + " --gtin 09506000134352 --lot L9 --json " + json_file,
+                t::kIssuer).exit_code, 0);
+  Result list = Ctl("links list" + addr + " --gtin 09506000134352", t::kIssuer);
+  ASSERT_EQ(list.exit_code, 0) << list.err;
+  EXPECT_THAT(list.out, HasSubstr("gs1:pip@de\thttps://acme.example/de/tr2\tProduktseite"));
+  EXPECT_THAT(list.out, HasSubstr("gtin 09506000134352 lot L9"));
+  EXPECT_THAT(list.out, HasSubstr("gs1:instructions\thttps://acme.example/l.pdf"));
+  Result bad = Ctl("links set" + addr + " --gtin 9506000134352 --link 'gs1:pip=http://x.example/'",
+                   t::kIssuer);
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_THAT(bad.err, HasSubstr("links[0].href: must start with https://"));
+  EXPECT_EQ(Ctl("links set" + addr + " --gtin 9506000134352 --name x", t::kForeignIssuer).exit_code,
+            2);
+  EXPECT_EQ(Ctl("links list" + addr + " --gtin 9506000134352", t::kRetailer).exit_code, 2);
+  Result del = Ctl("links delete" + addr + " --gtin 9506000134352 --lot L9", t::kIssuer);
+  EXPECT_THAT(del.out, HasSubstr("deleted gtin 9506000134352 lot L9"));
+  del = Ctl("links delete" + addr + " --gtin 9506000134352 --lot L9", t::kIssuer);
+  EXPECT_THAT(del.out, HasSubstr("there was no entry"));
+}
+
 TEST_F(CtlTest, InterruptedIssueRunResumesWithoutDuplicateOrGap) {
   const std::string out = Path("big.csv");
   const std::vector<std::string> argv = {
