@@ -23,7 +23,7 @@ case "$what" in
   *) single=$what;;
 esac
 
-hallmark_ensure_packages "${HALLMARK_BUILD_PACKAGES[@]}"
+hallmark_ensure_packages "${HALLMARK_BUILD_PACKAGES[@]}" "${HALLMARK_TEST_PACKAGES[@]}"
 if [ "$what" = all ] || [ "$what" = fuzz ]; then
   hallmark_ensure_packages "${HALLMARK_FUZZ_PACKAGES[@]}" || echo "clang-14 unavailable: skipping fuzzing" >&2
 fi

@@ -13,6 +13,10 @@ HALLMARK_BUILD_PACKAGES=(
   redis-server curl
 )
 HALLMARK_FUZZ_PACKAGES=(clang-14 libclang-rt-14-dev)
+# The tests' browser: headless Chromium over the consumer page (tests/server/web/browser_test.cc).
+HALLMARK_TEST_PACKAGES=(chromium)
+# bench/run.sh's independent HTTP load generators.
+HALLMARK_BENCH_PACKAGES=(wrk nghttp2-client)
 
 # hallmark_missing_packages PKG... : prints the packages that are not installed.
 hallmark_missing_packages() {
