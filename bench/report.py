@@ -30,6 +30,8 @@ p4 = g("issue-stream", "ops_per_s") / p256_sign
 p5 = g("verify-half-load", "p99_ms")
 p6 = used_memory / units if units else float("nan")
 p7 = g("check-stolen", "p99_ms")
+w1 = g("web-verify-json", "ops_per_s") / g("verify-unique", "ops_per_s")
+w2 = g("web-html-half-load", "p99_ms")
 
 
 def ok(v, target, le):
@@ -62,6 +64,8 @@ rows = [
     ("P5", "p99 Verify latency at ~half of peak verify-unique QPS (ms)", p5, 5.0, True),
     ("P6", "Redis used_memory per issued unit (bytes; all units of this run)", p6, 48, True),
     ("P7", "CheckStolen of 1,000 units, p99 (ms)", p7, 10.0, True),
+    ("W1", "web-verify-json QPS (wrk, fresh codes) ÷ verify-unique QPS (gRPC, fresh codes)", w1, 0.8, False),
+    ("W2", "p99 of the consumer page (HTML) at ~half of its peak QPS (ms)", w2, 5.0, True),
 ]
 for n, what, v, target, le in rows:
     print(f"| {n} | {what} | {v:.2f} | {'≤' if le else '≥'} {target} | {ok(v, target, le)} |")

@@ -105,7 +105,7 @@ ABSL_FLAG(std::string, trusted_proxies, "",
           "believed");
 ABSL_FLAG(std::string, http_country_header, "",
           "Request header a trusted proxy sets to the client's country (e.g. CF-IPCountry)");
-ABSL_FLAG(int, http_threads, 4, "HTTP event loops (each answers one verification at a time)");
+ABSL_FLAG(int, http_threads, 2, "HTTP event loops (each serves many connections; verifications are answered asynchronously)");
 ABSL_FLAG(double, http_client_rate, 10,
           "Digital Link requests a second per client address (IPv6 /64), burst 3x");
 ABSL_FLAG(double, http_global_rate, 2000,

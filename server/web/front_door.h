@@ -53,7 +53,7 @@ struct FrontDoorOptions {
   std::string public_base;
   std::vector<auth::Cidr> trusted_proxies;
   std::string country_header;  // e.g. "CF-IPCountry"; only from trusted proxies
-  int threads = 4;
+  int threads = 2;
   auth::RateLimitSpec per_client{10, 30};
   auth::RateLimitSpec global{2000, 4000};
   absl::Duration request_timeout = absl::Seconds(10);  // to read a request, or write a reply

@@ -74,7 +74,7 @@ struct ServerConfig {
   std::string http_public_base;     // "https://<resolver_host>" when empty
   std::string trusted_proxies;      // CIDRs whose X-Forwarded-For is believed
   std::string http_country_header;  // e.g. "CF-IPCountry", from trusted proxies only
-  int http_threads = 4;
+  int http_threads = 2;
   double http_client_rate = 10;     // Digital Link requests a second per client (burst 3x)
   double http_global_rate = 2000;   // and for all clients together (burst 2x)
   // Observability.
