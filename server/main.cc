@@ -105,7 +105,12 @@ ABSL_FLAG(std::string, trusted_proxies, "",
           "believed");
 ABSL_FLAG(std::string, http_country_header, "",
           "Request header a trusted proxy sets to the client's country (e.g. CF-IPCountry)");
-ABSL_FLAG(int, http_threads, 2, "HTTP event loops (each serves many connections; verifications are answered asynchronously)");
+ABSL_FLAG(int, http_threads, 2,
+          "HTTP event loops (each serves many connections; verifications are answered "
+          "asynchronously)");
+ABSL_FLAG(bool, http_tls, false,
+          "Serve HTTPS on --http_listen with --tls_cert/--tls_key (re-read as gRPC's are), "
+          "with HSTS; without it, run behind a TLS-terminating ingress");
 ABSL_FLAG(double, http_client_rate, 10,
           "Digital Link requests a second per client address (IPv6 /64), burst 3x");
 ABSL_FLAG(double, http_global_rate, 2000,
@@ -170,6 +175,7 @@ hallmark::api::ServerConfig ConfigFromFlags() {
   c.trusted_proxies = absl::GetFlag(FLAGS_trusted_proxies);
   c.http_country_header = absl::GetFlag(FLAGS_http_country_header);
   c.http_threads = absl::GetFlag(FLAGS_http_threads);
+  c.http_tls = absl::GetFlag(FLAGS_http_tls);
   c.http_client_rate = absl::GetFlag(FLAGS_http_client_rate);
   c.http_global_rate = absl::GetFlag(FLAGS_http_global_rate);
   c.metrics_listen = absl::GetFlag(FLAGS_metrics_listen);

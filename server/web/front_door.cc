@@ -2,6 +2,7 @@
 
 #include <arpa/inet.h>
 #include <event2/buffer.h>
+#include <event2/bufferevent_ssl.h>
 #include <event2/event.h>
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
@@ -103,12 +104,20 @@ struct FrontDoor::Worker {
   const Messages* messages;
   const UnitRoute* route;
   InFlight* in_flight;
+  TlsContext* tls;  // null: plaintext
   std::unique_ptr<event_base, EventBaseFree> base;
   std::unique_ptr<evhttp, EvhttpFree> http;
   std::thread thread;
 
   static void OnRequest(evhttp_request* req, void* self) {
     static_cast<Worker*>(self)->Handle(req);
+  }
+  // A new connection's bufferevent: TLS, accepting (evhttp gives it its socket).
+  static bufferevent* OnConnection(event_base* base, void* self) {
+    SSL* ssl = static_cast<Worker*>(self)->tls->NewSsl();
+    if (ssl == nullptr) return nullptr;
+    return bufferevent_openssl_socket_new(base, -1, ssl, BUFFEREVENT_SSL_ACCEPTING,
+                                          BEV_OPT_CLOSE_ON_FREE);
   }
 
   void Handle(evhttp_request* req);
@@ -157,6 +166,7 @@ std::string FrontDoor::Worker::Client(evhttp_request* req) const {
 }
 
 bool FrontDoor::Worker::Hsts(evhttp_request* req) const {
+  if (tls != nullptr) return true;
   const char* proto = Header(req, "X-Forwarded-Proto");
   return proto != nullptr && absl::EqualsIgnoreCase(proto, "https") && FromTrustedProxy(req);
 }
@@ -275,6 +285,12 @@ absl::StatusOr<std::unique_ptr<FrontDoor>> FrontDoor::Start(FrontDoorOptions opt
   door->deps_ = std::make_unique<FrontDoorDeps>(std::move(deps));
   door->messages_ = *std::move(messages);
   door->in_flight_ = std::make_unique<InFlight>();
+  if (!door->options_->tls_cert.empty()) {
+    absl::StatusOr<std::unique_ptr<TlsContext>> tls = TlsContext::Load(
+        door->options_->tls_cert, door->options_->tls_key, door->options_->tls_refresh);
+    if (!tls.ok()) return tls.status();
+    door->tls_ = *std::move(tls);
+  }
   UnitRouteConfig rc;
   rc.public_base = door->options_->public_base;
   rc.per_client = door->options_->per_client;
@@ -294,6 +310,7 @@ absl::StatusOr<std::unique_ptr<FrontDoor>> FrontDoor::Start(FrontDoorOptions opt
     w->messages = door->messages_.get();
     w->route = door->route_.get();
     w->in_flight = door->in_flight_.get();
+    w->tls = door->tls_.get();
     w->base.reset(event_base_new());
     if (w->base != nullptr) w->http.reset(evhttp_new(w->base.get()));
     // Each loop listens on its own copy of the socket (evhttp closes what it accepted on).
@@ -315,6 +332,7 @@ absl::StatusOr<std::unique_ptr<FrontDoor>> FrontDoor::Start(FrontDoorOptions opt
     const timeval tv = absl::ToTimeval(door->options_->request_timeout);
     evhttp_set_timeout_tv(w->http.get(), &tv);
     evhttp_set_gencb(w->http.get(), &Worker::OnRequest, w.get());
+    if (w->tls != nullptr) evhttp_set_bevcb(w->http.get(), &Worker::OnConnection, w.get());
     door->workers_.push_back(std::move(w));
   }
   close(*fd);
@@ -327,7 +345,8 @@ absl::StatusOr<std::unique_ptr<FrontDoor>> FrontDoor::Start(FrontDoorOptions opt
   }
   log::Info("serving HTTP", {{"listen", door->options_->listen},
                              {"port", absl::StrCat(door->port_)},
-                             {"threads", absl::StrCat(threads)}});
+                             {"threads", absl::StrCat(threads)},
+                             {"tls", door->tls_ != nullptr ? "yes" : "no"}});
   return door;
 }
 

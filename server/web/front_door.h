@@ -43,6 +43,7 @@
 #include "server/verification/verification_engine.h"
 #include "server/links/links_engine.h"
 #include "server/web/messages.h"
+#include "server/web/tls_context.h"
 #include "server/web/unit_route.h"
 
 namespace hallmark::web {
@@ -60,6 +61,11 @@ struct FrontDoorOptions {
   size_t max_header_bytes = 8 << 10;
   size_t max_uri_bytes = 2048;
   absl::Duration verify_timeout = absl::Seconds(3);
+  // HTTPS on `listen` with this certificate chain and key (PEM files, re-read every
+  // tls_refresh); plaintext when empty. Served over TLS, every answer carries HSTS.
+  std::string tls_cert;
+  std::string tls_key;
+  absl::Duration tls_refresh = absl::Seconds(10);
 };
 
 struct FrontDoorDeps {
@@ -89,6 +95,7 @@ class FrontDoor {
   std::unique_ptr<Messages> messages_;
   std::unique_ptr<InFlight> in_flight_;
   std::unique_ptr<UnitRoute> route_;
+  std::unique_ptr<TlsContext> tls_;
   std::vector<std::unique_ptr<Worker>> workers_;  // after what they point at: freed first
   int port_ = 0;
 };

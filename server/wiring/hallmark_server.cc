@@ -310,6 +310,14 @@ absl::Status HallmarkServer::ServeWeb(State* s) {
   o.per_client = {config.http_client_rate, 3 * config.http_client_rate};
   o.global = {config.http_global_rate, 2 * config.http_global_rate};
   o.verify_timeout = config.redis_timeout + absl::Seconds(1);
+  if (config.http_tls) {
+    if (s->tls_files == nullptr) {
+      return absl::InvalidArgumentError("--http_tls: needs --tls_cert and --tls_key");
+    }
+    o.tls_cert = s->tls_files->cert_path();
+    o.tls_key = s->tls_files->key_path();
+    o.tls_refresh = config.tls_refresh;
+  }
   web::FrontDoorDeps d;
   d.engine = s->verification.get();
   d.links = s->links.get();

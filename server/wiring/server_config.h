@@ -75,6 +75,7 @@ struct ServerConfig {
   std::string trusted_proxies;      // CIDRs whose X-Forwarded-For is believed
   std::string http_country_header;  // e.g. "CF-IPCountry", from trusted proxies only
   int http_threads = 2;
+  bool http_tls = false;  // HTTPS on http_listen with tls_cert/tls_key
   double http_client_rate = 10;     // Digital Link requests a second per client (burst 3x)
   double http_global_rate = 2000;   // and for all clients together (burst 2x)
   // Observability.

@@ -15,6 +15,7 @@
 #include "tests/common/metrics_scrape.h"
 #include "tests/common/server_harness.h"
 #include "tests/common/status_matchers.h"
+#include "tests/common/subprocess.h"
 #include "tests/common/temp_dir.h"
 
 namespace hallmark {
@@ -23,6 +24,7 @@ namespace {
 using ::hallmark::testing::IsOk;
 using ::hallmark::testing::StatusIs;
 using ::testing::HasSubstr;
+using ::testing::Not;
 namespace t = ::hallmark::testing;
 
 class TlsTest : public ::testing::Test {
@@ -35,9 +37,13 @@ class TlsTest : public ::testing::Test {
 
   std::string Pki(const char* name) const { return JoinPath(pki_.path(), name); }
 
-  void Start(bool mtls, bool require) {
+  void Start(bool mtls, bool require, bool web = false) {
     t::ServerHarness::Options o;
-    o.configure = [this, mtls, require](api::ServerConfig* c) {
+    o.configure = [this, mtls, require, web](api::ServerConfig* c) {
+      if (web) {
+        c->http_listen = "127.0.0.1:0";
+        c->http_tls = true;
+      }
       c->listen = "127.0.0.1:0";
       c->tls_cert = Pki("server.pem");
       c->tls_key = Pki("server.key");
@@ -174,6 +180,35 @@ TEST_F(TlsTest, JunkOrMismatchedFilesStopStartup) {
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("no unencrypted PEM private key")));
   EXPECT_THAT(start("server.pem", "missing.key"),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("--tls_key")));
+}
+
+// --http_tls: the front door speaks HTTPS with the gRPC certificate (and its rotations),
+// sends HSTS, and refuses plaintext.
+TEST_F(TlsTest, TheWebFrontDoorServesHttpsWithHsts) {
+  Start(/*mtls=*/false, /*require=*/false, /*web=*/true);
+  const std::string url =
+      absl::StrCat("https://localhost:", h_->server().http_port(), "/healthz");
+  const std::string out = t::RunShell(absl::StrCat(
+      "curl -s -S -i --max-time 10 --cacert ", Pki("ca.pem"), " --resolve localhost:",
+      h_->server().http_port(), ":127.0.0.1 ", url, " 2>&1"));
+  EXPECT_THAT(out, HasSubstr("HTTP/1.1 200"));
+  EXPECT_THAT(out, HasSubstr("Strict-Transport-Security: max-age=31536000"));
+  EXPECT_THAT(out, HasSubstr("SERVING"));
+  const std::string plain = t::RunShell(absl::StrCat(
+      "curl -s -S -i --max-time 5 http://127.0.0.1:", h_->server().http_port(), "/healthz 2>&1"));
+  EXPECT_THAT(plain, Not(HasSubstr("SERVING")));
+  // A rotated certificate reaches new connections (the staged copy is re-read).
+  ASSERT_THAT(WriteFileAtomically(Pki("server.key"), *ReadFile(Pki("server2.key"))), IsOk());
+  ASSERT_THAT(WriteFileAtomically(Pki("server.pem"), *ReadFile(Pki("server2.pem"))), IsOk());
+  const std::string want = *ReadFile(Pki("server2.pem"));
+  std::string served;
+  for (int i = 0; i < 100 && served != want; ++i) {
+    absl::SleepFor(absl::Milliseconds(100));
+    served = t::RunShell(absl::StrCat(
+        "echo | openssl s_client -connect 127.0.0.1:", h_->server().http_port(),
+        " 2>/dev/null | openssl x509 2>/dev/null"));
+  }
+  EXPECT_EQ(served, want);
 }
 
 TEST_F(TlsTest, RotatedCertificateIsServedWithoutRestart) {
