@@ -108,6 +108,9 @@ ABSL_FLAG(std::string, http_country_header, "",
 ABSL_FLAG(int, http_threads, 2,
           "HTTP event loops (each serves many connections; verifications are answered "
           "asynchronously)");
+ABSL_FLAG(int, http_max_connections, 10000,
+          "Open HTTP connections at most (all loops); at the cap new clients wait in the "
+          "listen backlog");
 ABSL_FLAG(bool, http_tls, false,
           "Serve HTTPS on --http_listen with --tls_cert/--tls_key (re-read as gRPC's are), "
           "with HSTS; without it, run behind a TLS-terminating ingress");
@@ -176,6 +179,7 @@ hallmark::api::ServerConfig ConfigFromFlags() {
   c.http_country_header = absl::GetFlag(FLAGS_http_country_header);
   c.http_threads = absl::GetFlag(FLAGS_http_threads);
   c.http_tls = absl::GetFlag(FLAGS_http_tls);
+  c.http_max_connections = absl::GetFlag(FLAGS_http_max_connections);
   c.http_client_rate = absl::GetFlag(FLAGS_http_client_rate);
   c.http_global_rate = absl::GetFlag(FLAGS_http_global_rate);
   c.metrics_listen = absl::GetFlag(FLAGS_metrics_listen);

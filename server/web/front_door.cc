@@ -6,6 +6,7 @@
 #include <event2/event.h>
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
+#include <event2/listener.h>
 #include <event2/thread.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -16,6 +17,7 @@
 #include <thread>
 #include <utility>
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
@@ -105,12 +107,39 @@ struct FrontDoor::Worker {
   const UnitRoute* route;
   InFlight* in_flight;
   TlsContext* tls;  // null: plaintext
+  int max_connections = 0;  // this loop's share of the cap
+  int connections = 0;      // open ones that sent a request (this loop's thread only)
+  absl::flat_hash_set<evhttp_connection*> known;
+  evconnlistener* listener = nullptr;
+  bool paused = false;
   std::unique_ptr<event_base, EventBaseFree> base;
   std::unique_ptr<evhttp, EvhttpFree> http;
   std::thread thread;
 
   static void OnRequest(evhttp_request* req, void* self) {
-    static_cast<Worker*>(self)->Handle(req);
+    auto* w = static_cast<Worker*>(self);
+    w->Count(evhttp_request_get_connection(req));
+    w->Handle(req);
+  }
+  static void OnClose(evhttp_connection* evcon, void* self) {
+    auto* w = static_cast<Worker*>(self);
+    if (w->known.erase(evcon) == 0) return;
+    --w->connections;
+    if (w->paused && w->connections <= w->max_connections - std::max(1, w->max_connections / 10)) {
+      evconnlistener_enable(w->listener);
+      w->paused = false;
+    }
+  }
+  // A connection's first request counts it; at the cap, this loop stops accepting.
+  void Count(evhttp_connection* evcon) {
+    if (evcon == nullptr || !known.insert(evcon).second) return;
+    evhttp_connection_set_closecb(evcon, &Worker::OnClose, this);
+    if (++connections >= max_connections && !paused && listener != nullptr) {
+      evconnlistener_disable(listener);
+      paused = true;
+      log::Warn("http: connection cap reached; not accepting for now",
+                {{"connections", absl::StrCat(connections)}});
+    }
   }
   // A new connection's bufferevent: TLS, accepting (evhttp gives it its socket).
   static bufferevent* OnConnection(event_base* base, void* self) {
@@ -315,11 +344,15 @@ absl::StatusOr<std::unique_ptr<FrontDoor>> FrontDoor::Start(FrontDoorOptions opt
     if (w->base != nullptr) w->http.reset(evhttp_new(w->base.get()));
     // Each loop listens on its own copy of the socket (evhttp closes what it accepted on).
     const int mine = w->http != nullptr ? dup(*fd) : -1;
-    if (mine < 0 || evhttp_accept_socket(w->http.get(), mine) != 0) {
+    evhttp_bound_socket* bound =
+        mine >= 0 ? evhttp_accept_socket_with_handle(w->http.get(), mine) : nullptr;
+    if (bound == nullptr) {
       if (mine >= 0) close(mine);
       failure = absl::InternalError("http: cannot start an event loop");
       break;
     }
+    w->listener = evhttp_bound_socket_get_listener(bound);
+    w->max_connections = std::max(1, door->options_->max_connections / threads);
     // Every method reaches the handler, which answers all but GET and HEAD with 405 (evhttp's
     // own refusal would be 501, "not implemented").
     evhttp_set_allowed_methods(w->http.get(),

@@ -60,6 +60,10 @@ struct FrontDoorOptions {
   absl::Duration request_timeout = absl::Seconds(10);  // to read a request, or write a reply
   size_t max_header_bytes = 8 << 10;
   size_t max_uri_bytes = 2048;
+  // Open keep-alive connections, all loops together: at the cap a loop stops accepting (new
+  // clients wait in the kernel's backlog) until a tenth of its share has closed. A connection
+  // that never sends a request is closed after request_timeout.
+  int max_connections = 10000;
   absl::Duration verify_timeout = absl::Seconds(3);
   // HTTPS on `listen` with this certificate chain and key (PEM files, re-read every
   // tls_refresh); plaintext when empty. Served over TLS, every answer carries HSTS.

@@ -307,6 +307,7 @@ absl::Status HallmarkServer::ServeWeb(State* s) {
   HALLMARK_ASSIGN_OR_RETURN(o.trusted_proxies, auth::ParseCidrs(config.trusted_proxies));
   o.country_header = config.http_country_header;
   o.threads = config.http_threads;
+  o.max_connections = config.http_max_connections;
   o.per_client = {config.http_client_rate, 3 * config.http_client_rate};
   o.global = {config.http_global_rate, 2 * config.http_global_rate};
   o.verify_timeout = config.redis_timeout + absl::Seconds(1);

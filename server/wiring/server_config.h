@@ -76,6 +76,7 @@ struct ServerConfig {
   std::string http_country_header;  // e.g. "CF-IPCountry", from trusted proxies only
   int http_threads = 2;
   bool http_tls = false;  // HTTPS on http_listen with tls_cert/tls_key
+  int http_max_connections = 10000;  // open keep-alive connections, all loops together
   double http_client_rate = 10;     // Digital Link requests a second per client (burst 3x)
   double http_global_rate = 2000;   // and for all clients together (burst 2x)
   // Observability.

@@ -1,6 +1,13 @@
 // The HTTP front door against the real server (Redis, engines, key ring), driven with curl as a
 // phone's browser or an app would: the page for each verdict, its headers, JSON, the linkset,
 // JWKS, health, and what a hostile caller gets (bad methods, huge URLs, floods).
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -290,6 +297,64 @@ TEST_F(WebTest, HostileRequestsGetClearRefusals) {
   EXPECT_EQ(Get("/01/09506000134352", "-X POST -d x=1").status, 413);  // no body is accepted
   EXPECT_EQ(Get("/01/" + std::string(5000, '1')).status, 414);
   EXPECT_EQ(Get("/healthz", "-H 'X-Big: " + std::string(20000, 'a') + "'").status / 100, 4);
+}
+
+// A raw keep-alive HTTP/1.1 connection to the front door.
+class RawConnection {
+ public:
+  explicit RawConnection(int port) {
+    fd_ = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_port = htons(static_cast<uint16_t>(port));
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    connected_ = connect(fd_, reinterpret_cast<sockaddr*>(&a), sizeof(a)) == 0;
+  }
+  ~RawConnection() { close(fd_); }
+  // Sends a GET /healthz and waits up to `wait` for an answer's first bytes.
+  bool Answered(absl::Duration wait) {
+    const std::string req = "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n";
+    if (!connected_ || send(fd_, req.data(), req.size(), MSG_NOSIGNAL) < 0) return false;
+    return Read(wait);
+  }
+  bool Read(absl::Duration wait) {
+    pollfd p{fd_, POLLIN, 0};
+    if (poll(&p, 1, static_cast<int>(absl::ToInt64Milliseconds(wait))) != 1) return false;
+    char buf[4096];
+    return recv(fd_, buf, sizeof(buf), 0) > 0;
+  }
+
+ private:
+  int fd_ = -1;
+  bool connected_ = false;
+};
+
+class WebCapTest : public WebTest {
+ protected:
+  ServerHarness::Options HarnessOptions() override {
+    ServerHarness::Options o;
+    o.configure = [](api::ServerConfig* c) {
+      c->http_listen = "127.0.0.1:0";
+      c->http_threads = 1;
+      c->http_max_connections = 3;
+    };
+    return o;
+  }
+};
+
+// Keep-alive connections at the cap: the front door stops accepting, so the next client is
+// not served until one of them closes (then it is, from the backlog).
+TEST_F(WebCapTest, AtTheConnectionCapNewClientsWaitForAFreeSlot) {
+  const int port = h_->server().http_port();
+  std::vector<std::unique_ptr<RawConnection>> held;
+  for (int i = 0; i < 3; ++i) {
+    held.push_back(std::make_unique<RawConnection>(port));
+    ASSERT_TRUE(held.back()->Answered(absl::Seconds(10))) << i;
+  }
+  RawConnection waiting(port);  // accepted by the kernel's backlog only
+  EXPECT_FALSE(waiting.Answered(absl::Seconds(1)));
+  held.clear();  // the slots free up
+  EXPECT_TRUE(waiting.Read(absl::Seconds(20)));
 }
 
 class WebLimitTest : public WebTest {
