@@ -286,6 +286,23 @@ void LifecycleEngine::ReadUnit(const auth::Principal& caller, const v1::UnitId& 
                });
 }
 
+void LifecycleEngine::RecallReason(const std::string& gtin, const std::string& serial,
+                                   absl::Time call_deadline,
+                                   absl::AnyInvocable<void(absl::StatusOr<std::string>)> done) {
+  store_->Read(gtin, serial, "", /*all_events=*/true, Deadline(call_deadline),
+               [done = std::move(done)](
+                   absl::StatusOr<std::optional<registry::UnitLife>> read) mutable {
+                 if (!read.ok()) return done(read.status());
+                 if (!read->has_value()) return done(std::string());
+                 const registry::UnitLife& life = **read;
+                 if (life.lot_recall.has_value()) return done(life.lot_recall->reason);
+                 for (auto e = life.events.rbegin(); e != life.events.rend(); ++e) {
+                   if (e->action == "recalled") return done(e->detail);
+                 }
+                 done(std::string());
+               });
+}
+
 void LifecycleEngine::GetHistory(const auth::Principal& caller,
                                  const v1::GetHistoryRequest& request, absl::Time call_deadline,
                                  v1::UnitHistory* out, Done done) {

@@ -81,6 +81,12 @@ class LifecycleEngine {
                           const v1::VerifyRegistrationRequest& request, absl::Time call_deadline,
                           v1::VerifyRegistrationResponse* out, Done done);
 
+  // What the brand said when it recalled the unit: its lot's recall reason, else the reason
+  // of the unit's latest recall; "" when it is not recalled. For the consumer page: no caller
+  // check (a recall is public), `gtin` is 14 digits.
+  void RecallReason(const std::string& gtin, const std::string& serial, absl::Time call_deadline,
+                    absl::AnyInvocable<void(absl::StatusOr<std::string>)> done);
+
  private:
   // VerifyRegistration after its attempt was counted.
   void CheckRegistration(const auth::Principal& caller,

@@ -326,8 +326,8 @@ absl::StatusOr<std::unique_ptr<FrontDoor>> FrontDoor::Start(FrontDoorOptions opt
   rc.global = door->options_->global;
   rc.verify_timeout = door->options_->verify_timeout;
   door->route_ = std::make_unique<UnitRoute>(std::move(rc), door->deps_->engine,
-                                             door->deps_->links, door->deps_->limiter,
-                                             door->messages_.get());
+                                             door->deps_->links, door->deps_->lifecycle,
+                                             door->deps_->limiter, door->messages_.get());
   absl::StatusOr<int> fd = ListenOn(door->options_->listen, &door->port_);
   if (!fd.ok()) return fd.status();
   const int threads = std::max(1, door->options_->threads);

@@ -75,6 +75,7 @@ struct FrontDoorOptions {
 struct FrontDoorDeps {
   verification::VerificationEngine* engine;
   links::LinksEngine* links = nullptr;  // optional: the brand's presentation and links
+  lifecycle::LifecycleEngine* lifecycle = nullptr;  // optional: recall reasons
   const Snapshot<crypto::KeyRing>* keys;
   auth::RateLimiter* limiter;
   Metrics* metrics = nullptr;       // optional

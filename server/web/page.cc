@@ -19,7 +19,7 @@ constexpr absl::string_view kStyle =
     "main{max-width:36rem;margin:0 auto;padding:1rem}"
     ".verdict{border-radius:.75rem;padding:1.25rem;color:#fff}"
     ".verdict h1{margin:0 0 .5rem;font-size:2rem;line-height:1.2}"
-    ".verdict p{margin:0;font-size:1.1rem}"
+    ".verdict p{margin:0;font-size:1.1rem}.verdict .reason{margin-top:.75rem;font-weight:600}"
     ".ok{background:#166534}.bad{background:#991b1b}.warn{background:#9a3412}"
     ".info{background:#374151}"
     "dl{background:#fff;border-radius:.75rem;padding:1rem 1.25rem;margin:1rem 0}"
@@ -168,7 +168,8 @@ std::string BrandSection(const links::LinksEngine::Resolved& brand, const Messag
 }  // namespace
 
 std::string RenderPage(PageVerdict verdict, const v1::VerifyResponse& r,
-                       const links::LinksEngine::Resolved* brand, const Messages& m,
+                       const links::LinksEngine::Resolved* brand,
+                       absl::string_view recall_reason, const Messages& m,
                        absl::string_view lang) {
   const std::string key(PageKey(verdict));
   auto t = [&](absl::string_view k) { return HtmlEscape(m.Get(lang, k)); };
@@ -178,7 +179,12 @@ std::string RenderPage(PageVerdict verdict, const v1::VerifyResponse& r,
       "<meta name=\"robots\" content=\"noindex\"><title>", t(key + ".heading"), " – ",
       t("title"), "</title><style>", kStyle, "</style></head><body><main>"
       "<section class=\"verdict ", Tone(verdict), "\" role=\"status\" aria-live=\"polite\">"
-      "<h1>", t(key + ".heading"), "</h1><p>", t(key + ".body"), "</p></section>");
+      "<h1>", t(key + ".heading"), "</h1><p>", t(key + ".body"), "</p>");
+  if (verdict == PageVerdict::kRecalled && !recall_reason.empty()) {
+    absl::StrAppend(&html, "<p class=\"reason\">", t("recalled.reason"), " ",
+                    HtmlEscape(recall_reason), "</p>");
+  }
+  absl::StrAppend(&html, "</section>");
   // Unit details only where the code is the brand's own: genuine, or recalled (the consumer
   // needs the batch to follow the recall).
   if (ShowsBrand(verdict)) {

@@ -42,9 +42,11 @@ bool ShowsBrand(PageVerdict verdict);
 std::vector<v1::Link> LinksFor(const std::vector<v1::Link>& links, absl::string_view language);
 
 // The whole document, in `language` (one Messages::Choose returned). `brand` (may be null) is
-// shown only where ShowsBrand(verdict).
+// shown only where ShowsBrand(verdict); `recall_reason` (the brand's words) on a recalled
+// unit's page.
 std::string RenderPage(PageVerdict verdict, const v1::VerifyResponse& response,
-                       const links::LinksEngine::Resolved* brand, const Messages& messages,
+                       const links::LinksEngine::Resolved* brand,
+                       absl::string_view recall_reason, const Messages& messages,
                        absl::string_view language);
 
 // The Content-Security-Policy a page is sent with: nothing may load or run but the page's own

@@ -11,6 +11,7 @@
 #include "absl/strings/strip.h"
 #include "gs1/gs1.h"
 #include "server/auth/client_address.h"
+#include "server/common/fan_in.h"
 #include "server/common/log.h"
 #include "server/links/link_rules.h"
 #include "server/web/documents.h"
@@ -32,6 +33,7 @@ struct UnitRoute::Call {
   v1::VerifyResponse response;
   PageVerdict verdict = PageVerdict::kNotGenuine;
   std::optional<links::LinksEngine::Resolved> brand;
+  std::string recall_reason;
   HttpAnswer answer;
 };
 
@@ -169,7 +171,8 @@ void UnitRoute::Answer(UnitRequest request, absl::AnyInvocable<void(HttpAnswer)>
       c->answer.body = "{\"error\":\"too many requests from your network; retry later\"}";
     } else {
       c->answer.content_type = std::string(kHtml);
-      c->answer.body = RenderPage(PageVerdict::kBusy, c->response, nullptr, *messages_, c->lang);
+      c->answer.body =
+          RenderPage(PageVerdict::kBusy, c->response, nullptr, "", *messages_, c->lang);
     }
     auto finish = std::move(c->done);
     HttpAnswer a = std::move(c->answer);
@@ -234,19 +237,28 @@ void UnitRoute::Verify(Call* c) const {
 
 void UnitRoute::Resolve(Call* c, const std::string& gtin, const std::string& lot,
                         const std::string& serial, bool unit_levels) const {
-  if (links_ == nullptr || gtin.empty()) return Finish(c);
-  links_->Resolve(gtin, lot, serial, unit_levels, c->start + config_.verify_timeout,
-                  [this, c](absl::StatusOr<links::LinksEngine::Resolved> r) {
-                    // The verdict matters more than the brand's links: without them, the
-                    // answer goes on.
-                    if (r.ok()) {
-                      c->brand = *std::move(r);
-                    } else {
-                      log::Warn("web: brand links unavailable",
-                                {{"error", std::string(r.status().message())}});
-                    }
-                    Finish(c);
-                  });
+  const bool links = links_ != nullptr && !gtin.empty();
+  const bool reason = lifecycle_ != nullptr && c->verdict == PageVerdict::kRecalled &&
+                      c->format == Format::kHtml;
+  // The verdict matters more than these: without them (Redis slow), the answer goes on.
+  auto join = FanIn::Create((links ? 1 : 0) + (reason ? 1 : 0), [this, c](absl::Status s) {
+    if (!s.ok()) log::Warn("web: brand links unavailable", {{"error", std::string(s.message())}});
+    Finish(c);
+  });
+  const absl::Time deadline = c->start + config_.verify_timeout;
+  if (links) {
+    links_->Resolve(gtin, lot, serial, unit_levels, deadline,
+                    [c, join](absl::StatusOr<links::LinksEngine::Resolved> r) {
+                      if (r.ok()) c->brand = *std::move(r);
+                      join->Done(r.status());
+                    });
+  }
+  if (reason) {
+    lifecycle_->RecallReason(gtin, serial, deadline, [c, join](absl::StatusOr<std::string> r) {
+      if (r.ok()) c->recall_reason = *std::move(r);
+      join->Done(r.status());
+    });
+  }
 }
 
 void UnitRoute::Finish(Call* c) const {
@@ -287,7 +299,7 @@ void UnitRoute::Finish(Call* c) const {
     a.image_origin = links::UrlOrigin(brand->presentation.image_url());
   }
   a.content_type = std::string(kHtml);
-  a.body = RenderPage(c->verdict, c->response, brand, *messages_, c->lang);
+  a.body = RenderPage(c->verdict, c->response, brand, c->recall_reason, *messages_, c->lang);
   c->done(std::move(a));
 }
 

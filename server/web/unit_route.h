@@ -12,6 +12,7 @@
 //    for a genuine or recalled unit; the product's (GTIN, company prefix) for an unsigned code
 //    or a product link; none for anything else — a counterfeit gets no brand link, not even
 //    through a redirect.
+//  - A recalled unit's page says the brand's reason for the recall (a recall is public).
 //  - ?linkType=gs1:xxx redirects (307) to the brand's link of that type, in the reader's
 //    language where there is one; without one, the page answers (Hallmark's default link).
 //  - Otherwise, by negotiation: the page (text/html, default), the verdict as JSON
@@ -28,6 +29,7 @@
 #include "absl/functional/any_invocable.h"
 #include "absl/time/time.h"
 #include "server/auth/access.h"
+#include "server/lifecycle/lifecycle_engine.h"
 #include "server/links/links_engine.h"
 #include "server/verification/verification_engine.h"
 #include "server/web/messages.h"
@@ -59,10 +61,12 @@ struct UnitRouteConfig {
 
 class UnitRoute {
  public:
+  // `links` and `lifecycle` may be null (no brand links; no recall reasons).
   UnitRoute(UnitRouteConfig config, verification::VerificationEngine* engine,
-            links::LinksEngine* links, auth::RateLimiter* limiter, const Messages* messages)
-      : config_(std::move(config)), engine_(engine), links_(links), limiter_(limiter),
-        messages_(messages) {}
+            links::LinksEngine* links, lifecycle::LifecycleEngine* lifecycle,
+            auth::RateLimiter* limiter, const Messages* messages)
+      : config_(std::move(config)), engine_(engine), links_(links), lifecycle_(lifecycle),
+        limiter_(limiter), messages_(messages) {}
 
   void Answer(UnitRequest request, absl::AnyInvocable<void(HttpAnswer)> done) const;
 
@@ -71,13 +75,15 @@ class UnitRoute {
  private:
   void Verify(Call* call) const;
   void ProductLink(Call* call) const;
+  // The brand's entries (and, for a recalled unit, the recall's reason), then Finish.
   void Resolve(Call* call, const std::string& gtin, const std::string& lot,
                const std::string& serial, bool unit_levels) const;
   void Finish(Call* call) const;
 
   const UnitRouteConfig config_;
   verification::VerificationEngine* const engine_;
-  links::LinksEngine* const links_;  // may be null: no brand links
+  links::LinksEngine* const links_;
+  lifecycle::LifecycleEngine* const lifecycle_;
   auth::RateLimiter* const limiter_;
   const Messages* const messages_;
 };

@@ -322,6 +322,7 @@ absl::Status HallmarkServer::ServeWeb(State* s) {
   web::FrontDoorDeps d;
   d.engine = s->verification.get();
   d.links = s->links.get();
+  d.lifecycle = s->lifecycle.get();
   d.keys = s->keys.get();
   d.limiter = s->limiter.get();
   d.metrics = s->metrics.get();

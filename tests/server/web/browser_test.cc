@@ -135,6 +135,7 @@ TEST_F(BrowserTest, EachVerdictReadsPlainlyInTheBrowser) {
   ASSERT_TRUE(lifecycle_->Recall(h_->Context(kIssuer).get(), recall, &recalled).ok());
   dom = Dom(Target(units[2].digital_link()));
   EXPECT_THAT(dom, HasSubstr("<h1>Recalled</h1>"));
+  EXPECT_THAT(dom, HasSubstr("The brand says: strap may break"));  // the unit's own recall
   EXPECT_THAT(dom, HasSubstr("Trail Runner 2"));  // the brand's links help follow the recall
 }
 

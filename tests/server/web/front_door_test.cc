@@ -160,6 +160,7 @@ TEST_F(WebTest, StolenAndRecalledUnitsSaySoWithoutCaseIds) {
   const Http page = Get(Target(units[1]));
   EXPECT_THAT(page.body, HasSubstr("<h1>Recalled</h1>"));
   EXPECT_THAT(page.body, HasSubstr("LOT9"));
+  EXPECT_THAT(page.body, HasSubstr("The brand says: battery may overheat"));
 }
 
 TEST_F(WebTest, ALotHoldingMarkupIsShownAsText) {

@@ -39,7 +39,7 @@ TEST(PageTest, ValuesAreEscapedAndNothingRuns) {
   r.mutable_unit()->set_gtin("09506000134352");
   r.mutable_unit()->set_serial("S1");
   r.set_lot("<script>x</script>");
-  const std::string html = RenderPage(ToPageVerdict(r), r, nullptr, **m, "en");
+  const std::string html = RenderPage(ToPageVerdict(r), r, nullptr, "", **m, "en");
   EXPECT_THAT(html, HasSubstr("&lt;script&gt;x&lt;/script&gt;"));
   EXPECT_THAT(html, Not(HasSubstr("<script")));
   EXPECT_THAT(html, HasSubstr("<html lang=\"en\">"));
@@ -56,20 +56,20 @@ TEST(PageTest, OnlyTheBrandsOwnUnitsShowTheirDetails) {
   r.set_lot("LOT-7");
   r.set_verdict(v1::VERDICT_COUNTERFEIT);
   r.add_reasons("signature_invalid");
-  std::string html = RenderPage(ToPageVerdict(r), r, nullptr, **m, "en");
+  std::string html = RenderPage(ToPageVerdict(r), r, nullptr, "", **m, "en");
   EXPECT_THAT(html, HasSubstr("Not genuine"));
   EXPECT_THAT(html, Not(HasSubstr("SERIAL-XYZ")));
   r.clear_reasons();
   r.add_reasons("digsig_missing");
   EXPECT_EQ(ToPageVerdict(r), PageVerdict::kUnverifiable);
   r.set_verdict(v1::VERDICT_STOLEN);
-  html = RenderPage(ToPageVerdict(r), r, nullptr, **m, "en");
+  html = RenderPage(ToPageVerdict(r), r, nullptr, "", **m, "en");
   EXPECT_THAT(html, HasSubstr("Reported stolen"));
   EXPECT_THAT(html, Not(HasSubstr("SERIAL-XYZ")));
   r.set_verdict(v1::VERDICT_RECALLED);
-  EXPECT_THAT(RenderPage(ToPageVerdict(r), r, nullptr, **m, "en"), HasSubstr("LOT-7"));
+  EXPECT_THAT(RenderPage(ToPageVerdict(r), r, nullptr, "", **m, "en"), HasSubstr("LOT-7"));
   r.set_verdict(v1::VERDICT_SUSPECT_CLONE);
-  EXPECT_THAT(RenderPage(ToPageVerdict(r), r, nullptr, **m, "en"), HasSubstr("Possibly copied"));
+  EXPECT_THAT(RenderPage(ToPageVerdict(r), r, nullptr, "", **m, "en"), HasSubstr("Possibly copied"));
 }
 
 TEST(ClientAddressTest, ProxyHeadersAreBelievedOnlyFromTrustedProxies) {
