@@ -107,6 +107,20 @@ TEST(DeployConfigTest, ContainerRunsAsNonRootOnBookwormSlim) {
   }
 }
 
+// The web front door is exposed everywhere the service is deployed: compose publishes it,
+// Kubernetes routes the resolver domain to it through a TLS Ingress, systemd serves HTTPS.
+TEST(DeployConfigTest, EveryDeploymentExposesTheWebFrontDoor) {
+  EXPECT_THAT(Deploy("Dockerfile"), ::testing::HasSubstr("EXPOSE 50051 8080 9090"));
+  EXPECT_THAT(Deploy("compose.yaml"), ::testing::HasSubstr("HALLMARK_HTTP_LISTEN: 0.0.0.0:8080"));
+  EXPECT_THAT(Deploy("compose.yaml"), ::testing::HasSubstr("\"8080:8080\""));
+  const std::string k8s = Deploy("k8s/hallmark.yaml");
+  EXPECT_THAT(k8s, ::testing::HasSubstr("kind: Ingress"));
+  EXPECT_THAT(k8s, ::testing::HasSubstr("secretName: hallmark-web-tls"));
+  EXPECT_THAT(k8s, ::testing::HasSubstr("service: {name: hallmark, port: {name: http}}"));
+  EXPECT_THAT(k8s, ::testing::HasSubstr("HALLMARK_TRUSTED_PROXIES"));
+  EXPECT_THAT(Deploy("systemd/hallmark-server.env"), ::testing::HasSubstr("HALLMARK_HTTP_TLS=true"));
+}
+
 TEST(DeployConfigTest, ClusterExamplesUseTheShippedRedisSettings) {
   for (const char* file : {"compose-cluster.yaml", "k8s/redis-cluster.yaml"}) {
     const std::string text = Deploy(file);
