@@ -212,7 +212,7 @@ class AccessMatrixTest : public ::testing::Test {
   // Calls a Links `rpc` as `who`, on the brand's GTIN.
   static grpc::StatusCode CallLinks(const std::string& who, const std::string& rpc) {
     auto stub = v1::Links::NewStub(h_->channel());
-    auto ctx = h_->Context(who);
+    auto ctx = ContextFor(who);
     v1::LinkScope scope;
     scope.set_gtin(t::kBrandGtin);
     if (rpc == "SetLinks") {

@@ -21,6 +21,7 @@
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "gtest/gtest.h"
 #include "hallmark/v1/issuance.grpc.pb.h"
+#include "hallmark/v1/links.grpc.pb.h"
 #include "hallmark/v1/verification.grpc.pb.h"
 #include "absl/strings/match.h"
 #include "absl/strings/ascii.h"
@@ -633,6 +634,66 @@ TEST_F(ServerBinaryTest, HalfOpenStreamsCannotExhaustMemory) {
   ok_request.set_code("(01)09506000134352(21)ABC");
   v1::VerifyResponse resp;
   EXPECT_TRUE(verification->Verify(As(t::kVerifier).get(), ok_request, &resp).ok());
+}
+
+// The web front door of the real binary, replaying what a hostile internet caller tries: a
+// forged code asking for the brand's redirect, markup and header injection through the URL,
+// methods and sizes it should not accept, and a flood.
+TEST_F(ServerBinaryTest, TheWebFrontDoorResistsHostileCallers) {
+  StartRedis();
+  auto server = StartServer({"--http_listen=127.0.0.1:0", "--http_client_rate=2",
+                             "--http_public_base=https://id.brand.example"});
+  ASSERT_THAT(server, IsOk());
+  ASSERT_TRUE(HealthBecomes(HealthCheckResponse::SERVING));
+  std::string port;
+  for (int i = 0; i < 200 && port.empty(); ++i) {
+    const std::string log = server->Log();
+    const size_t at = log.find("\"msg\":\"serving HTTP\"");
+    const size_t p = at == std::string::npos ? at : log.find("\"port\":\"", at);
+    if (p != std::string::npos) port = log.substr(p + 8, log.find('"', p + 8) - p - 8);
+    if (port.empty()) absl::SleepFor(absl::Milliseconds(25));
+  }
+  ASSERT_FALSE(port.empty()) << server->Log();
+  v1::IssueSerialsRequest req;
+  req.set_gtin(t::kBrandGtin);
+  req.set_count(1);
+  req.set_request_id("web-attack");
+  v1::IssueSerialsResponse issued;
+  ASSERT_TRUE(v1::Issuance::NewStub(Channel())->IssueSerials(As(t::kIssuer).get(), req, &issued).ok());
+  v1::SetLinksRequest links;
+  links.mutable_entry()->mutable_scope()->set_gtin(t::kBrandGtin);
+  links.mutable_entry()->mutable_presentation()->set_product_name("Real Product");
+  v1::Link* pip = links.mutable_entry()->add_links();
+  pip->set_link_type("gs1:pip");
+  pip->set_href("https://brand.example/real");
+  v1::LinkEntry set;
+  ASSERT_TRUE(v1::Links::NewStub(Channel())->SetLinks(As(t::kIssuer).get(), links, &set).ok());
+  const std::string& dl = issued.units(0).digital_link();
+  std::string target = dl.substr(dl.find('/', dl.find("//") + 2));
+  target.back() = target.back() == 'A' ? 'B' : 'A';  // a forged signature
+  auto curl = [&](const std::string& path, const std::string& args = "") {
+    return t::RunShell(absl::StrCat("curl -s -S -i --max-time 10 ", args, " 'http://127.0.0.1:",
+                                    port, path, "' 2>&1"));
+  };
+  // A forged code gets no brand redirect and no brand name.
+  const std::string forged = curl(target + "&linkType=gs1:pip");
+  EXPECT_THAT(forged, HasSubstr("HTTP/1.1 200"));
+  EXPECT_THAT(forged, HasSubstr("Not genuine"));
+  EXPECT_THAT(forged, Not(HasSubstr("brand.example/real")));
+  EXPECT_THAT(forged, Not(HasSubstr("Real Product")));
+  // Markup in the URL is never markup in the answer; CR LF never a header.
+  EXPECT_THAT(curl("/01/09506000134352/10/%3Cscript%3E/21/%3Cb%3E"), Not(HasSubstr("<script")));
+  EXPECT_THAT(curl(target + "&linkType=gs1:pip%0d%0aSet-Cookie:%20x=1"),
+              Not(HasSubstr("Set-Cookie")));
+  EXPECT_THAT(curl("/01/09506000134352", "-X DELETE"), HasSubstr("HTTP/1.1 405"));
+  EXPECT_THAT(curl("/01/" + std::string(4000, '9')), HasSubstr("HTTP/1.1 414"));
+  // A flood from one address: refused after its burst, with a hint when to come back.
+  int refused = 0;
+  for (int i = 0; i < 12; ++i) {
+    if (absl::StrContains(curl(target), "HTTP/1.1 429")) ++refused;
+  }
+  EXPECT_GE(refused, 4);
+  EXPECT_THAT(curl(target), HasSubstr("Retry-After"));
 }
 
 }  // namespace
