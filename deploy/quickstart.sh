@@ -115,6 +115,10 @@ echo "A retailer sells the second one; its warranty starts (hallmarkctl event so
 # A consumer's app asks with the code it scanned (a bare serial tells a verifier nothing).
 "$ctl" warranty "$code" --addr "$addr" --token "$HALLMARK_TOKEN_DEV_VERIFIER" || true
 echo
+# What a genuine unit's page shows, set by the brand (hallmarkctl links set).
+"$ctl" links set --addr "$addr" --token "$HALLMARK_TOKEN_DEV_ISSUER" --gtin 09506000134352 \
+  --name "Demo Trail Runner" --brand "Demo Brand" --support "support@brand.example" \
+  --link 'gs1:pip=https://brand.example/trail-runner|Product page' >/dev/null
 # What a phone opens when it scans the label: the printed URL's path on this local resolver.
 page="http://$web/${link#*://*/}"
 echo "The consumer page of the first unit (open it in a browser; JSON with Accept: application/json):"
