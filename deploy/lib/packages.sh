@@ -13,8 +13,9 @@ HALLMARK_BUILD_PACKAGES=(
   redis-server curl
 )
 HALLMARK_FUZZ_PACKAGES=(clang-14 libclang-rt-14-dev)
-# The tests' browser: headless Chromium over the consumer page (tests/server/web/browser_test.cc).
-HALLMARK_TEST_PACKAGES=(chromium)
+# The tests' browser and HTML checker: headless Chromium over the consumer page
+# (tests/server/web/browser_test.cc), HTML Tidy for its validity (page_test.cc).
+HALLMARK_TEST_PACKAGES=(chromium tidy)
 # bench/run.sh's independent HTTP load generators.
 HALLMARK_BENCH_PACKAGES=(wrk nghttp2-client)
 

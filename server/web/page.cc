@@ -146,7 +146,7 @@ std::string BrandSection(const links::LinksEngine::Resolved& brand, const Messag
   }
   if (!p.image_url().empty()) {
     absl::StrAppend(&html, "<img src=\"", HtmlEscape(p.image_url()), "\" alt=\"",
-                    HtmlEscape(p.product_name()), "\" referrerpolicy=\"no-referrer\">");
+                    HtmlEscape(p.product_name()), "\">");
   }
   if (!links.empty()) {
     absl::StrAppend(&html, "<ul>");

@@ -6,7 +6,10 @@
 #include "gtest/gtest.h"
 #include "server/auth/client_address.h"
 #include "server/web/messages.h"
+#include "common/files.h"
 #include "tests/common/status_matchers.h"
+#include "tests/common/subprocess.h"
+#include "tests/common/temp_dir.h"
 
 namespace hallmark::web {
 namespace {
@@ -87,6 +90,44 @@ TEST(ClientAddressTest, ProxyHeadersAreBelievedOnlyFromTrustedProxies) {
             auth::AddressBucketKey("2001:db8:1:2:ffff::9", "w:", 4096));
   EXPECT_NE(auth::AddressBucketKey("192.0.2.1", "w:", 1 << 30),
             auth::AddressBucketKey("192.0.2.2", "w:", 1 << 30));
+}
+
+// Every page, in every language, with and without the brand's section, passes HTML Tidy
+// (HTML5) without a warning — `tidy` exits 1 on a warning, 2 on an error.
+TEST(PageTest, EveryPageIsValidHtml5) {
+  auto m = Messages::Load();
+  ASSERT_THAT(m, IsOk());
+  links::LinksEngine::Resolved brand;
+  brand.presentation.set_product_name("Trail <Runner> 2");
+  brand.presentation.set_brand_name("Acme & Co");
+  brand.presentation.set_image_url("https://img.acme.example/tr2.png?size=2&x=1");
+  brand.presentation.set_support_contact("+49 30 1234");
+  v1::Link l;
+  l.set_link_type("gs1:pip");
+  l.set_href("https://acme.example/tr2?a=1&b=2");
+  brand.links.push_back(l);
+  v1::VerifyResponse r;
+  r.mutable_unit()->set_gtin("09506000134352");
+  r.mutable_unit()->set_serial("S1");
+  r.set_lot("<L1>");
+  testing::TempDir tmp;
+  const std::string file = tmp.path() + "/page.html";
+  int pages = 0;
+  for (int v = 0; v <= static_cast<int>(PageVerdict::kBusy); ++v) {
+    for (const std::string& lang : (*m)->languages()) {
+      for (const links::LinksEngine::Resolved* b : {&brand, static_cast<decltype(&brand)>(nullptr)}) {
+        const std::string html =
+            RenderPage(static_cast<PageVerdict>(v), r, b, "strap <may> break", **m, lang);
+        ASSERT_THAT(WriteFileAtomically(file, html), IsOk());
+        const std::string out =
+            testing::RunShell("tidy -q -e " + file + " 2>&1; echo \"rc=$?\"");
+        EXPECT_THAT(out, HasSubstr("rc=0")) << PageKey(static_cast<PageVerdict>(v)) << " " << lang
+                                            << "\n" << out << "\n" << html;
+        ++pages;
+      }
+    }
+  }
+  EXPECT_GE(pages, 44);
 }
 
 }  // namespace
