@@ -36,13 +36,16 @@ class WebTest : public HarnessTest {
  protected:
   ServerHarness::Options HarnessOptions() override {
     ServerHarness::Options o;
-    o.configure = [](api::ServerConfig* c) {
+    o.configure = [this](api::ServerConfig* c) {
       c->http_listen = "127.0.0.1:0";
       c->http_threads = 2;
       c->http_client_rate = 50;
+      Configure(c);
     };
     return o;
   }
+  // What a suite changes of the front door's configuration.
+  virtual void Configure(api::ServerConfig*) {}
 
   // curl `target` (a path) with extra curl arguments; the answer split into head and body.
   Http Get(const std::string& target, const std::string& args = "") {
@@ -332,14 +335,9 @@ class RawConnection {
 
 class WebCapTest : public WebTest {
  protected:
-  ServerHarness::Options HarnessOptions() override {
-    ServerHarness::Options o;
-    o.configure = [](api::ServerConfig* c) {
-      c->http_listen = "127.0.0.1:0";
-      c->http_threads = 1;
-      c->http_max_connections = 3;
-    };
-    return o;
+  void Configure(api::ServerConfig* c) override {
+    c->http_threads = 1;
+    c->http_max_connections = 3;
   }
 };
 
@@ -360,14 +358,9 @@ TEST_F(WebCapTest, AtTheConnectionCapNewClientsWaitForAFreeSlot) {
 
 class WebLimitTest : public WebTest {
  protected:
-  ServerHarness::Options HarnessOptions() override {
-    ServerHarness::Options o;
-    o.configure = [](api::ServerConfig* c) {
-      c->http_listen = "127.0.0.1:0";
-      c->http_client_rate = 1;  // burst 3
-      c->trusted_proxies = "127.0.0.0/8";
-    };
-    return o;
+  void Configure(api::ServerConfig* c) override {
+    c->http_client_rate = 1;  // burst 3
+    c->trusted_proxies = "127.0.0.0/8";
   }
 };
 
