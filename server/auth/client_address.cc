@@ -8,6 +8,9 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/strip.h"
 
 namespace hallmark::auth {
@@ -85,6 +88,57 @@ std::string ClientAddress(absl::string_view peer, absl::string_view forwarded_fo
     if (!InAny(trusted, hop)) break;
   }
   return client;
+}
+
+namespace {
+
+// The value of parameter `name` in one Forwarded element ("for=1.2.3.4;proto=https"),
+// unquoted; "" when absent.
+std::string ForwardedParam(absl::string_view element, absl::string_view name) {
+  for (absl::string_view pair : absl::StrSplit(element, ';')) {
+    pair = absl::StripAsciiWhitespace(pair);
+    const size_t eq = pair.find('=');
+    if (eq == absl::string_view::npos || !absl::EqualsIgnoreCase(pair.substr(0, eq), name)) {
+      continue;
+    }
+    absl::string_view value = pair.substr(eq + 1);
+    if (value.size() >= 2 && value.front() == '"' && value.back() == '"') {
+      value = value.substr(1, value.size() - 2);
+    }
+    return std::string(value);
+  }
+  return "";
+}
+
+// "[2001:db8::1]:4711" -> "2001:db8::1"; "192.0.2.1:80" -> "192.0.2.1"; others unchanged.
+std::string WithoutPort(absl::string_view node) {
+  if (absl::StartsWith(node, "[")) {
+    const size_t end = node.find(']');
+    return std::string(end == absl::string_view::npos ? node : node.substr(1, end - 1));
+  }
+  const size_t colon = node.find(':');
+  if (colon != absl::string_view::npos && node.find(':', colon + 1) == absl::string_view::npos) {
+    return std::string(node.substr(0, colon));
+  }
+  return std::string(node);
+}
+
+}  // namespace
+
+std::string ForwardedForList(absl::string_view forwarded) {
+  std::vector<std::string> hops;
+  for (absl::string_view element : absl::StrSplit(forwarded, ',', absl::SkipWhitespace())) {
+    const std::string node = ForwardedParam(element, "for");
+    hops.push_back(node.empty() ? "unknown" : WithoutPort(node));
+  }
+  return absl::StrJoin(hops, ", ");
+}
+
+std::string ForwardedProto(absl::string_view forwarded) {
+  std::vector<absl::string_view> elements =
+      absl::StrSplit(forwarded, ',', absl::SkipWhitespace());
+  if (elements.empty()) return "";
+  return absl::AsciiStrToLower(ForwardedParam(elements.back(), "proto"));
 }
 
 std::string AddressBucketKey(absl::string_view ip, absl::string_view prefix, size_t buckets) {

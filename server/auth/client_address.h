@@ -35,6 +35,13 @@ bool InAny(const std::vector<Cidr>& blocks, absl::string_view ip);
 std::string ClientAddress(absl::string_view peer, absl::string_view forwarded_for,
                           const std::vector<Cidr>& trusted);
 
+// RFC 7239 `Forwarded`, as the X-Forwarded-For list ClientAddress walks: each element's for=
+// address in order, without quotes, brackets or port ("unknown" and obfuscated identifiers
+// stay as they are, so the walk stops at them).
+std::string ForwardedForList(absl::string_view forwarded);
+// The proto= of `forwarded`'s last element (the one our proxy added), lower case; "" if none.
+std::string ForwardedProto(absl::string_view forwarded);
+
 // The rate-limit key of textual address `ip`: `prefix` + a bucket number below `buckets`.
 std::string AddressBucketKey(absl::string_view ip, absl::string_view prefix, size_t buckets);
 

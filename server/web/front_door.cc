@@ -189,15 +189,23 @@ bool FrontDoor::Worker::FromTrustedProxy(evhttp_request* req) const {
 }
 
 std::string FrontDoor::Worker::Client(evhttp_request* req) const {
+  // X-Forwarded-For, else RFC 7239 Forwarded (believed only from trusted proxies).
   const char* xff = Header(req, "X-Forwarded-For");
-  return auth::ClientAddress(PeerAddress(req), xff != nullptr ? xff : "",
-                             options->trusted_proxies);
+  const char* forwarded = Header(req, "Forwarded");
+  const std::string hops = xff != nullptr         ? std::string(xff)
+                           : forwarded != nullptr ? auth::ForwardedForList(forwarded)
+                                                  : std::string();
+  return auth::ClientAddress(PeerAddress(req), hops, options->trusted_proxies);
 }
 
 bool FrontDoor::Worker::Hsts(evhttp_request* req) const {
   if (tls != nullptr) return true;
   const char* proto = Header(req, "X-Forwarded-Proto");
-  return proto != nullptr && absl::EqualsIgnoreCase(proto, "https") && FromTrustedProxy(req);
+  const char* forwarded = Header(req, "Forwarded");
+  const bool https = (proto != nullptr && absl::EqualsIgnoreCase(proto, "https")) ||
+                     (proto == nullptr && forwarded != nullptr &&
+                      auth::ForwardedProto(forwarded) == "https");
+  return https && FromTrustedProxy(req);
 }
 
 void FrontDoor::Worker::Send(evhttp_request* req, const HttpAnswer& a, bool hsts) {

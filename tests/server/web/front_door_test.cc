@@ -382,6 +382,11 @@ TEST_F(WebLimitTest, AFloodFromOneClientIsRefusedWithoutBlockingOthers) {
   const Http other = Get(Target(units[0]), "-H 'X-Forwarded-For: 198.51.100.8'");
   EXPECT_EQ(other.status, 200);
   EXPECT_THAT(other.body, HasSubstr("<h1>Genuine</h1>"));
+  // RFC 7239 Forwarded names clients too (and its proto=https turns on HSTS).
+  const Http forwarded =
+      Get(Target(units[0]), "-H 'Forwarded: for=\"[2001:db8::7]:1234\";proto=https'");
+  EXPECT_EQ(forwarded.status, 200);
+  EXPECT_THAT(forwarded.head, HasSubstr("Strict-Transport-Security"));
 }
 
 }  // namespace

@@ -83,6 +83,17 @@ TEST(ClientAddressTest, ProxyHeadersAreBelievedOnlyFromTrustedProxies) {
   // A client's own forged entry left of the real one is not believed.
   EXPECT_EQ(auth::ClientAddress("10.1.2.3", "1.2.3.4, 198.51.100.1", *trusted), "198.51.100.1");
   EXPECT_EQ(auth::ClientAddress("10.1.2.3", "junk", *trusted), "10.1.2.3");
+  // RFC 7239 Forwarded reads as the same list.
+  EXPECT_EQ(auth::ForwardedForList(
+                "for=192.0.2.60;proto=http;by=203.0.113.43, For=\"[2001:db8:cafe::17]:4711\", "
+                "for=unknown, for=\"198.51.100.1:80\";proto=https"),
+            "192.0.2.60, 2001:db8:cafe::17, unknown, 198.51.100.1");
+  EXPECT_EQ(auth::ForwardedProto("for=1.2.3.4;proto=http, for=10.0.0.1;Proto=HTTPS"), "https");
+  EXPECT_EQ(auth::ForwardedProto(""), "");
+  EXPECT_EQ(auth::ClientAddress("10.1.2.3",
+                                auth::ForwardedForList("for=1.2.3.4, for=_hidden, for=10.9.9.9"),
+                                *trusted),
+            "10.9.9.9");  // an obfuscated hop ends the walk: nothing left of it is believed
   EXPECT_THAT(auth::ParseCidrs("10.0.0.0/33"), StatusIs(absl::StatusCode::kInvalidArgument));
   EXPECT_THAT(auth::ParseCidrs("example.com"), StatusIs(absl::StatusCode::kInvalidArgument));
   // One IPv6 /64 is one client; IPv4 addresses are apart.
