@@ -137,6 +137,24 @@ TEST_F(WebTest, ATamperedOrUnsignedCodeIsNeverCalledGenuine) {
   EXPECT_THAT(Get("/01/12345/21/X").body, HasSubstr("Not genuine"));
 }
 
+// A forged code costs Redis nothing: the signature check answers first. (Had the forged
+// requests reached Redis, they would have counted as scans of the genuine unit they copy.)
+TEST_F(WebTest, AForgedCodeNeverReachesRedis) {
+  const std::vector<v1::IssuedUnit> units = IssueUnits(1, "web-forged", "L1");
+  ASSERT_EQ(units.size(), 1u);
+  std::string forged = Target(units[0]);
+  forged.back() = forged.back() == 'A' ? 'B' : 'A';
+  for (int i = 0; i < 5; ++i) EXPECT_THAT(Get(forged).body, HasSubstr("<h1>Not genuine</h1>"));
+  v1::VerifyRequest request;
+  request.set_code(units[0].digital_link());
+  v1::VerifyResponse response;
+  ASSERT_TRUE(verify_->Verify(h_->Context(kIssuer).get(), request, &response).ok());
+  EXPECT_EQ(response.scan_count(), 1u);  // this one only
+  Get(Target(units[0]));                 // a genuine web scan does count
+  ASSERT_TRUE(verify_->Verify(h_->Context(kIssuer).get(), request, &response).ok());
+  EXPECT_EQ(response.scan_count(), 3u);
+}
+
 TEST_F(WebTest, StolenAndRecalledUnitsSaySoWithoutCaseIds) {
   const std::vector<v1::IssuedUnit> units = IssueUnits(2, "web-states", "LOT9");
   ASSERT_EQ(units.size(), 2u);
