@@ -5,17 +5,23 @@
 // per operation costs a provider fetch and locks; a per-thread context initialised once makes
 // the public-key operation the only real cost.
 //
-// Each owner gets a process-unique id, so a new owner never sees a context created for a
-// destroyed one even if it reuses its address. Contexts live until their thread exits (or the
-// thread's table is flushed after kMaxEntries owners); they hold their own key references.
+// The owner owns every T it made: destroying the PerThread frees them all at once, whatever
+// the threads that used them are doing. So a signer dropped at a key-ring reload (a retired or
+// revoked key) leaves no context — and no reference to its private key — behind in any
+// thread. Each thread finds its T through a thread-local table of raw pointers keyed by the
+// owner's process-unique id: an id is never reused, so a destroyed owner's entries are never
+// looked up again (the table is cleared after kMaxEntries owners).
 #ifndef HALLMARK_CRYPTO_INTERNAL_PER_THREAD_H_
 #define HALLMARK_CRYPTO_INTERNAL_PER_THREAD_H_
 
 #include <atomic>
 #include <cstdint>
 #include <memory>
+#include <vector>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
+#include "absl/synchronization/mutex.h"
 
 namespace hallmark::crypto::internal {
 
@@ -35,18 +41,32 @@ class PerThread {
   // nullptr when `make` does, and then retries on the next call.
   template <typename Make>
   T* Get(Make make) const {
-    thread_local absl::flat_hash_map<uint64_t, std::unique_ptr<T>> table;
+    thread_local absl::flat_hash_map<uint64_t, T*> table;
     auto it = table.find(id_);
-    if (it != table.end()) return it->second.get();
+    if (it != table.end()) return it->second;
     std::unique_ptr<T> created = make();
     if (created == nullptr) return nullptr;
+    T* mine = created.get();
+    {
+      absl::MutexLock lock(&mu_);
+      owned_.push_back(std::move(created));
+    }
     if (table.size() >= kMaxEntries) table.clear();
-    return table.emplace(id_, std::move(created)).first->second.get();
+    table.emplace(id_, mine);
+    return mine;
+  }
+
+  // How many threads have a T (for tests).
+  size_t size() const {
+    absl::MutexLock lock(&mu_);
+    return owned_.size();
   }
 
  private:
   static constexpr size_t kMaxEntries = 256;
   const uint64_t id_;
+  mutable absl::Mutex mu_;
+  mutable std::vector<std::unique_ptr<T>> owned_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace hallmark::crypto::internal

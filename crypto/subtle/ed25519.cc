@@ -8,21 +8,32 @@ using internal::EvpMdCtxPtr;
 using internal::EvpPkeyPtr;
 
 struct Ed25519Context {
-  EvpMdCtxPtr md;
+  EvpMdCtxPtr initialised;  // initialised once for the key, never used for an operation
+  EvpMdCtxPtr md;           // a fresh copy of it for each operation
 };
 
 namespace {
 
 std::unique_ptr<Ed25519Context> MakeContext(EVP_PKEY* key, bool sign) {
   auto ctx = std::make_unique<Ed25519Context>();
+  ctx->initialised.reset(EVP_MD_CTX_new());
   ctx->md.reset(EVP_MD_CTX_new());
-  if (ctx->md == nullptr ||
-      (sign ? EVP_DigestSignInit(ctx->md.get(), nullptr, nullptr, nullptr, key)
-            : EVP_DigestVerifyInit(ctx->md.get(), nullptr, nullptr, nullptr, key)) != 1) {
+  if (ctx->initialised == nullptr || ctx->md == nullptr ||
+      (sign ? EVP_DigestSignInit(ctx->initialised.get(), nullptr, nullptr, nullptr, key)
+            : EVP_DigestVerifyInit(ctx->initialised.get(), nullptr, nullptr, nullptr, key)) != 1) {
     ERR_clear_error();
     return nullptr;
   }
   return ctx;
+}
+
+// EVP_DigestSign/EVP_DigestVerify are one-shot: OpenSSL documents that a context must not be
+// used for a second one (3.2 and later enforce it: OpenSSL issue 23075), so each operation
+// runs on a fresh copy of this thread's initialised context.
+bool Fresh(Ed25519Context* ctx) {
+  if (EVP_MD_CTX_copy_ex(ctx->md.get(), ctx->initialised.get()) == 1) return true;
+  ERR_clear_error();
+  return false;
 }
 
 absl::StatusOr<EvpPkeyPtr> CheckEd25519(EVP_PKEY* key) {
@@ -46,7 +57,7 @@ absl::StatusOr<std::string> Ed25519Sign::Sign(absl::string_view data) const {
   Ed25519Context* ctx = contexts_.Get([this] { return MakeContext(key_.get(), true); });
   std::string sig(kSignatureLength, '\0');
   size_t len = sig.size();
-  if (ctx == nullptr ||
+  if (ctx == nullptr || !Fresh(ctx) ||
       EVP_DigestSign(ctx->md.get(), reinterpret_cast<unsigned char*>(sig.data()), &len,
                      reinterpret_cast<const unsigned char*>(data.data()), data.size()) != 1 ||
       len != kSignatureLength) {
@@ -68,7 +79,7 @@ SignatureCheck Ed25519Verify::Verify(absl::string_view signature,
   if (signature.size() != kSignatureLength) return SignatureCheck::kInvalid;
   Ed25519Context* ctx = contexts_.Get([this] { return MakeContext(key_.get(), false); });
   const int rc =
-      ctx == nullptr
+      ctx == nullptr || !Fresh(ctx)
           ? 0
           : EVP_DigestVerify(ctx->md.get(), reinterpret_cast<const unsigned char*>(signature.data()),
                              signature.size(), reinterpret_cast<const unsigned char*>(data.data()),

@@ -2,9 +2,12 @@
 //
 // Ed25519 (PureEdDSA, RFC 8032) over 64-byte signatures, on OpenSSL 3.
 //
-// Speed: each thread keeps an EVP_MD_CTX initialised once for the key and reuses it for every
-// one-shot EVP_DigestSign/EVP_DigestVerify, as `openssl speed ed25519` does. OpenSSL rejects
-// non-canonical S (S >= L) itself.
+// Each thread keeps an EVP_MD_CTX initialised once for the key, and runs every one-shot
+// EVP_DigestSign/EVP_DigestVerify on a fresh copy of it (EVP_MD_CTX_copy_ex): OpenSSL's
+// contract forbids a second one-shot call on a used context, and 3.2 and later enforce it
+// (OpenSSL issue 23075). The copy costs ~0.1 µs a signature here; initialising again per
+// operation cost 2.5-3.7 µs (crypto_bench, OpenSSL 3.0). OpenSSL rejects non-canonical S
+// (S >= L) itself.
 #ifndef HALLMARK_CRYPTO_SUBTLE_ED25519_H_
 #define HALLMARK_CRYPTO_SUBTLE_ED25519_H_
 
