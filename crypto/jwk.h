@@ -26,6 +26,10 @@ struct PublicJwk {
 // From a SubjectPublicKeyInfo (DER) of `algorithm`; INVALID_ARGUMENT when it is not one.
 absl::StatusOr<PublicJwk> ToPublicJwk(Algorithm algorithm, absl::string_view spki_der);
 
+// The reverse: the SubjectPublicKeyInfo (DER) of a JWK's members, checked to be a valid key of
+// `algorithm` (an EC point on P-256; 32 bytes for Ed25519); INVALID_ARGUMENT otherwise.
+absl::StatusOr<std::string> FromPublicJwk(Algorithm algorithm, const PublicJwk& jwk);
+
 }  // namespace hallmark::crypto
 
 #endif  // HALLMARK_CRYPTO_JWK_H_

@@ -4,6 +4,7 @@
 // anyone can check our vectors with other tools. Never use them for real products.
 //   ES256:   RFC 6979 A.2.5 (P-256), key id 7e57
 //   Ed25519: RFC 8032 7.1 TEST 1,   key id ed01
+//   The trust-list root (Ed25519): RFC 8032 7.1 TEST 2, key id 0001
 #ifndef HALLMARK_TESTS_COMMON_TEST_KEYS_H_
 #define HALLMARK_TESTS_COMMON_TEST_KEYS_H_
 
@@ -35,6 +36,18 @@ inline constexpr absl::string_view kTestEd25519PrivatePem =
 inline constexpr absl::string_view kTestEd25519PublicPem =
     "-----BEGIN PUBLIC KEY-----\n"
     "MCowBQYDK2VwAyEA11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo=\n"
+    "-----END PUBLIC KEY-----\n";
+
+inline constexpr uint16_t kTestRootKeyId = 0x0001;
+
+inline constexpr absl::string_view kTestRootPrivatePem =
+    "-----BEGIN PRIVATE KEY-----\n"
+    "MC4CAQAwBQYDK2VwBCIEIEzNCJso/5banbbDRuwRTg9bijGfNaumJNqM9u1PuKb7\n"
+    "-----END PRIVATE KEY-----\n";
+
+inline constexpr absl::string_view kTestRootPublicPem =
+    "-----BEGIN PUBLIC KEY-----\n"
+    "MCowBQYDK2VwAyEAPUAXw+hDiVqStwqnTRt+vJyYLM8uxJaMwM1V8Sr0Zgw=\n"
     "-----END PUBLIC KEY-----\n";
 
 }  // namespace hallmark::testing

@@ -12,6 +12,7 @@
 #include "absl/strings/strip.h"
 #include "common/files.h"
 #include "crypto/code_signing.h"
+#include "crypto/trust_list.h"
 #include "gmock/gmock.h"
 #include "gs1/digital_link.h"
 #include "gs1/element_string.h"
@@ -39,13 +40,13 @@ std::string Doc() {
   return doc.ok() ? *doc : std::string();
 }
 
-// Every ```vector block as "key: value" pairs.
-std::vector<Vector> Vectors() {
+// Every ```<kind> block (```vector, ```trust-list) as "key: value" pairs.
+std::vector<Vector> Vectors(const std::string& kind = "vector") {
   std::vector<Vector> vectors;
   const std::string doc = Doc();
-  for (size_t at = doc.find("```vector\n"); at != std::string::npos;
-       at = doc.find("```vector\n", at + 1)) {
-    const size_t begin = at + 10;
+  const std::string fence = "```" + kind + "\n";
+  for (size_t at = doc.find(fence); at != std::string::npos; at = doc.find(fence, at + 1)) {
+    const size_t begin = at + fence.size();
     const size_t end = doc.find("```", begin);
     Vector v;
     for (absl::string_view line : absl::StrSplit(doc.substr(begin, end - begin), '\n')) {
@@ -106,6 +107,47 @@ TEST(CodeFormatTest, EveryVectorIsReproduced) {
       EXPECT_EQ(*parsed, code);
     }
   }
+}
+
+// The trust-list vector (§7): the payload and the JWS are reproduced byte for byte from the
+// listed inputs with the root test key (Ed25519 signatures are deterministic), and the JWS
+// verifies with the published root public key.
+TEST(CodeFormatTest, TheTrustListVectorIsReproduced) {
+  const std::vector<Vector> vectors = Vectors("trust-list");
+  ASSERT_EQ(vectors.size(), 1u);
+  const Vector& v = vectors[0];
+  TrustList list;
+  list.sequence = std::stoull(v.at("seq"));
+  list.issued_at = absl::FromUnixSeconds(std::stoll(v.at("iat")));
+  list.expires_at = absl::FromUnixSeconds(std::stoll(v.at("exp")));
+  for (absl::string_view entry : absl::StrSplit(v.at("keys"), ';')) {
+    std::vector<std::string> f = absl::StrSplit(absl::StripAsciiWhitespace(entry), ' ');
+    ASSERT_GE(f.size(), 4u) << entry;
+    TrustListKey k;
+    k.id = *ParseKeyId(f[0]);
+    k.algorithm = f[1] == "EdDSA" ? Algorithm::kEd25519 : Algorithm::kEs256;
+    const bool es = k.algorithm == Algorithm::kEs256;
+    k.spki_der = (*KeyMaterial::FromPublicPem(
+                      es ? testing::kTestEs256PublicPem : testing::kTestEd25519PublicPem,
+                      k.algorithm))
+                     ->SpkiDer();
+    k.state = f[2] == "REVOKED" ? KeyState::kRevoked
+              : f[2] == "RETIRED" ? KeyState::kRetired : KeyState::kActive;
+    k.created_at = absl::FromUnixSeconds(std::stoll(f[3]));
+    if (f.size() > 4) k.revoked_at = absl::FromUnixSeconds(std::stoll(f[4]));
+    list.keys.push_back(k);
+  }
+  auto root = KeyMaterial::FromPrivatePem(testing::kTestRootPrivatePem, Algorithm::kEd25519);
+  ASSERT_THAT(root, IsOk());
+  ASSERT_EQ(v.at("root_key_id"), FormatKeyId(testing::kTestRootKeyId));
+  EXPECT_EQ(*TrustListPayload(list), v.at("payload"));
+  EXPECT_EQ(*SignTrustList(list, **(*root)->NewSigner(), Algorithm::kEd25519,
+                           testing::kTestRootKeyId),
+            v.at("jws"));
+  auto root_public = KeyMaterial::FromPublicPem(testing::kTestRootPublicPem, Algorithm::kEd25519);
+  EXPECT_THAT(VerifyTrustList(v.at("jws"), **(*root_public)->NewVerifier(), Algorithm::kEd25519,
+                              list.issued_at, list.sequence),
+              IsOk());
 }
 
 }  // namespace
