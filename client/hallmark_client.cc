@@ -142,6 +142,11 @@ absl::StatusOr<v1::ListPublicKeysResponse> Client::ListPublicKeys() {
   return HALLMARK_UNARY(v1::ListPublicKeysResponse, keys_, ListPublicKeys, true, r);
 }
 
+absl::StatusOr<v1::SignedTrustList> Client::GetTrustList() {
+  const v1::GetTrustListRequest r;
+  return HALLMARK_UNARY(v1::SignedTrustList, keys_, GetTrustList, true, r);
+}
+
 absl::StatusOr<v1::UnitRecord> Client::RecordEvent(const v1::RecordEventRequest& r) {
   return HALLMARK_UNARY(v1::UnitRecord, lifecycle_, RecordEvent, true, r);
 }

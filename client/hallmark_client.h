@@ -58,6 +58,7 @@ class Client {
   absl::StatusOr<v1::StolenCase> GetCase(const v1::GetCaseRequest& r);
 
   absl::StatusOr<v1::ListPublicKeysResponse> ListPublicKeys();
+  absl::StatusOr<v1::SignedTrustList> GetTrustList();
 
   // Lifecycle: RecordEvent and Recall are retried (their request_id makes a retry return the
   // first answer); SetWarrantyTerms sets a value, so repeating it is harmless.

@@ -3,14 +3,18 @@
 #include <google/protobuf/struct.pb.h>
 #include <google/protobuf/util/json_util.h>
 
+#include <algorithm>
 #include <cmath>
 #include <utility>
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
+#include "common/files.h"
 #include "common/json.h"
 #include "crypto/jwk.h"
+#include "crypto/prf.h"
 
 namespace hallmark::crypto {
 namespace {
@@ -232,6 +236,63 @@ absl::StatusOr<TrustList> VerifyTrustList(absl::string_view jws, const PublicKey
                      ", already accepted (a rollback is refused)"));
   }
   return list;
+}
+
+absl::StatusOr<std::unique_ptr<KeyMaterial>> RootKeyFromPem(absl::string_view pem,
+                                                            bool private_pem) {
+  for (Algorithm a : {Algorithm::kEs256, Algorithm::kEd25519}) {
+    absl::StatusOr<std::unique_ptr<KeyMaterial>> key =
+        private_pem ? KeyMaterial::FromPrivatePem(pem, a) : KeyMaterial::FromPublicPem(pem, a);
+    if (key.ok()) return key;
+  }
+  return absl::InvalidArgumentError(absl::StrCat(
+      "trust list root: not an ES256 or Ed25519 ", private_pem ? "private" : "public",
+      " key PEM"));
+}
+
+KeyId RootKeyIdOf(const KeyMaterial& root) {
+  const std::string digest = Sha256(root.SpkiDer());
+  return static_cast<KeyId>((static_cast<uint8_t>(digest[0]) << 8) | static_cast<uint8_t>(digest[1]));
+}
+
+absl::StatusOr<SignedTrustList> LoadTrustList(const std::string& list_path,
+                                              const std::string& root_path, absl::Time now) {
+  absl::StatusOr<std::string> jws = ReadFile(list_path, 1 << 20);
+  if (!jws.ok()) return jws.status();
+  absl::StatusOr<std::string> pem = ReadFile(root_path, 64 << 10);
+  if (!pem.ok()) return pem.status();
+  absl::StatusOr<std::unique_ptr<KeyMaterial>> root = RootKeyFromPem(*pem, false);
+  if (!root.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat(root_path, ": ", root.status().message()));
+  }
+  absl::StatusOr<std::unique_ptr<PublicKeyVerify>> verifier = (*root)->NewVerifier();
+  if (!verifier.ok()) return verifier.status();
+  const std::string text(absl::StripAsciiWhitespace(*jws));
+  absl::StatusOr<TrustList> list =
+      VerifyTrustList(text, **verifier, (*root)->algorithm(), now, 0);
+  if (!list.ok()) {
+    return absl::Status(list.status().code(),
+                        absl::StrCat(list_path, ": ", list.status().message()));
+  }
+  return SignedTrustList{text, *std::move(list)};
+}
+
+std::vector<std::string> TrustListDrift(const TrustList& list, const KeyRing& ring) {
+  std::vector<std::string> drift;
+  for (const auto& key : ring.keys()) {
+    const std::string id = FormatKeyId(key->info.id);
+    auto listed = std::find_if(list.keys.begin(), list.keys.end(),
+                               [&](const TrustListKey& k) { return k.id == key->info.id; });
+    if (listed == list.keys.end()) {
+      drift.push_back(absl::StrCat("key ", id, " is not in the trust list"));
+    } else if (listed->state != key->info.state) {
+      drift.push_back(absl::StrCat("key ", id, " is ", KeyStateName(key->info.state),
+                                   " but the trust list says ", KeyStateName(listed->state)));
+    } else if (listed->spki_der != key->material->SpkiDer()) {
+      drift.push_back(absl::StrCat("key ", id, " differs from the trust list's key ", id));
+    }
+  }
+  return drift;
 }
 
 }  // namespace hallmark::crypto

@@ -25,6 +25,7 @@
 #define HALLMARK_CRYPTO_TRUST_LIST_H_
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -33,6 +34,7 @@
 #include "absl/time/time.h"
 #include "crypto/digsig.h"
 #include "crypto/key_manifest.h"
+#include "crypto/key_material.h"
 #include "crypto/key_ring.h"
 #include "crypto/signature.h"
 
@@ -75,6 +77,29 @@ absl::StatusOr<TrustList> VerifyTrustList(absl::string_view jws, const PublicKey
 
 // The list in `jws` without checking anything but its form (to show it).
 absl::StatusOr<TrustList> ParseTrustList(absl::string_view jws);
+
+// A public key PEM of either algorithm (ES256 first, then Ed25519): the root as verifiers pin
+// it. With `private_pem` the private key instead (to sign).
+absl::StatusOr<std::unique_ptr<KeyMaterial>> RootKeyFromPem(absl::string_view pem,
+                                                            bool private_pem);
+
+// The default key id of a root: the first two bytes of SHA-256 of its public key (SPKI DER).
+KeyId RootKeyIdOf(const KeyMaterial& root);
+
+// A verified list as a server holds it: the document to hand out, and what it says.
+struct SignedTrustList {
+  std::string jws;
+  TrustList list;
+};
+
+// Reads the JWS in `list_path` and the root public key PEM in `root_path`, and verifies the
+// list (VerifyTrustList at `now`, any sequence). Errors name the file.
+absl::StatusOr<SignedTrustList> LoadTrustList(const std::string& list_path,
+                                              const std::string& root_path, absl::Time now);
+
+// Where `list` no longer describes `ring`: a key of the ring it lacks, or lists in another
+// state (a revocation not yet signed into a list), one sentence each; empty when it matches.
+std::vector<std::string> TrustListDrift(const TrustList& list, const KeyRing& ring);
 
 }  // namespace hallmark::crypto
 

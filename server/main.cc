@@ -26,6 +26,10 @@ ABSL_FLAG(std::string, listen, "127.0.0.1:50051", "gRPC address: host:port or un
 ABSL_FLAG(std::string, redis, "tcp://127.0.0.1:6379",
           "Redis: tcp://host:port, unix:///path, or a Redis Cluster: cluster://host:port,...");
 ABSL_FLAG(std::string, keys_dir, "keys", "Keys directory (hallmarkctl keys generate)");
+ABSL_FLAG(std::string, trust_list, "",
+          "The signed trust list to serve (hallmarkctl keys trust-list sign); re-read on reload");
+ABSL_FLAG(std::string, trust_list_root, "",
+          "The trust-list root's public key (PEM) the list must verify with");
 ABSL_FLAG(std::string, principals, "principals.textpb",
           "Principals file (hallmarkctl principals add)");
 ABSL_FLAG(std::string, resolver_host, "id.example.com",
@@ -139,6 +143,8 @@ hallmark::api::ServerConfig ConfigFromFlags() {
   c.listen = absl::GetFlag(FLAGS_listen);
   c.redis = absl::GetFlag(FLAGS_redis);
   c.keys_dir = absl::GetFlag(FLAGS_keys_dir);
+  c.trust_list = absl::GetFlag(FLAGS_trust_list);
+  c.trust_list_root = absl::GetFlag(FLAGS_trust_list_root);
   c.principals = absl::GetFlag(FLAGS_principals);
   c.resolver_host = absl::GetFlag(FLAGS_resolver_host);
   c.allow_volatile_redis = absl::GetFlag(FLAGS_allow_volatile_redis);

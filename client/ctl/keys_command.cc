@@ -9,6 +9,7 @@
 #include "absl/time/time.h"
 #include "client/ctl/connection.h"
 #include "client/ctl/ctl_common.h"
+#include "client/ctl/trust_list_command.h"
 #include "common/files.h"
 #include "crypto/key_directory.h"
 #include "crypto/key_ring.h"
@@ -176,6 +177,8 @@ void AddKeysCommands(CLI::App& app, int* exit_code) {
       "Create the customer registration hash key unless it exists (generate does too)");
   add_dir(registration);
   registration->callback([opts, exit_code] { *exit_code = RegistrationKey(*opts); });
+
+  AddTrustListCommands(keys, exit_code);
 }
 
 }  // namespace hallmark::ctl

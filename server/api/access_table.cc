@@ -37,6 +37,7 @@ std::vector<MethodAccess> MakeTable() {
       Row("Issuance.StreamIssueSerials", {kIssuer}),
       Row("Issuance.ImportSerials", {kIssuer}, kBulk),
       Public("Keys.ListPublicKeys"),
+      Public("Keys.GetTrustList"),
       Row("Verification.Verify", any),
       Row("Verification.VerifyBatch", any, kBulk),
       Row("StolenRegistry.ReportStolen", {kPolice, kIssuer}, kBulk),

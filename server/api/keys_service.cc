@@ -50,4 +50,27 @@ grpc::ServerUnaryReactor* KeysService::ListPublicKeys(grpc::CallbackServerContex
   return reactor;
 }
 
+grpc::ServerUnaryReactor* KeysService::GetTrustList(grpc::CallbackServerContext* context,
+                                                    const v1::GetTrustListRequest* request,
+                                                    v1::SignedTrustList* response) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  std::shared_ptr<Call> call = guard_->Admit(context, "Keys.GetTrustList", *request);
+  absl::Status status = call->admission();
+  if (call->admitted()) {
+    std::shared_ptr<const crypto::SignedTrustList> list =
+        trust_list_ != nullptr ? trust_list_->Get() : nullptr;
+    if (list == nullptr) {
+      status = absl::NotFoundError("this server has no signed trust list (--trust_list)");
+    } else {
+      response->set_jws(list->jws);
+      response->set_sequence(list->list.sequence);
+      *response->mutable_expires_at() = google::protobuf::util::TimeUtil::SecondsToTimestamp(
+          absl::ToUnixSeconds(list->list.expires_at));
+      call->Note("sequence", absl::StrCat(list->list.sequence));
+    }
+  }
+  reactor->Finish(call->Finish(status));
+  return reactor;
+}
+
 }  // namespace hallmark::api

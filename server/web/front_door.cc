@@ -259,6 +259,14 @@ void FrontDoor::Worker::Handle(evhttp_request* req) {
     AddHeader(req, "Access-Control-Allow-Origin", "*");
     return Reply(req, 200, "application/jwk-set+json", *jwks);
   }
+  if (path == "/.well-known/hallmark-trust-list.jws") {
+    std::shared_ptr<const crypto::SignedTrustList> list =
+        deps->trust_list != nullptr ? deps->trust_list->Get() : nullptr;
+    if (list == nullptr) return Reply(req, 404, "text/plain; charset=utf-8", "no trust list\n");
+    AddHeader(req, "Cache-Control", "public, max-age=300");
+    AddHeader(req, "Access-Control-Allow-Origin", "*");
+    return Reply(req, 200, "application/jose", list->jws);
+  }
   if (path == "/.well-known/gs1resolver") {
     AddHeader(req, "Cache-Control", "public, max-age=3600");
     return Reply(req, 200, "application/json", ResolverDescription(options->public_base));

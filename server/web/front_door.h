@@ -11,6 +11,7 @@
 //        application/json (the VerifyResponse's JSON mapping), or an RFC 9264 linkset
 //        (application/linkset+json, or ?linkType=linkset); a Link header on every answer
 //   /.well-known/jwks.json     the key ring as a JWK Set (cacheable)
+//   /.well-known/hallmark-trust-list.jws  the signed trust list, when there is one
 //   /.well-known/gs1resolver   the resolver description
 //   /healthz                   200 while the server is SERVING, else 503
 //
@@ -36,6 +37,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "crypto/key_ring.h"
+#include "crypto/trust_list.h"
 #include "server/auth/access.h"
 #include "server/auth/client_address.h"
 #include "server/common/metrics.h"
@@ -77,6 +79,7 @@ struct FrontDoorDeps {
   links::LinksEngine* links = nullptr;  // optional: the brand's presentation and links
   lifecycle::LifecycleEngine* lifecycle = nullptr;  // optional: recall reasons
   const Snapshot<crypto::KeyRing>* keys;
+  const Snapshot<crypto::SignedTrustList>* trust_list = nullptr;  // optional
   auth::RateLimiter* limiter;
   Metrics* metrics = nullptr;       // optional
   std::function<bool()> serving;    // /healthz

@@ -48,6 +48,9 @@ struct HallmarkServer::State {
   std::unique_ptr<TlsFiles> tls_files;  // the checked copies gRPC reads (TLS only)
   int metrics_port = 0;
   std::unique_ptr<Snapshot<crypto::KeyRing>> keys;
+  // The signed trust list to hand out (null inside while none is configured).
+  std::unique_ptr<Snapshot<crypto::SignedTrustList>> trust_list =
+      std::make_unique<Snapshot<crypto::SignedTrustList>>(nullptr);
   std::unique_ptr<Snapshot<verification::CodeChecker>> checker;
   std::unique_ptr<Snapshot<auth::PrincipalStore>> principals;
   std::unique_ptr<auth::RateLimiter> limiter;
@@ -169,6 +172,26 @@ absl::Status HallmarkServer::CheckConfig(const ServerConfig& config) {
   return absl::OkStatus();
 }
 
+absl::Status HallmarkServer::LoadSignedTrustList(State* s) {
+  const ServerConfig& config = s->config;
+  if (config.trust_list.empty() != config.trust_list_root.empty()) {
+    return absl::InvalidArgumentError("--trust_list and --trust_list_root go together");
+  }
+  if (config.trust_list.empty()) return absl::OkStatus();
+  HALLMARK_ASSIGN_OR_RETURN(
+      crypto::SignedTrustList list,
+      crypto::LoadTrustList(config.trust_list, config.trust_list_root, absl::Now()));
+  // A list that no longer describes the keys (a revocation not yet signed into a new list)
+  // is still served — it is the newest the root signed — but said loudly.
+  for (const std::string& drift : crypto::TrustListDrift(list.list, *s->keys->Get())) {
+    log::Warn("trust list is stale: sign a new one", {{"why", drift}});
+  }
+  log::Info("trust list", {{"sequence", absl::StrCat(list.list.sequence)},
+                           {"expires", absl::FormatTime(list.list.expires_at)}});
+  s->trust_list->Set(std::make_shared<const crypto::SignedTrustList>(std::move(list)));
+  return absl::OkStatus();
+}
+
 absl::Status HallmarkServer::LoadTrust(State* s) {
   const ServerConfig& config = s->config;
   HALLMARK_ASSIGN_OR_RETURN(std::shared_ptr<const crypto::KeyRing> ring,
@@ -176,6 +199,7 @@ absl::Status HallmarkServer::LoadTrust(State* s) {
   s->checker = std::make_unique<Snapshot<verification::CodeChecker>>(
       std::make_shared<const verification::CodeChecker>(ring, config.signature_cache_entries));
   s->keys = std::make_unique<Snapshot<crypto::KeyRing>>(std::move(ring));
+  HALLMARK_RETURN_IF_ERROR(LoadSignedTrustList(s));
   HALLMARK_ASSIGN_OR_RETURN(std::shared_ptr<const auth::PrincipalStore> principals,
                             LoadPrincipals(config.principals));
   s->principals = std::make_unique<Snapshot<auth::PrincipalStore>>(std::move(principals));
@@ -261,7 +285,8 @@ void HallmarkServer::BuildServices(State* s) {
                                          config.log_rpcs, config.require_client_cert);
   s->issuance_service =
       std::make_unique<IssuanceService>(s->guard.get(), s->issuance.get(), config.max_call);
-  s->keys_service = std::make_unique<KeysService>(s->guard.get(), s->keys.get());
+  s->keys_service =
+      std::make_unique<KeysService>(s->guard.get(), s->keys.get(), s->trust_list.get());
   s->verification_service = std::make_unique<VerificationService>(
       s->guard.get(), s->verification.get(), config.max_call);
   s->stolen_service =
@@ -324,6 +349,7 @@ absl::Status HallmarkServer::ServeWeb(State* s) {
   d.links = s->links.get();
   d.lifecycle = s->lifecycle.get();
   d.keys = s->keys.get();
+  d.trust_list = s->trust_list.get();
   d.limiter = s->limiter.get();
   d.metrics = s->metrics.get();
   HealthReporter* health = &s->health;
@@ -358,6 +384,9 @@ absl::Status HallmarkServer::Reload() {
     state_->keys->Set(*std::move(ring));
     log::Info("reloaded keys");
   }
+  // The trust list: the last good one stays served when the new file does not verify.
+  absl::Status trust_list = LoadSignedTrustList(state_.get());
+  if (!trust_list.ok()) log::Warn("trust list not reloaded", {{"error", trust_list.ToString()}});
   if (principals.ok()) {
     state_->principals->Set(*std::move(principals));
     log::Info("reloaded principals");

@@ -58,6 +58,7 @@ class HallmarkServer {
   // Start, step by step, each on the state the steps before it built:
   static absl::Status CheckConfig(const ServerConfig& config);  // and routes library logs
   static absl::Status LoadTrust(State* s);      // keys, signature checker, principals, limiter
+  static absl::Status LoadSignedTrustList(State* s);  // --trust_list, verified
   static absl::Status ConnectStores(State* s);  // pools, metrics, Redis, the stores
   static absl::Status BuildEngines(State* s);   // issuance, verification, stolen, lifecycle
   static void BuildServices(State* s);          // admission and the gRPC handlers

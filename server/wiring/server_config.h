@@ -18,6 +18,10 @@ struct ServerConfig {
   std::string listen = "127.0.0.1:50051";   // host:port, or unix:/path
   std::string redis = "tcp://127.0.0.1:6379";
   std::string keys_dir = "keys";
+  // The signed trust list to hand out (hallmarkctl keys trust-list sign) and the root public
+  // key it must verify with; both or neither.
+  std::string trust_list;
+  std::string trust_list_root;
   std::string principals = "principals.textpb";
   std::string resolver_host = "id.example.com";
   bool allow_volatile_redis = false;

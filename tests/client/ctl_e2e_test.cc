@@ -202,6 +202,45 @@ TEST_F(CtlTest, LinksSetListDelete) {
   EXPECT_THAT(del.out, HasSubstr("there was no entry"));
 }
 
+// An offline verifier's trust-list flow from the shell: a root, signed lists, verification
+// with a pinned root and a remembered sequence — a replayed older list, a tampered one and an
+// expired one are refused (exit 3); the signing tool never goes backwards.
+TEST_F(CtlTest, TrustListSignVerifyRollbackAndExpiry) {
+  const std::string root = Path("root");
+  ASSERT_EQ(std::system(("mkdir -p " + root).c_str()), 0);
+  Result made = Ctl("keys trust-list new-root --algorithm Ed25519 --out " + root);
+  ASSERT_EQ(made.exit_code, 0) << made.err;
+  const std::string sign = "keys trust-list sign --keys_dir " + h_->keys_dir() + " --root " +
+                           root + "/root.key.pem --out " + Path("list.jws");
+  Result first = Ctl(sign);
+  ASSERT_EQ(first.exit_code, 0) << first.err;
+  EXPECT_THAT(first.out, HasSubstr("sequence 1"));
+  ASSERT_EQ(std::system(("cp " + Path("list.jws") + " " + Path("old.jws")).c_str()), 0);
+  const std::string verify = "keys trust-list verify --root " + root + "/root.pub.pem --state " +
+                             Path("seen") + " --in ";
+  Result ok1 = Ctl(verify + Path("list.jws"));
+  ASSERT_EQ(ok1.exit_code, 0) << ok1.err;
+  EXPECT_THAT(ok1.out, HasSubstr("VALID trust list: sequence 1"));
+  EXPECT_THAT(ok1.out, HasSubstr("ACTIVE"));
+  ASSERT_EQ(Ctl(sign).exit_code, 0);  // sequence 2
+  EXPECT_THAT(Ctl(verify + Path("list.jws")).out, HasSubstr("sequence 2"));
+  Result replay = Ctl(verify + Path("old.jws"));
+  EXPECT_EQ(replay.exit_code, 3);
+  EXPECT_THAT(replay.err, HasSubstr("rollback"));
+  std::string tampered = Slurp(Path("list.jws"));
+  tampered[tampered.find('.') + 5] ^= 1;
+  ASSERT_THAT(WriteFileAtomically(Path("bad.jws"), tampered), IsOk());
+  EXPECT_EQ(Ctl(verify + Path("bad.jws")).exit_code, 3);
+  Result expired = Ctl(verify + Path("list.jws") + " --at 2099-01-01T00:00:00Z");
+  EXPECT_EQ(expired.exit_code, 3);
+  EXPECT_THAT(expired.err, HasSubstr("expired"));
+  Result backwards = Ctl(sign + " --seq 1");
+  EXPECT_EQ(backwards.exit_code, 2);
+  EXPECT_THAT(backwards.err, HasSubstr("not above 2"));
+  EXPECT_THAT(Ctl("keys trust-list show --in " + Path("list.jws")).out,
+              HasSubstr("(not verified"));
+}
+
 TEST_F(CtlTest, InterruptedIssueRunResumesWithoutDuplicateOrGap) {
   const std::string out = Path("big.csv");
   const std::vector<std::string> argv = {
