@@ -16,9 +16,12 @@ absl::StatusOr<UnitCode> ParseScannedCode(absl::string_view scanned) {
     return absl::InvalidArgumentError(
         absl::StrCat("code: longer than ", kMaxScannedCodeLength, " bytes"));
   }
-  if (absl::StartsWithIgnoreCase(scanned, "http://") ||
-      absl::StartsWithIgnoreCase(scanned, "https://")) {
-    return ParseDigitalLink(scanned);
+  // A URI in a QR code or DataMatrix without FNC1: a scanner that reports symbology
+  // identifiers sends ]Q1 (QR) or ]d1 (DataMatrix) before it.
+  absl::string_view uri = scanned;
+  if (absl::StartsWith(uri, "]Q1") || absl::StartsWith(uri, "]d1")) uri.remove_prefix(3);
+  if (absl::StartsWithIgnoreCase(uri, "http://") || absl::StartsWithIgnoreCase(uri, "https://")) {
+    return ParseDigitalLink(uri);
   }
   return ParseElementString(scanned);
 }

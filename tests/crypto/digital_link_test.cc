@@ -113,5 +113,52 @@ TEST(ScannedCodeTest, DispatchesOnFormAndStripsScannerLineEnd) {
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("512")));
 }
 
+// The cases docs/code-format.md §1 settles, one by one.
+TEST(ScannedCodeTest, TheSpecsEdgeCasesBehaveAsDocumented) {
+  const std::string g = "09506000134352";
+  // The last /01/ that only qualifiers follow is the primary key.
+  EXPECT_EQ(ParseScannedCode("https://h/01/x/01/" + g + "/21/A")->gtin, g);
+  EXPECT_EQ(ParseScannedCode("https://h/01/04006381333931/01/" + g + "/21/A")->gtin, g);
+  // Only 10, 21 and 22 after it; no trailing slash, no extra segment.
+  for (const std::string bad : {"https://h/01/" + g + "/17/261231/21/A",
+                                "https://h/01/" + g + "/21/A/99/X", "https://h/01/" + g + "/21/A/",
+                                "https://h/01/" + g + "/21/A/x"}) {
+    EXPECT_FALSE(ParseScannedCode(bad).ok()) << bad;
+  }
+  // Decoded before checking: lower-case hex, unescaped parentheses, an encoded 8030.
+  EXPECT_EQ(ParseScannedCode("https://h/01/" + g + "/21/A%2fB")->serial, "A/B");
+  EXPECT_EQ(ParseScannedCode("https://h/01/" + g + "/21/A(1)")->serial, "A(1)");
+  EXPECT_EQ(ParseScannedCode("https://h/01/" + g + "/21/A?8030=AB%2DC")->digsig, "AB-C");
+  // Query parameters other than 8030 are not even decoded.
+  EXPECT_TRUE(ParseScannedCode("https://h/01/" + g + "/21/A?x=%ZZ&17=26").ok());
+  // A URI after ]Q1 or ]d1; not after ]Q3.
+  EXPECT_EQ(ParseScannedCode("]Q1https://h/01/" + g + "/21/A")->serial, "A");
+  EXPECT_EQ(ParseScannedCode("]d1HTTPS://h/01/" + g + "/21/A")->serial, "A");
+  EXPECT_FALSE(ParseScannedCode("]Q3https://h/01/" + g + "/21/A").ok());
+  // Whitespace: trailing CR/LF stripped, anything else is part of the code.
+  EXPECT_TRUE(ParseScannedCode("(01)" + g + "(21)A\r\n\r\n").ok());
+  EXPECT_FALSE(ParseScannedCode(" (01)" + g + "(21)A").ok());
+  EXPECT_FALSE(ParseScannedCode("(01)" + g + "(21)A ").ok());
+  // Element strings: a 14-digit GTIN, any AI order, only \( escapes, known AIs only.
+  EXPECT_FALSE(ParseScannedCode("(01)9506000134352(21)A").ok());
+  EXPECT_EQ(ParseScannedCode("(21)A(10)L(01)" + g)->lot, "L");
+  EXPECT_EQ(ParseScannedCode("(01)" + g + "(21)A\\(1)")->serial, "A(1)");
+  EXPECT_FALSE(ParseScannedCode("(01)" + g + "(21)A\\)").ok());
+  EXPECT_FALSE(ParseScannedCode("(01)" + g + "(21)A(99)X").ok());
+  EXPECT_FALSE(ParseScannedCode("(01)" + g + "(21)A(7003)2612311200").ok());
+  EXPECT_TRUE(ParseScannedCode("(01)" + g + "(21)A(17)999999").ok());  // no calendar check
+  // Raw: a GS after a fixed-length field is accepted, a trailing GS is not.
+  EXPECT_TRUE(ParseScannedCode("01" + g + "\x1d" + "21A").ok());
+  EXPECT_FALSE(ParseScannedCode("01" + g + "21A\x1d").ok());
+  // An empty, an over-long or a non-base64url 8030 breaks the syntax: unparseable.
+  for (const std::string bad : {"(01)" + g + "(21)A(8030)", "(01)" + g + "(21)A(8030)A+B",
+                                "(01)" + g + "(21)A(8030)" + std::string(91, 'A'),
+                                "https://h/01/" + g + "/21/A?8030="}) {
+    EXPECT_FALSE(ParseScannedCode(bad).ok()) << bad;
+  }
+  // '=' is in set 64: the syntax passes, the DIGSIG check refuses it later (digsig_malformed).
+  EXPECT_EQ(ParseScannedCode("(01)" + g + "(21)A(8030)AAA=")->digsig, "AAA=");
+}
+
 }  // namespace
 }  // namespace hallmark::gs1

@@ -89,6 +89,20 @@ TEST_P(OpenSslCliTest, ProjectSignatureVerifiesWithStockOpenssl) {
   // The check is real: other bytes do not verify.
   EXPECT_FALSE(OpenSslVerifies(DocumentedMessage(header, gtin, serial, "L43")));
   EXPECT_FALSE(OpenSslVerifies(DocumentedMessage(header, gtin, serial, "")));
+  if (GetParam() == Algorithm::kEs256) {
+    // The document's own recipe for the DER signature (section 4.1: openssl asn1parse) gives
+    // the same bytes as OpenSSL's API.
+    const std::string r = absl::BytesToHexString(raw.substr(0, 32));
+    const std::string s = absl::BytesToHexString(raw.substr(32));
+    const std::string cmd = absl::StrCat(
+        "R=", r, " S=", s, "; printf 'asn1=SEQUENCE:sig\\n[sig]\\nr=INTEGER:0x%s\\n",
+        "s=INTEGER:0x%s\\n' \"$R\" \"$S\" > ", Path("sig.cnf"), " && openssl asn1parse -genconf ",
+        Path("sig.cnf"), " -out ", Path("sig2.der"), " -noout");
+    ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd;
+    absl::StatusOr<std::string> documented = ReadFile(Path("sig2.der"));
+    ASSERT_THAT(documented, IsOk());
+    EXPECT_EQ(*documented, RawToDerWithOpenSsl(raw));
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(Algorithms, OpenSslCliTest,
