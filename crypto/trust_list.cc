@@ -210,7 +210,7 @@ absl::StatusOr<TrustList> ParseTrustList(absl::string_view jws) {
 
 absl::StatusOr<TrustList> VerifyTrustList(absl::string_view jws, const PublicKeyVerify& root,
                                           Algorithm root_algorithm, absl::Time now,
-                                          uint64_t min_sequence) {
+                                          const AcceptedTrustList& accepted) {
   absl::StatusOr<Parts> parts = Split(jws);
   if (!parts.ok()) return parts.status();
   // The signature first: nothing of an unsigned document is believed, not even its header.
@@ -230,10 +230,15 @@ absl::StatusOr<TrustList> VerifyTrustList(absl::string_view jws, const PublicKey
         "trust list: expired at ", absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", list->expires_at,
                                                    absl::UTCTimeZone())));
   }
-  if (list->sequence < min_sequence) {
+  if (list->sequence < accepted.sequence) {
     return absl::FailedPreconditionError(
-        absl::StrCat("trust list: sequence ", list->sequence, " is older than ", min_sequence,
-                     ", already accepted (a rollback is refused)"));
+        absl::StrCat("trust list: sequence ", list->sequence, " is older than ",
+                     accepted.sequence, ", already accepted (a rollback is refused)"));
+  }
+  if (list->sequence == accepted.sequence && TrustListDigest(jws) != accepted.digest) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "trust list: another list with the accepted sequence ", accepted.sequence,
+        " (a rollback is refused; a new list needs a higher sequence)"));
   }
   return list;
 }
@@ -250,13 +255,18 @@ absl::StatusOr<std::unique_ptr<KeyMaterial>> RootKeyFromPem(absl::string_view pe
       " key PEM"));
 }
 
+std::string TrustListDigest(absl::string_view jws) {
+  return absl::BytesToHexString(Sha256(jws));
+}
+
 KeyId RootKeyIdOf(const KeyMaterial& root) {
   const std::string digest = Sha256(root.SpkiDer());
   return static_cast<KeyId>((static_cast<uint8_t>(digest[0]) << 8) | static_cast<uint8_t>(digest[1]));
 }
 
 absl::StatusOr<SignedTrustList> LoadTrustList(const std::string& list_path,
-                                              const std::string& root_path, absl::Time now) {
+                                              const std::string& root_path, absl::Time now,
+                                              const AcceptedTrustList& accepted) {
   absl::StatusOr<std::string> jws = ReadFile(list_path, 1 << 20);
   if (!jws.ok()) return jws.status();
   absl::StatusOr<std::string> pem = ReadFile(root_path, 64 << 10);
@@ -269,7 +279,7 @@ absl::StatusOr<SignedTrustList> LoadTrustList(const std::string& list_path,
   if (!verifier.ok()) return verifier.status();
   const std::string text(absl::StripAsciiWhitespace(*jws));
   absl::StatusOr<TrustList> list =
-      VerifyTrustList(text, **verifier, (*root)->algorithm(), now, 0);
+      VerifyTrustList(text, **verifier, (*root)->algorithm(), now, accepted);
   if (!list.ok()) {
     return absl::Status(list.status().code(),
                         absl::StrCat(list_path, ": ", list.status().message()));

@@ -20,7 +20,8 @@
 //
 // Example:
 //   absl::StatusOr<std::string> jws = SignTrustList(list, *root_signer, Algorithm::kEs256, 1);
-//   absl::StatusOr<TrustList> got = VerifyTrustList(*jws, *root_verifier, absl::Now(), 41);
+//   absl::StatusOr<TrustList> got =
+//       VerifyTrustList(*jws, *root_verifier, Algorithm::kEs256, absl::Now(), {41, digest});
 #ifndef HALLMARK_CRYPTO_TRUST_LIST_H_
 #define HALLMARK_CRYPTO_TRUST_LIST_H_
 
@@ -67,13 +68,22 @@ absl::StatusOr<std::string> TrustListPayload(const TrustList& list);
 absl::StatusOr<std::string> SignTrustList(const TrustList& list, const PublicKeySign& root,
                                           Algorithm root_algorithm, KeyId root_id);
 
+// What a verifier accepted last: the list's sequence and TrustListDigest (none yet: 0, "").
+struct AcceptedTrustList {
+  uint64_t sequence = 0;
+  std::string digest;
+};
+// The hex SHA-256 of a list as received.
+std::string TrustListDigest(absl::string_view jws);
+
 // The list in `jws` if `root` (of `root_algorithm`) signed it, it has not expired at `now`,
-// and its sequence is at least `min_sequence`. INVALID_ARGUMENT for anything malformed or a
-// signature that does not verify; FAILED_PRECONDITION for an expired list or an older
-// sequence (a rollback), each saying which.
+// and it is newer than `accepted` — a higher sequence, or the very list accepted (the same
+// sequence and digest). INVALID_ARGUMENT for anything malformed or a signature that does not
+// verify; FAILED_PRECONDITION for an expired list or an older or different list of an
+// accepted sequence (a rollback), each saying which.
 absl::StatusOr<TrustList> VerifyTrustList(absl::string_view jws, const PublicKeyVerify& root,
                                           Algorithm root_algorithm, absl::Time now,
-                                          uint64_t min_sequence);
+                                          const AcceptedTrustList& accepted);
 
 // The list in `jws` without checking anything but its form (to show it).
 absl::StatusOr<TrustList> ParseTrustList(absl::string_view jws);
@@ -93,9 +103,10 @@ struct SignedTrustList {
 };
 
 // Reads the JWS in `list_path` and the root public key PEM in `root_path`, and verifies the
-// list (VerifyTrustList at `now`, any sequence). Errors name the file.
+// list (VerifyTrustList at `now`, newer than `accepted`). Errors name the file.
 absl::StatusOr<SignedTrustList> LoadTrustList(const std::string& list_path,
-                                              const std::string& root_path, absl::Time now);
+                                              const std::string& root_path, absl::Time now,
+                                              const AcceptedTrustList& accepted = {});
 
 // Where `list` no longer describes `ring`: a key of the ring it lacks, or lists in another
 // state (a revocation not yet signed into a list), one sentence each; empty when it matches.

@@ -1,11 +1,14 @@
 #include "client/ctl/trust_list_command.h"
 
+#include <algorithm>
 #include <iostream>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
@@ -91,12 +94,16 @@ int Sign(const TrustListOptions& o) {
     previous = parsed->sequence;
   }
   crypto::TrustList list;
-  list.sequence = o.seq != 0 ? o.seq : previous + 1;
+  list.issued_at = absl::FromUnixSeconds(absl::ToUnixSeconds(absl::Now()));
+  // By default the signing time in seconds (a fresh workspace cannot restart at 1 below what
+  // verifiers already hold), or the previous list's + 1 if that is higher.
+  list.sequence = o.seq != 0 ? o.seq
+                             : std::max<uint64_t>(previous + 1,
+                                                  absl::ToUnixSeconds(list.issued_at));
   if (list.sequence <= previous) {
     return ReportError(absl::InvalidArgumentError(absl::StrCat(
         "--seq: ", list.sequence, " is not above ", previous, ", the sequence of ", o.out)));
   }
-  list.issued_at = absl::FromUnixSeconds(absl::ToUnixSeconds(absl::Now()));
   list.expires_at = list.issued_at + valid;
   list.keys = crypto::TrustListKeys(**ring);
   absl::StatusOr<std::unique_ptr<crypto::PublicKeySign>> signer = (*root)->NewSigner();
@@ -147,12 +154,17 @@ int Verify(const TrustListOptions& o) {
   if (!o.at.empty() && !absl::ParseTime(absl::RFC3339_full, o.at, &at, &err)) {
     return ReportError(absl::InvalidArgumentError("--at: an RFC 3339 time"));
   }
-  uint64_t accepted = 0;
+  // The state: "<sequence> <digest>" of the list accepted last.
+  crypto::AcceptedTrustList accepted;
   if (!o.state.empty() && FileExists(o.state)) {
-    absl::StatusOr<std::string> text = ReadFile(o.state, 64);
-    if (!text.ok() || !absl::SimpleAtoi(absl::StripAsciiWhitespace(*text), &accepted)) {
-      return ReportError(absl::InvalidArgumentError(absl::StrCat(o.state, ": not a sequence")));
+    absl::StatusOr<std::string> text = ReadFile(o.state, 256);
+    std::vector<std::string> f =
+        text.ok() ? absl::StrSplit(absl::StripAsciiWhitespace(*text), ' ') : std::vector<std::string>();
+    if (f.size() != 2 || !absl::SimpleAtoi(f[0], &accepted.sequence)) {
+      return ReportError(
+          absl::InvalidArgumentError(absl::StrCat(o.state, ": not \"<sequence> <digest>\"")));
     }
+    accepted.digest = f[1];
   }
   absl::StatusOr<std::unique_ptr<crypto::PublicKeyVerify>> verifier = (*root)->NewVerifier();
   if (!verifier.ok()) return ReportError(verifier.status());
@@ -163,7 +175,8 @@ int Verify(const TrustListOptions& o) {
     return kExitNegative;
   }
   if (!o.state.empty()) {
-    if (absl::Status s = WriteFileAtomically(o.state, absl::StrCat(list->sequence, "\n"));
+    if (absl::Status s = WriteFileAtomically(
+            o.state, absl::StrCat(list->sequence, " ", crypto::TrustListDigest(*jws), "\n"));
         !s.ok()) {
       return ReportError(s);
     }
@@ -203,7 +216,9 @@ void AddTrustListCommands(CLI::App* keys, int* exit_code) {
   sign->add_option("--keys_dir", o->keys_dir, "Keys directory")->capture_default_str();
   sign->add_option("--root", o->root, "The root's private key (root.key.pem)")->required();
   sign->add_option("--root_id", o->root_id, "The root's key id (default: from its public key)");
-  sign->add_option("--seq", o->seq, "Sequence number (default: the previous --out's + 1)");
+  sign->add_option("--seq", o->seq,
+                   "Sequence number (default: the signing time in Unix seconds, or the previous "
+                   "--out's + 1 if higher)");
   sign->add_option("--valid", o->valid, "How long it is valid, e.g. 720h")->capture_default_str();
   sign->add_option("--out", o->out, "The trust list file to write")->required();
   sign->callback([o, exit_code] { *exit_code = Sign(*o); });

@@ -5,11 +5,12 @@
 //       a root key pair: DIR/root.key.pem (keep it offline) and DIR/root.pub.pem (pin it)
 //   hallmarkctl keys trust-list sign --keys_dir D --root DIR/root.key.pem --out FILE
 //                                    [--seq N] [--valid 720h] [--root_id HEX]
-//       signs the keys of D; the sequence is the previous FILE's + 1 (never lower)
+//       signs the keys of D; the sequence is the signing time in Unix seconds (or the previous
+//       FILE's + 1 if higher), never lower than FILE's
 //   hallmarkctl keys trust-list verify --root root.pub.pem (--in FILE | --from_server)
 //                                      [--state FILE] [--at TIME]
 //       what an offline verifier does: signature, expiry, and with --state no rollback (the
-//       highest sequence accepted is kept there); exit 3 when the list is refused
+//       sequence and digest of the list accepted last are kept there); exit 3 when refused
 //   hallmarkctl keys trust-list show (--in FILE | --from_server)
 #ifndef HALLMARK_CLIENT_CTL_TRUST_LIST_COMMAND_H_
 #define HALLMARK_CLIENT_CTL_TRUST_LIST_COMMAND_H_

@@ -15,25 +15,25 @@
 namespace hallmark::links {
 namespace {
 
-constexpr uint32_t kMaxPage = 50;
+constexpr uint32_t kMaxPage = 50;  // entries of up to ~40 KB: at most ~2 MB a page
 
 absl::Status InvalidScope() {
   return absl::InvalidArgumentError(
       "scope: a company_prefix alone, or a gtin with at most one of lot and serial");
 }
 
-// A GS1 company prefix: 4 to 12 digits, one of the caller's prefixes or a longer one within
-// them (a brand may give a range of its numbers its own presentation).
+// A GS1 company prefix: 4 to 12 digits, one of the caller's own (so the prefix entries are
+// as many as the principals file has prefixes).
 absl::Status CheckPrefix(const auth::Principal& caller, absl::string_view prefix) {
   if (prefix.size() < 4 || prefix.size() > 12 ||
       !std::all_of(prefix.begin(), prefix.end(), absl::ascii_isdigit)) {
     return absl::InvalidArgumentError("scope.company_prefix: 4 to 12 digits");
   }
   for (const std::string& own : caller.gs1_company_prefixes()) {
-    if (absl::StartsWith(prefix, own)) return absl::OkStatus();
+    if (prefix == own) return absl::OkStatus();
   }
   return absl::PermissionDeniedError(absl::StrCat(
-      "company prefix ", prefix, " is outside the GS1 company prefixes of issuer ",
+      "company prefix ", prefix, " is not one of the GS1 company prefixes of issuer ",
       caller.name()));
 }
 
@@ -159,30 +159,55 @@ void LinksEngine::List(const auth::Principal& caller, const v1::ListLinksRequest
 void LinksEngine::ForgetPrefixes() {
   absl::MutexLock lock(&mu_);
   prefix_cache_.clear();
+  ++prefix_generation_;
 }
 
 void LinksEngine::PrefixEntries(
     const std::string& gtin, absl::Time deadline,
     absl::AnyInvocable<void(absl::StatusOr<std::vector<std::string>>)> done) {
   const absl::Time now = options_.clock();
+  const std::vector<std::string> candidates = CandidatePrefixes(gtin);
+  std::vector<std::shared_ptr<const std::string>> hits;
+  uint64_t generation = 0;
+  bool all_cached = true;
   {
     absl::MutexLock lock(&mu_);
-    auto it = prefix_cache_.find(gtin);
-    if (it != prefix_cache_.end() && it->second.expires > now) return done(it->second.entries);
+    generation = prefix_generation_;
+    for (const std::string& prefix : candidates) {
+      auto it = prefix_cache_.find(prefix);
+      if (it == prefix_cache_.end() || it->second.expires <= now) {
+        all_cached = false;
+        break;
+      }
+      if (it->second.entry != nullptr) hits.push_back(it->second.entry);
+    }
+  }
+  if (all_cached) {
+    std::vector<std::string> entries;
+    for (const auto& e : hits) entries.push_back(*e);
+    return done(std::move(entries));
   }
   store_->GetPrefixes(
-      CandidatePrefixes(gtin), deadline,
-      [this, gtin, now, done = std::move(done)](
+      candidates, deadline,
+      [this, candidates, generation, now, done = std::move(done)](
           absl::StatusOr<std::vector<std::optional<std::string>>> r) mutable {
         if (!r.ok()) return done(r.status());
-        std::vector<std::string> entries;
-        for (std::optional<std::string>& e : *r) {
-          if (e.has_value()) entries.push_back(*std::move(e));
+        if (r->size() != candidates.size()) {
+          return done(absl::InternalError("links: prefix reply of the wrong size"));
         }
+        std::vector<std::string> entries;
         {
           absl::MutexLock lock(&mu_);
-          if (prefix_cache_.size() >= options_.prefix_cache_entries) prefix_cache_.clear();
-          prefix_cache_[gtin] = Cached{entries, now + options_.prefix_cache_ttl};
+          const bool fill = generation == prefix_generation_;
+          if (fill && prefix_cache_.size() + candidates.size() > options_.prefix_cache_entries) {
+            prefix_cache_.clear();
+          }
+          for (size_t i = 0; i < candidates.size(); ++i) {
+            std::shared_ptr<const std::string> entry =
+                (*r)[i].has_value() ? std::make_shared<const std::string>(*(*r)[i]) : nullptr;
+            if (entry != nullptr) entries.push_back(*entry);
+            if (fill) prefix_cache_[candidates[i]] = Cached{entry, now + options_.prefix_cache_ttl};
+          }
         }
         done(std::move(entries));
       });

@@ -19,6 +19,7 @@
 #define HALLMARK_SERVER_LINKS_LINKS_ENGINE_H_
 
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -37,7 +38,10 @@ namespace hallmark::links {
 struct LinksOptions {
   size_t max_entries_per_gtin = 1000;  // its own, its lots' and its units'
   absl::Duration prefix_cache_ttl = absl::Seconds(10);
-  size_t prefix_cache_entries = 10000;  // GTINs; the cache starts over when full
+  // Company prefixes remembered (with their entry, or that they have none); the cache starts
+  // over when full. A GTIN asks for its 9 candidate prefixes, so anonymous callers naming
+  // made-up GTINs add small "none" entries only; an entry's text is shared, never copied.
+  size_t prefix_cache_entries = 100000;
   absl::Duration redis_timeout = absl::Seconds(2);
   std::function<absl::Time()> clock = [] { return absl::Now(); };
 };
@@ -67,7 +71,7 @@ class LinksEngine {
 
  private:
   absl::Time Deadline(absl::Time call_deadline) const;
-  // The GTIN's company prefix entries, longest prefix first (cached).
+  // The GTIN's company prefix entries, longest prefix first (cached per prefix).
   void PrefixEntries(const std::string& gtin, absl::Time deadline,
                      absl::AnyInvocable<void(absl::StatusOr<std::vector<std::string>>)> done);
   void ForgetPrefixes();
@@ -76,11 +80,13 @@ class LinksEngine {
   const LinksOptions options_;
 
   struct Cached {
-    std::vector<std::string> entries;
+    std::shared_ptr<const std::string> entry;  // null: the prefix has none
     absl::Time expires;
   };
   absl::Mutex mu_;
   absl::flat_hash_map<std::string, Cached> prefix_cache_ ABSL_GUARDED_BY(mu_);
+  // Bumped by every prefix change here: a read that started before it does not fill the cache.
+  uint64_t prefix_generation_ ABSL_GUARDED_BY(mu_) = 0;
 };
 
 // Merges entries (serialized LinkEntry), most specific first, as Resolve does.

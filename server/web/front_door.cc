@@ -125,7 +125,9 @@ struct FrontDoor::Worker {
     auto* w = static_cast<Worker*>(self);
     if (w->known.erase(evcon) == 0) return;
     --w->connections;
-    if (w->paused && w->connections <= w->max_connections - std::max(1, w->max_connections / 10)) {
+    // No listener while the loop shuts down (evhttp_free frees it before the connections).
+    if (w->paused && w->listener != nullptr &&
+        w->connections <= w->max_connections - std::max(1, w->max_connections / 10)) {
       evconnlistener_enable(w->listener);
       w->paused = false;
     }
@@ -415,6 +417,8 @@ FrontDoor::~FrontDoor() {
   }
   for (auto& w : workers_) {
     if (w->thread.joinable()) w->thread.join();
+    w->listener = nullptr;  // evhttp_free frees it first, then closes each connection
+    w->paused = false;
     w->http.reset();  // before its base
   }
 }

@@ -201,7 +201,10 @@ void UnitRoute::ProductLink(Call* c) const {
   }
   c->verdict = valid ? PageVerdict::kProductLink : PageVerdict::kNotGenuine;
   c->answer.code = valid ? 200 : 400;
-  if (!valid || c->format == Format::kJson) return Finish(c);
+  // Only a redirect or a linkset shows the product's entries (the page never does).
+  if (!valid || !(IsRedirectType(c->link_type) || c->format == Format::kLinkset)) {
+    return Finish(c);
+  }
   // The product's own entries only: a product link claims nothing about a unit.
   Resolve(c, gtin, "", "", /*unit_levels=*/false);
 }

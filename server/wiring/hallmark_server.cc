@@ -178,9 +178,22 @@ absl::Status HallmarkServer::LoadSignedTrustList(State* s) {
     return absl::InvalidArgumentError("--trust_list and --trust_list_root go together");
   }
   if (config.trust_list.empty()) return absl::OkStatus();
-  HALLMARK_ASSIGN_OR_RETURN(
-      crypto::SignedTrustList list,
-      crypto::LoadTrustList(config.trust_list, config.trust_list_root, absl::Now()));
+  // Never back to an older list than the one served (nor another of its sequence).
+  crypto::AcceptedTrustList served;
+  if (std::shared_ptr<const crypto::SignedTrustList> now = s->trust_list->Get(); now != nullptr) {
+    served = {now->list.sequence, crypto::TrustListDigest(now->jws)};
+  }
+  absl::StatusOr<crypto::SignedTrustList> loaded =
+      crypto::LoadTrustList(config.trust_list, config.trust_list_root, absl::Now(), served);
+  if (!loaded.ok() && absl::IsFailedPrecondition(loaded.status()) &&
+      s->trust_list->Get() == nullptr) {
+    // Expired (or an impossible rollback at start): verification must not stop for it; the
+    // list is simply not handed out until a fresh one is signed.
+    log::Error("trust list not served", {{"error", loaded.status().ToString()}});
+    return absl::OkStatus();
+  }
+  if (!loaded.ok()) return loaded.status();
+  crypto::SignedTrustList list = *std::move(loaded);
   // A list that no longer describes the keys (a revocation not yet signed into a new list)
   // is still served — it is the newest the root signed — but said loudly.
   for (const std::string& drift : crypto::TrustListDrift(list.list, *s->keys->Get())) {

@@ -54,7 +54,7 @@ TEST(TrustListTest, ASignedListVerifiesWithItsRootAndReadsBackWhole) {
     Root root = MakeRoot(a);
     absl::StatusOr<std::string> jws = SignTrustList(List(7), *root.sign, a, 0x0001);
     ASSERT_THAT(jws, IsOk());
-    absl::StatusOr<TrustList> got = VerifyTrustList(*jws, *root.verify, a, kNow, 7);
+    absl::StatusOr<TrustList> got = VerifyTrustList(*jws, *root.verify, a, kNow, {6, ""});
     ASSERT_THAT(got, IsOk());
     EXPECT_EQ(got->sequence, 7u);
     EXPECT_EQ(got->root_id, 0x0001);
@@ -79,24 +79,33 @@ TEST(TrustListTest, TamperedForeignExpiredOrOlderListsAreRefused) {
   payload.replace(at, 7, "ACTIVE");
   const std::string tampered =
       absl::StrCat(parts[0], ".", absl::WebSafeBase64Escape(payload), ".", parts[2]);
-  EXPECT_THAT(VerifyTrustList(tampered, *root.verify, Algorithm::kEd25519, kNow, 0),
+  EXPECT_THAT(VerifyTrustList(tampered, *root.verify, Algorithm::kEd25519, kNow, {}),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("does not verify")));
   Root other = MakeRoot(Algorithm::kEs256);
   EXPECT_THAT(VerifyTrustList(*SignTrustList(List(7), *other.sign, Algorithm::kEs256, 1),
-                              *root.verify, Algorithm::kEd25519, kNow, 0),
+                              *root.verify, Algorithm::kEd25519, kNow, {}),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("alg")));
   // Expired: refused however well signed.
   EXPECT_THAT(VerifyTrustList(jws, *root.verify, Algorithm::kEd25519, kNow + absl::Hours(24 * 31),
-                              0),
+                              {}),
               StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("expired")));
-  // A verifier that has seen sequence 8 refuses 7 (a rollback), accepts 7 again at 7.
-  EXPECT_THAT(VerifyTrustList(jws, *root.verify, Algorithm::kEd25519, kNow, 8),
+  // A verifier that has seen sequence 8 refuses 7 (a rollback); at 7 it accepts this very
+  // list again, but not another list of sequence 7 (the key it revoked active again).
+  EXPECT_THAT(VerifyTrustList(jws, *root.verify, Algorithm::kEd25519, kNow, {8, "x"}),
               StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("rollback")));
-  EXPECT_THAT(VerifyTrustList(jws, *root.verify, Algorithm::kEd25519, kNow, 7), IsOk());
+  EXPECT_THAT(VerifyTrustList(jws, *root.verify, Algorithm::kEd25519, kNow,
+                              {7, TrustListDigest(jws)}),
+              IsOk());
+  TrustList unrevoked = List(7);
+  unrevoked.keys[1].state = KeyState::kActive;
+  const std::string same_seq = *SignTrustList(unrevoked, *root.sign, Algorithm::kEd25519, 1);
+  EXPECT_THAT(VerifyTrustList(same_seq, *root.verify, Algorithm::kEd25519, kNow,
+                              {7, TrustListDigest(jws)}),
+              StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("another list")));
   // Non-canonical encodings and junk.
-  EXPECT_THAT(VerifyTrustList(jws + "=", *root.verify, Algorithm::kEd25519, kNow, 0),
+  EXPECT_THAT(VerifyTrustList(jws + "=", *root.verify, Algorithm::kEd25519, kNow, {}),
               StatusIs(absl::StatusCode::kInvalidArgument));
-  EXPECT_THAT(VerifyTrustList("a.b", *root.verify, Algorithm::kEd25519, kNow, 0),
+  EXPECT_THAT(VerifyTrustList("a.b", *root.verify, Algorithm::kEd25519, kNow, {}),
               StatusIs(absl::StatusCode::kInvalidArgument));
   TrustList backwards = List(1);
   backwards.expires_at = backwards.issued_at;

@@ -28,13 +28,13 @@ class TrustListServiceTest : public ::testing::Test {
  protected:
   // Signs the keys of `keys_dir` as list `seq` with `root_pem` into `path`.
   static void SignList(const std::string& keys_dir, uint64_t seq, absl::string_view root_pem,
-                       const std::string& path) {
+                       const std::string& path, absl::Duration valid = absl::Hours(24)) {
     auto ring = crypto::KeyRing::LoadDirectory(keys_dir, false);
     ASSERT_THAT(ring, IsOk());
     crypto::TrustList list;
     list.sequence = seq;
-    list.issued_at = absl::FromUnixSeconds(absl::ToUnixSeconds(absl::Now()));
-    list.expires_at = list.issued_at + absl::Hours(24);
+    list.issued_at = absl::FromUnixSeconds(absl::ToUnixSeconds(absl::Now())) - absl::Hours(48);
+    list.expires_at = list.issued_at + absl::Hours(48) + valid;
     list.keys = crypto::TrustListKeys(**ring);
     auto root = crypto::RootKeyFromPem(root_pem, true);
     ASSERT_THAT(root, IsOk());
@@ -43,10 +43,10 @@ class TrustListServiceTest : public ::testing::Test {
     ASSERT_THAT(WriteFileAtomically(path, *jws), IsOk());
   }
 
-  absl::Status Start(absl::string_view signing_root) {
+  absl::Status Start(absl::string_view signing_root, absl::Duration valid = absl::Hours(24)) {
     t::ServerHarness::Options o;
-    o.configure = [this, signing_root](api::ServerConfig* c) {
-      SignList(c->keys_dir, 1, signing_root, List());
+    o.configure = [this, signing_root, valid](api::ServerConfig* c) {
+      SignList(c->keys_dir, 1, signing_root, List(), valid);
       EXPECT_THAT(WriteFileAtomically(Root(), std::string(t::kTestRootPublicPem)), IsOk());
       c->trust_list = List();
       c->trust_list_root = Root();
@@ -79,7 +79,7 @@ TEST_F(TrustListServiceTest, ServedOverGrpcAndTheWebAndRenewedOnReload) {
   EXPECT_EQ(served.jws(), *ReadFile(List()));
   auto root = crypto::RootKeyFromPem(t::kTestRootPublicPem, false);
   EXPECT_THAT(crypto::VerifyTrustList(served.jws(), **(*root)->NewVerifier(), (*root)->algorithm(),
-                                      absl::Now(), 1),
+                                      absl::Now(), {}),
               IsOk());
   const std::string web = t::RunShell(absl::StrCat(
       "curl -s -i http://127.0.0.1:", h_->server().http_port(),
@@ -90,10 +90,27 @@ TEST_F(TrustListServiceTest, ServedOverGrpcAndTheWebAndRenewedOnReload) {
   SignList(h_->keys_dir(), 2, t::kTestRootPrivatePem, List());
   ASSERT_THAT(h_->server().Reload(), IsOk());
   EXPECT_EQ(Served().sequence(), 2u);
-  // A file that does not verify (junk, another root) leaves the last good list served.
+  // A file that does not verify (junk, another root) leaves the last good list served; so
+  // does an older list, or another list of the served sequence.
   ASSERT_THAT(WriteFileAtomically(List(), "junk"), IsOk());
   ASSERT_THAT(h_->server().Reload(), IsOk());
   EXPECT_EQ(Served().sequence(), 2u);
+  SignList(h_->keys_dir(), 1, t::kTestRootPrivatePem, List());
+  ASSERT_THAT(h_->server().Reload(), IsOk());
+  EXPECT_EQ(Served().sequence(), 2u);
+  const std::string served_jws = Served().jws();
+  SignList(h_->keys_dir(), 2, t::kTestRootPrivatePem, List(), absl::Hours(1));
+  ASSERT_THAT(h_->server().Reload(), IsOk());
+  EXPECT_EQ(Served().jws(), served_jws);
+}
+
+// An expired list must not stop verification: the server starts and hands out none.
+TEST_F(TrustListServiceTest, AnExpiredListIsNotServedButTheServerRuns) {
+  ASSERT_THAT(Start(t::kTestRootPrivatePem, -absl::Hours(1)), IsOk());
+  v1::SignedTrustList out;
+  grpc::ClientContext ctx;
+  EXPECT_EQ(v1::Keys::NewStub(h_->channel())->GetTrustList(&ctx, {}, &out).error_code(),
+            grpc::StatusCode::NOT_FOUND);
 }
 
 TEST_F(TrustListServiceTest, AListTheRootDidNotSignStopsTheStart) {

@@ -224,7 +224,8 @@ TEST_F(LinksTest, BadEntriesAndForeignScopesAreRefusedAndChangeNothing) {
       {Entry("", "", "", {}), C::kInvalidArgument, "scope"},
       {Entry("4006381333931", "", "", {}), C::kPermissionDenied, "outside"},
       {Entry(kGtin, "bad lot", "", {}), C::kInvalidArgument, "scope.lot"},
-      {PrefixEntry("400638", "Globex"), C::kPermissionDenied, "outside"},
+      {PrefixEntry("400638", "Globex"), C::kPermissionDenied, "not one of"},
+      {PrefixEntry("9506001", "a longer prefix"), C::kPermissionDenied, "not one of"},
       {PrefixEntry("95a", "x"), C::kInvalidArgument, "scope.company_prefix"},
   };
   v1::SetLinksRequest too_many = Entry(kGtin, "", "", {});

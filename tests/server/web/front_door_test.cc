@@ -374,6 +374,17 @@ TEST_F(WebCapTest, AtTheConnectionCapNewClientsWaitForAFreeSlot) {
   EXPECT_TRUE(waiting.Read(absl::Seconds(20)));
 }
 
+// The server shuts down cleanly while a loop is paused at the cap (each closing connection
+// must not re-enable the listener evhttp has already freed).
+TEST_F(WebCapTest, ShuttingDownAtTheCapIsClean) {
+  std::vector<std::unique_ptr<RawConnection>> held;
+  for (int i = 0; i < 3; ++i) {
+    held.push_back(std::make_unique<RawConnection>(h_->server().http_port()));
+    ASSERT_TRUE(held.back()->Answered(absl::Seconds(10))) << i;
+  }
+  h_.reset();  // the connections are still open
+}
+
 class WebLimitTest : public WebTest {
  protected:
   void Configure(api::ServerConfig* c) override {
