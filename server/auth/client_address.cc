@@ -1,5 +1,7 @@
 #include "server/auth/client_address.h"
 
+#include <algorithm>
+
 #include <arpa/inet.h>
 
 #include <cstring>
@@ -26,6 +28,16 @@ bool ParseIp(absl::string_view text, bool* v6, std::array<uint8_t, 16>* bytes) {
     return true;
   }
   if (inet_pton(AF_INET6, s.c_str(), bytes->data()) == 1) {
+    // An IPv4 client of a dual-stack socket ("::ffff:192.0.2.7") is that IPv4 address: its
+    // own bucket, and IPv4 proxy ranges match it.
+    static constexpr uint8_t kMapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+    if (std::equal(std::begin(kMapped), std::end(kMapped), bytes->begin())) {
+      std::array<uint8_t, 16> v4{};
+      std::copy(bytes->begin() + 12, bytes->end(), v4.begin());
+      *bytes = v4;
+      *v6 = false;
+      return true;
+    }
     *v6 = true;
     return true;
   }

@@ -93,7 +93,18 @@ std::string Linkset(absl::string_view base, absl::string_view path, absl::string
 }
 
 std::string LinksetHeader(absl::string_view base, absl::string_view path) {
-  return absl::StrCat("<", base, path,
+  // The request path as received: anything that could end the <URI> or the header is
+  // percent-encoded, so a client cannot add link-values of its own.
+  std::string target;
+  for (unsigned char c : path) {
+    if (c <= 0x20 || c >= 0x7f || c == '<' || c == '>' || c == '"' || c == '\\' || c == '^' ||
+        c == '`' || c == '{' || c == '|' || c == '}') {
+      absl::StrAppend(&target, "%", absl::Hex(c, absl::kZeroPad2));
+    } else {
+      target += static_cast<char>(c);
+    }
+  }
+  return absl::StrCat("<", base, target,
                       "?linkType=linkset>; rel=\"linkset\"; type=\"application/linkset+json\"");
 }
 

@@ -175,6 +175,25 @@ namespace {
 const char* Header(evhttp_request* req, const char* name) {
   return evhttp_find_header(evhttp_request_get_input_headers(req), name);
 }
+// Every line of a header that may be repeated, joined with ", " as RFC 9110 allows (a proxy
+// that adds a line rather than appending to the client's must not leave the client's line to
+// be read alone); "" when absent.
+std::string AllHeaders(evhttp_request* req, const char* name) {
+  std::string out;
+  const evkeyvalq* headers = evhttp_request_get_input_headers(req);
+  for (const evkeyval* h = headers->tqh_first; h != nullptr; h = h->next.tqe_next) {
+    if (absl::EqualsIgnoreCase(h->key, name)) {
+      absl::StrAppend(&out, out.empty() ? "" : ", ", h->value);
+    }
+  }
+  return out;
+}
+// The last element of a comma-separated header: the one our proxy added.
+std::string LastElement(const std::string& value) {
+  const size_t comma = value.rfind(',');
+  return std::string(
+      absl::StripAsciiWhitespace(comma == std::string::npos ? value : value.substr(comma + 1)));
+}
 void AddHeader(evhttp_request* req, const char* name, const std::string& value) {
   evhttp_add_header(evhttp_request_get_output_headers(req), name, value.c_str());
 }
@@ -191,23 +210,19 @@ bool FrontDoor::Worker::FromTrustedProxy(evhttp_request* req) const {
 }
 
 std::string FrontDoor::Worker::Client(evhttp_request* req) const {
-  // X-Forwarded-For, else RFC 7239 Forwarded (believed only from trusted proxies).
-  const char* xff = Header(req, "X-Forwarded-For");
-  const char* forwarded = Header(req, "Forwarded");
-  const std::string hops = xff != nullptr         ? std::string(xff)
-                           : forwarded != nullptr ? auth::ForwardedForList(forwarded)
-                                                  : std::string();
+  // X-Forwarded-For when present, else RFC 7239 Forwarded (believed only from trusted
+  // proxies; a proxy that writes only Forwarded must drop a client's X-Forwarded-For).
+  std::string hops = AllHeaders(req, "X-Forwarded-For");
+  if (hops.empty()) hops = auth::ForwardedForList(AllHeaders(req, "Forwarded"));
   return auth::ClientAddress(PeerAddress(req), hops, options->trusted_proxies);
 }
 
 bool FrontDoor::Worker::Hsts(evhttp_request* req) const {
   if (tls != nullptr) return true;
-  const char* proto = Header(req, "X-Forwarded-Proto");
-  const char* forwarded = Header(req, "Forwarded");
-  const bool https = (proto != nullptr && absl::EqualsIgnoreCase(proto, "https")) ||
-                     (proto == nullptr && forwarded != nullptr &&
-                      auth::ForwardedProto(forwarded) == "https");
-  return https && FromTrustedProxy(req);
+  const std::string xfp = AllHeaders(req, "X-Forwarded-Proto");
+  const std::string proto =
+      !xfp.empty() ? LastElement(xfp) : auth::ForwardedProto(AllHeaders(req, "Forwarded"));
+  return absl::EqualsIgnoreCase(proto, "https") && FromTrustedProxy(req);
 }
 
 void FrontDoor::Worker::Send(evhttp_request* req, const HttpAnswer& a, bool hsts) {

@@ -1,5 +1,8 @@
 #include "server/web/messages.h"
 
+#include <algorithm>
+#include <utility>
+
 #include <utility>
 
 #include "absl/strings/ascii.h"
@@ -69,10 +72,9 @@ absl::StatusOr<std::unique_ptr<Messages>> Messages::Load() {
   return FromTexts(texts);
 }
 
-std::string Messages::Choose(absl::string_view accept_language) const {
-  std::string best = "en";
-  double best_q = 0;
-  // "de-CH, fr;q=0.8, en;q=0.5": bounded by the header size evhttp accepts.
+std::vector<std::string> AcceptedLanguages(absl::string_view accept_language) {
+  // "de-CH, fr;q=0.8, en;q=0.5": bounded by the header size evhttp accepts, and to 16 tags.
+  std::vector<std::pair<double, std::string>> tags;
   for (absl::string_view item : absl::StrSplit(accept_language, ',')) {
     std::vector<absl::string_view> parts = absl::StrSplit(item, ';');
     std::string tag = absl::AsciiStrToLower(absl::StripAsciiWhitespace(parts[0]));
@@ -81,13 +83,23 @@ std::string Messages::Choose(absl::string_view accept_language) const {
       absl::string_view p = absl::StripAsciiWhitespace(parts[i]);
       if (absl::ConsumePrefix(&p, "q=") && !absl::SimpleAtod(p, &q)) q = 0;
     }
-    const std::string primary = tag.substr(0, tag.find('-'));
-    if (q > best_q && catalogues_.find(primary) != catalogues_.end()) {
-      best = primary;
-      best_q = q;
-    }
+    if (tag.empty() || tag == "*" || q <= 0) continue;
+    tags.emplace_back(q, std::move(tag));
+    if (tags.size() == 16) break;
   }
-  return best;
+  std::stable_sort(tags.begin(), tags.end(),
+                   [](const auto& a, const auto& b) { return a.first > b.first; });
+  std::vector<std::string> out;
+  for (auto& [q, tag] : tags) out.push_back(std::move(tag));
+  return out;
+}
+
+std::string Messages::Choose(absl::string_view accept_language) const {
+  for (const std::string& tag : AcceptedLanguages(accept_language)) {
+    const std::string primary = tag.substr(0, tag.find('-'));
+    if (catalogues_.find(primary) != catalogues_.end()) return primary;
+  }
+  return "en";
 }
 
 const std::string& Messages::Get(absl::string_view language, absl::string_view key) const {

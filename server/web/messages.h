@@ -19,6 +19,10 @@
 
 namespace hallmark::web {
 
+// The language tags of an Accept-Language header, most preferred first (by q; q=0 and "*"
+// dropped; lower case; at most 16).
+std::vector<std::string> AcceptedLanguages(absl::string_view accept_language);
+
 class Messages {
  public:
   // The embedded catalogues, checked.

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -103,12 +104,19 @@ bool ShowsBrand(PageVerdict verdict) {
   return verdict == PageVerdict::kGenuine || verdict == PageVerdict::kRecalled;
 }
 
-std::vector<v1::Link> LinksFor(const std::vector<v1::Link>& links, absl::string_view lang) {
-  const absl::string_view primary = lang.substr(0, lang.find('-'));
-  auto rank = [&](const v1::Link& l) {
-    if (absl::EqualsIgnoreCase(l.language(), lang)) return 0;
-    if (absl::EqualsIgnoreCase(l.language().substr(0, l.language().find('-')), primary)) return 1;
-    return l.language().empty() ? 2 : 3;
+std::vector<v1::Link> LinksFor(const std::vector<v1::Link>& links,
+                               const std::vector<std::string>& languages) {
+  // Lower is better: 2i for the i-th preference exactly, 2i+1 for its primary subtag.
+  auto rank = [&](const v1::Link& l) -> size_t {
+    const size_t none = 2 * languages.size();
+    if (l.language().empty()) return none;
+    const std::string lang = absl::AsciiStrToLower(l.language());
+    const std::string primary = lang.substr(0, lang.find('-'));
+    for (size_t i = 0; i < languages.size(); ++i) {
+      if (lang == languages[i]) return 2 * i;
+      if (primary == languages[i].substr(0, languages[i].find('-'))) return 2 * i + 1;
+    }
+    return none + 1;
   };
   std::vector<v1::Link> out;
   for (const v1::Link& l : links) {
@@ -131,7 +139,7 @@ std::string BrandSection(const links::LinksEngine::Resolved& brand, const Messag
                          absl::string_view lang) {
   auto t = [&](absl::string_view k) { return HtmlEscape(m.Get(lang, k)); };
   const v1::Presentation& p = brand.presentation;
-  const std::vector<v1::Link> links = LinksFor(brand.links, lang);
+  const std::vector<v1::Link> links = LinksFor(brand.links, {std::string(lang)});
   if (p.product_name().empty() && p.brand_name().empty() && p.image_url().empty() &&
       p.support_contact().empty() && links.empty()) {
     return "";

@@ -37,9 +37,10 @@ std::string HtmlEscape(absl::string_view text);
 // brand's own units (genuine, or recalled: the consumer needs the brand's recall links).
 bool ShowsBrand(PageVerdict verdict);
 
-// For each link type, the link in `language` (or its primary subtag), else one for any
-// language, else the first; in the order the types first appear.
-std::vector<v1::Link> LinksFor(const std::vector<v1::Link>& links, absl::string_view language);
+// For each link type, the link in the most preferred of `languages` (a tag, or its primary
+// subtag), else one for any language, else the first; in the order the types first appear.
+std::vector<v1::Link> LinksFor(const std::vector<v1::Link>& links,
+                               const std::vector<std::string>& languages);
 
 // The whole document, in `language` (one Messages::Choose returned). `brand` (may be null) is
 // shown only where ShowsBrand(verdict); `recall_reason` (the brand's words) on a recalled

@@ -268,8 +268,13 @@ void UnitRoute::Finish(Call* c) const {
   std::unique_ptr<Call> owned(c);
   HttpAnswer& a = c->answer;
   const bool ok = a.code == 200;
+  // The reader's languages, not only those of our catalogues, choose among the brand's links.
+  const std::vector<std::string> languages = AcceptedLanguages(c->request.accept_language);
+  if (c->brand.has_value() && c->format == Format::kHtml) {
+    c->brand->links = LinksFor(c->brand->links, languages);
+  }
   if (ok && c->brand.has_value() && IsRedirectType(c->link_type)) {
-    for (const v1::Link& l : LinksFor(c->brand->links, c->lang)) {
+    for (const v1::Link& l : LinksFor(c->brand->links, languages)) {
       if (l.link_type() != c->link_type) continue;
       a.code = 307;
       a.headers.emplace_back("Location", l.href());

@@ -53,6 +53,20 @@ TEST(PerThreadTest, EachThreadHasItsOwnAndTheOwnerFreesThemAllWhileThreadsRun) {
   EXPECT_EQ(alive.load(), 1);
 }
 
+// A thread that exits takes its T along: a long-lived owner does not grow with thread churn.
+TEST(PerThreadTest, AnExitingThreadFreesItsOwn) {
+  std::atomic<int> alive{0};
+  PerThread<Probe> owner;
+  for (int i = 0; i < 20; ++i) {
+    std::thread([&] { ASSERT_NE(owner.Get([&] { return std::make_unique<Probe>(&alive); }), nullptr); })
+        .join();
+  }
+  EXPECT_EQ(alive.load(), 0);
+  EXPECT_EQ(owner.size(), 0u);
+  EXPECT_NE(owner.Get([&] { return std::make_unique<Probe>(&alive); }), nullptr);
+  EXPECT_EQ(owner.size(), 1u);
+}
+
 TEST(PerThreadTest, AFailedMakeIsRetried) {
   std::atomic<int> alive{0};
   PerThread<Probe> owner;

@@ -109,6 +109,9 @@ TEST_F(WebTest, AGenuineUnitGetsTheGenuinePageWithStrictHeaders) {
   EXPECT_THAT(r.head, HasSubstr("Cache-Control: no-store"));
   EXPECT_THAT(r.head, HasSubstr("rel=\"linkset\""));
   EXPECT_THAT(r.head, Not(HasSubstr("Strict-Transport-Security")));  // not over TLS
+  // A path cannot add link-values of its own to the Link header.
+  const Http injected = Get("/x%3E%22/01/09506000134352/21/A>;rel=evil");
+  EXPECT_THAT(injected.head, Not(HasSubstr(">;rel=evil")));
   // In German for a German phone.
   const Http de = Get(Target(units[0]), "-H 'Accept-Language: de-DE,de;q=0.9,en;q=0.5'");
   EXPECT_THAT(de.body, HasSubstr("<h1>Echt</h1>"));
@@ -246,7 +249,8 @@ TEST_F(WebTest, BrandLinksWalkUpAndOnlyGenuineUnitsGetThem) {
   product.set_image_url("https://img.acme.example/tr2.png");
   ASSERT_TRUE(SetLinks(gtin, product,
                        {Link("gs1:pip", "https://acme.example/tr2", "Product page", "en"),
-                        Link("gs1:pip", "https://acme.example/de/tr2", "Produktseite", "de")}));
+                        Link("gs1:pip", "https://acme.example/de/tr2", "Produktseite", "de"),
+                        Link("gs1:pip", "https://acme.example/fr/tr2", "Page produit", "fr")}));
   ASSERT_TRUE(SetLinks(lot, {}, {Link("gs1:instructions", "https://acme.example/lotw.pdf")}));
   ASSERT_TRUE(SetLinks(unit, {}, {Link("gs1:pip", "https://acme.example/tr2/unit-0")}));
 
@@ -266,6 +270,9 @@ TEST_F(WebTest, BrandLinksWalkUpAndOnlyGenuineUnitsGetThem) {
   EXPECT_THAT(pip.head, HasSubstr("Location: https://acme.example/tr2\r"));
   const Http pip_de = Get(t1 + "&linkType=gs1:pip", "-H 'Accept-Language: de'");
   EXPECT_THAT(pip_de.head, HasSubstr("Location: https://acme.example/de/tr2\r"));
+  // A language the page has no catalogue for still picks the brand's link in it.
+  const Http pip_fr = Get(t1 + "&linkType=gs1:pip", "-H 'Accept-Language: fr-CA, de;q=0.5'");
+  EXPECT_THAT(pip_fr.head, HasSubstr("Location: https://acme.example/fr/tr2\r"));
   EXPECT_THAT(Get(t1 + "&linkType=gs1:instructions").head,
               HasSubstr("Location: https://acme.example/lotw.pdf"));
   EXPECT_THAT(Get(t1 + "&linkType=gs1:support").head,
@@ -408,6 +415,15 @@ TEST_F(WebLimitTest, AFloodFromOneClientIsRefusedWithoutBlockingOthers) {
     }
   }
   EXPECT_GE(refused, 5);
+  // A client's own X-Forwarded-For line does not earn it a fresh bucket: the proxy's line
+  // (joined after it) names the real address.
+  int refused_forged = 0;
+  for (int i = 0; i < 6; ++i) {
+    const Http r = Get(Target(units[0]), absl::StrCat("-H 'X-Forwarded-For: 203.0.113.", i,
+                                                      "' -H 'X-Forwarded-For: 198.51.100.7'"));
+    if (r.status == 429) ++refused_forged;
+  }
+  EXPECT_EQ(refused_forged, 6);
   const Http other = Get(Target(units[0]), "-H 'X-Forwarded-For: 198.51.100.8'");
   EXPECT_EQ(other.status, 200);
   EXPECT_THAT(other.body, HasSubstr("<h1>Genuine</h1>"));

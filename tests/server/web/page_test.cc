@@ -83,6 +83,12 @@ TEST(ClientAddressTest, ProxyHeadersAreBelievedOnlyFromTrustedProxies) {
   // A client's own forged entry left of the real one is not believed.
   EXPECT_EQ(auth::ClientAddress("10.1.2.3", "1.2.3.4, 198.51.100.1", *trusted), "198.51.100.1");
   EXPECT_EQ(auth::ClientAddress("10.1.2.3", "junk", *trusted), "10.1.2.3");
+  // An IPv4 client of a dual-stack socket is that IPv4 address, for buckets and proxy ranges.
+  EXPECT_NE(auth::AddressBucketKey("::ffff:192.0.2.1", "w:", 1 << 30),
+            auth::AddressBucketKey("::ffff:192.0.2.2", "w:", 1 << 30));
+  EXPECT_EQ(auth::AddressBucketKey("::ffff:192.0.2.1", "w:", 1 << 30),
+            auth::AddressBucketKey("192.0.2.1", "w:", 1 << 30));
+  EXPECT_EQ(auth::ClientAddress("::ffff:10.1.2.3", "198.51.100.1", *trusted), "198.51.100.1");
   // RFC 7239 Forwarded reads as the same list.
   EXPECT_EQ(auth::ForwardedForList(
                 "for=192.0.2.60;proto=http;by=203.0.113.43, For=\"[2001:db8:cafe::17]:4711\", "
