@@ -16,6 +16,7 @@
 #include <mutex>
 #include <thread>
 #include <utility>
+#include <vector>
 
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/ascii.h"
@@ -100,7 +101,20 @@ struct FrontDoor::InFlight {
   bool stopping ABSL_GUARDED_BY(mu) = false;
 };
 
+namespace {
+struct EventFree {
+  void operator()(event* e) const { event_free(e); }
+};
+}  // namespace
+
 struct FrontDoor::Worker {
+  // An answer the engine finished on another thread, on its way back to this loop.
+  struct Posted {
+    evhttp_request* req;
+    HttpAnswer answer;
+    bool hsts;
+  };
+
   FrontDoorOptions* options;
   FrontDoorDeps* deps;
   const Messages* messages;
@@ -114,7 +128,24 @@ struct FrontDoor::Worker {
   bool paused = false;
   std::unique_ptr<event_base, EventBaseFree> base;
   std::unique_ptr<evhttp, EvhttpFree> http;
+  // Answers from other threads queue here and wake the loop (event_active is thread-safe):
+  // nothing is allocated per answer, so posting cannot fail.
+  std::unique_ptr<event, EventFree> wake;
+  absl::Mutex posted_mu;
+  std::vector<Posted> posted ABSL_GUARDED_BY(posted_mu);
   std::thread thread;
+
+  static void OnWake(evutil_socket_t, short, void* self) {
+    auto* w = static_cast<Worker*>(self);
+    std::vector<Posted> ready;
+    {
+      absl::MutexLock lock(&w->posted_mu);
+      ready.swap(w->posted);
+    }
+    for (Posted& p : ready) w->Send(p.req, p.answer, p.hsts);
+    absl::MutexLock lock(&w->in_flight->mu);
+    w->in_flight->count -= static_cast<int>(ready.size());
+  }
 
   static void OnRequest(evhttp_request* req, void* self) {
     auto* w = static_cast<Worker*>(self);
@@ -160,16 +191,6 @@ struct FrontDoor::Worker {
   bool FromTrustedProxy(evhttp_request* req) const;
   bool Hsts(evhttp_request* req) const;
 };
-
-namespace {
-// An answer the engine finished on another thread, on its way back to the worker's loop.
-struct Posted {
-  FrontDoor::Worker* worker;
-  evhttp_request* req;
-  HttpAnswer answer;
-  bool hsts;
-};
-}  // namespace
 
 namespace {
 const char* Header(evhttp_request* req, const char* name) {
@@ -317,22 +338,11 @@ void FrontDoor::Worker::DigitalLink(evhttp_request* req, absl::string_view uri, 
   // The answer comes on an engine thread; evhttp is driven from this loop only, so it is
   // posted back. A request whose client went away meanwhile is freed by evhttp_send_reply.
   route->Answer(std::move(r), [this, req, hsts](HttpAnswer answer) {
-    auto* posted = new Posted{this, req, std::move(answer), hsts};
-    const timeval now{0, 0};
-    const int rc = event_base_once(
-        base.get(), -1, EV_TIMEOUT,
-        [](evutil_socket_t, short, void* arg) {
-          std::unique_ptr<Posted> p(static_cast<Posted*>(arg));
-          p->worker->Send(p->req, p->answer, p->hsts);
-          absl::MutexLock lock(&p->worker->in_flight->mu);
-          --p->worker->in_flight->count;
-        },
-        posted, &now);
-    if (rc != 0) {  // cannot happen short of memory exhaustion: the request is dropped
-      delete posted;
-      absl::MutexLock lock(&in_flight->mu);
-      --in_flight->count;
+    {
+      absl::MutexLock lock(&posted_mu);
+      posted.push_back(Posted{req, std::move(answer), hsts});
     }
+    event_active(wake.get(), EV_READ, 0);
   });
 }
 
@@ -374,7 +384,14 @@ absl::StatusOr<std::unique_ptr<FrontDoor>> FrontDoor::Start(FrontDoorOptions opt
     w->in_flight = door->in_flight_.get();
     w->tls = door->tls_.get();
     w->base.reset(event_base_new());
-    if (w->base != nullptr) w->http.reset(evhttp_new(w->base.get()));
+    if (w->base != nullptr) {
+      w->http.reset(evhttp_new(w->base.get()));
+      w->wake.reset(event_new(w->base.get(), -1, 0, &Worker::OnWake, w.get()));
+    }
+    if (w->wake == nullptr) {
+      failure = absl::InternalError("http: cannot start an event loop");
+      break;
+    }
     // Each loop listens on its own copy of the socket (evhttp closes what it accepted on).
     const int mine = w->http != nullptr ? dup(*fd) : -1;
     evhttp_bound_socket* bound =
@@ -435,6 +452,7 @@ FrontDoor::~FrontDoor() {
     w->listener = nullptr;  // evhttp_free frees it first, then closes each connection
     w->paused = false;
     w->http.reset();  // before its base
+    w->wake.reset();
   }
 }
 

@@ -104,14 +104,6 @@ bool HasSerial(const std::vector<std::pair<std::string, std::string>>& pairs) {
   return false;
 }
 
-HttpAnswer Text(int code, absl::string_view type, std::string body) {
-  HttpAnswer a;
-  a.code = code;
-  a.content_type = std::string(type);
-  a.body = std::move(body);
-  return a;
-}
-
 }  // namespace
 
 std::optional<std::string> PercentDecode(absl::string_view text) {
