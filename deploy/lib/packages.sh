@@ -10,12 +10,13 @@ HALLMARK_BUILD_PACKAGES=(
   libhiredis-dev libevent-dev prometheus-cpp-dev
   libqrencode-dev libdmtx-dev libpng-dev zbar-tools dmtx-utils
   libgtest-dev libgmock-dev libbenchmark-dev
-  redis-server curl
+  redis-server curl libp11-kit-dev
 )
 HALLMARK_FUZZ_PACKAGES=(clang-14 libclang-rt-14-dev)
 # The tests' browser and HTML checker: headless Chromium over the consumer page
-# (tests/server/web/browser_test.cc), HTML Tidy for its validity (page_test.cc).
-HALLMARK_TEST_PACKAGES=(chromium tidy)
+# (tests/server/web/browser_test.cc), HTML Tidy for its validity (page_test.cc); SoftHSM2 as
+# the PKCS#11 token of tests/crypto/pkcs11_token_test.cc.
+HALLMARK_TEST_PACKAGES=(chromium tidy softhsm2)
 # bench/run.sh's independent HTTP load generators.
 HALLMARK_BENCH_PACKAGES=(wrk nghttp2-client)
 
