@@ -14,6 +14,7 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "common/files.h"
+#include "crypto/pkcs11/token.h"
 #include "common/status_macros.h"
 #include "crypto/key_material.h"
 #include "crypto/prf.h"
@@ -65,6 +66,7 @@ KeyInfo* FindMutable(std::vector<KeyInfo>& keys, KeyId id) {
 
 void RemovePrivateKey(const std::string& dir, KeyId id) {
   ::unlink(JoinPath(dir, PrivateKeyFileName(id)).c_str());
+  ::unlink(JoinPath(dir, TokenKeyFileName(id)).c_str());
 }
 
 }  // namespace
@@ -99,6 +101,36 @@ absl::Status KeyDirectory::Commit(const std::vector<KeyInfo>& keys) {
 }
 
 absl::StatusOr<KeyInfo> KeyDirectory::Generate(Algorithm algorithm, absl::Time now) {
+  return AddActiveKey(algorithm, now, [this, algorithm](const KeyInfo& info) -> absl::Status {
+    HALLMARK_ASSIGN_OR_RETURN(std::unique_ptr<KeyMaterial> material,
+                              KeyMaterial::Generate(algorithm));
+    HALLMARK_RETURN_IF_ERROR(
+        material->WritePrivatePemFile(JoinPath(path_, PrivateKeyFileName(info.id))));
+    return WriteFileAtomically(JoinPath(path_, PublicKeyFileName(info.id)),
+                               material->PublicPem(), 0644);
+  });
+}
+
+absl::StatusOr<KeyInfo> KeyDirectory::GenerateInToken(absl::string_view token_uri,
+                                                      absl::Time now) {
+  HALLMARK_ASSIGN_OR_RETURN(std::shared_ptr<Pkcs11Token> token, Pkcs11Token::Open(token_uri));
+  const std::string uri(token_uri);
+  return AddActiveKey(Algorithm::kEs256, now, [&](const KeyInfo& info) -> absl::Status {
+    HALLMARK_ASSIGN_OR_RETURN(
+        std::string spki,
+        token->GenerateEs256(info.id, absl::StrCat("hallmark-", FormatKeyId(info.id))));
+    HALLMARK_ASSIGN_OR_RETURN(std::unique_ptr<KeyMaterial> material,
+                              KeyMaterial::FromSpkiDer(spki, Algorithm::kEs256));
+    HALLMARK_RETURN_IF_ERROR(
+        WriteFileAtomically(JoinPath(path_, TokenKeyFileName(info.id)), uri + "\n", 0600));
+    return WriteFileAtomically(JoinPath(path_, PublicKeyFileName(info.id)),
+                               material->PublicPem(), 0644);
+  });
+}
+
+absl::StatusOr<KeyInfo> KeyDirectory::AddActiveKey(
+    Algorithm algorithm, absl::Time now,
+    const std::function<absl::Status(const KeyInfo&)>& make) {
   HALLMARK_ASSIGN_OR_RETURN(DirectoryLock lock, DirectoryLock::Acquire(path_));
   HALLMARK_RETURN_IF_ERROR(Reload());
   std::vector<KeyInfo> keys = keys_;
@@ -107,12 +139,7 @@ absl::StatusOr<KeyInfo> KeyDirectory::Generate(Algorithm algorithm, absl::Time n
   info.algorithm = algorithm;
   info.state = KeyState::kActive;
   info.created_at = absl::FromUnixSeconds(absl::ToUnixSeconds(now));
-  HALLMARK_ASSIGN_OR_RETURN(std::unique_ptr<KeyMaterial> material,
-                            KeyMaterial::Generate(algorithm));
-  HALLMARK_RETURN_IF_ERROR(
-      material->WritePrivatePemFile(JoinPath(path_, PrivateKeyFileName(info.id))));
-  HALLMARK_RETURN_IF_ERROR(WriteFileAtomically(JoinPath(path_, PublicKeyFileName(info.id)),
-                                               material->PublicPem(), 0644));
+  HALLMARK_RETURN_IF_ERROR(make(info));
   std::vector<KeyId> retired;
   for (KeyInfo& k : keys) {
     if (k.state == KeyState::kActive) {

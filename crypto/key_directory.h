@@ -6,7 +6,9 @@
 // manifest atomically, so a crash leaves either the old or the new key set.
 //
 // Lifecycle: generate -> ACTIVE; the previous ACTIVE key becomes RETIRED. RETIRED and REVOKED
-// keys never sign again, so their private key file is deleted when they leave ACTIVE. A
+// keys never sign again, so their private key file (or their token reference) is deleted when
+// they leave ACTIVE; a key inside a token stays in the token (destroy it with the token's own
+// tools). A
 // revoked ACTIVE key leaves the directory without a signing key until the next generate.
 //
 // Example:
@@ -20,6 +22,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "crypto/key_manifest.h"
 
@@ -43,6 +46,10 @@ class KeyDirectory {
   const std::string& path() const { return path_; }
 
   absl::StatusOr<KeyInfo> Generate(Algorithm algorithm, absl::Time now);
+  // The same, but the key is made inside the PKCS#11 token `token_uri` names (ES256; the
+  // private key never leaves it): the directory gets its public key and `<id>.key.pkcs11`
+  // holding the URI (mode 0600) instead of a private key file.
+  absl::StatusOr<KeyInfo> GenerateInToken(absl::string_view token_uri, absl::Time now);
   // Creates the registration key (kRegistrationKeyFile: 32 random bytes as hex, mode 0600)
   // unless it exists. Generate() calls it, so every keys directory with a key has one.
   absl::Status EnsureRegistrationKey();
@@ -58,6 +65,9 @@ class KeyDirectory {
   // Retire and Revoke: under the lock, on the reloaded keys; `change` edits the key and says
   // whether it changed (an error refuses the change).
   absl::Status ChangeState(KeyId id, const std::function<absl::StatusOr<bool>(KeyInfo&)>& change);
+  // Generate's common part: `make` writes the new key's files for `info`.
+  absl::StatusOr<KeyInfo> AddActiveKey(Algorithm algorithm, absl::Time now,
+                                       const std::function<absl::Status(const KeyInfo&)>& make);
 
   std::string path_;
   std::vector<KeyInfo> keys_;

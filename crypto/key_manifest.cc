@@ -115,4 +115,6 @@ absl::Status ValidateKeySet(const std::vector<KeyInfo>& keys) {
 std::string PublicKeyFileName(KeyId id) { return absl::StrCat(FormatKeyId(id), ".pub.pem"); }
 std::string PrivateKeyFileName(KeyId id) { return absl::StrCat(FormatKeyId(id), ".key.pem"); }
 
+std::string TokenKeyFileName(KeyId id) { return FormatKeyId(id) + ".key.pkcs11"; }
+
 }  // namespace hallmark::crypto

@@ -50,6 +50,8 @@ absl::Status ValidateKeySet(const std::vector<KeyInfo>& keys);
 // File names inside a keys directory.
 std::string PublicKeyFileName(KeyId id);   // "<id>.pub.pem"
 std::string PrivateKeyFileName(KeyId id);  // "<id>.key.pem"
+// For a key inside a PKCS#11 token instead: the token's RFC 7512 URI (crypto/pkcs11/token.h).
+std::string TokenKeyFileName(KeyId id);    // "<id>.key.pkcs11"
 
 }  // namespace hallmark::crypto
 

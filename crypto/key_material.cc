@@ -82,6 +82,19 @@ absl::StatusOr<std::unique_ptr<KeyMaterial>> KeyMaterial::FromPublicPem(absl::st
   return std::unique_ptr<KeyMaterial>(new KeyMaterial(std::move(key), algorithm, false));
 }
 
+absl::StatusOr<std::unique_ptr<KeyMaterial>> KeyMaterial::FromSpkiDer(absl::string_view der,
+                                                                       Algorithm algorithm) {
+  const unsigned char* p = reinterpret_cast<const unsigned char*>(der.data());
+  EvpPkeyPtr pkey(d2i_PUBKEY(nullptr, &p, static_cast<long>(der.size())));
+  if (pkey == nullptr) {
+    ERR_clear_error();
+    return absl::InvalidArgumentError("key: not a readable SubjectPublicKeyInfo");
+  }
+  if (!IsAlgorithm(pkey.get(), algorithm)) return WrongAlgorithm(algorithm);
+  auto key = std::make_unique<Key>(Key{std::move(pkey)});
+  return std::unique_ptr<KeyMaterial>(new KeyMaterial(std::move(key), algorithm, false));
+}
+
 std::string KeyMaterial::SpkiDer() const {
   unsigned char* der = nullptr;
   const int len = i2d_PUBKEY(key_->pkey.get(), &der);

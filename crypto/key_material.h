@@ -29,6 +29,9 @@ class KeyMaterial {
   // PKCS#8 (or traditional EC) private key PEM; must be of `algorithm`.
   static absl::StatusOr<std::unique_ptr<KeyMaterial>> FromPrivatePem(absl::string_view pem,
                                                                      Algorithm algorithm);
+  // SubjectPublicKeyInfo DER; must be of `algorithm`.
+  static absl::StatusOr<std::unique_ptr<KeyMaterial>> FromSpkiDer(absl::string_view der,
+                                                                   Algorithm algorithm);
   // SubjectPublicKeyInfo PEM ("BEGIN PUBLIC KEY"); must be of `algorithm`.
   static absl::StatusOr<std::unique_ptr<KeyMaterial>> FromPublicPem(absl::string_view pem,
                                                                     Algorithm algorithm);

@@ -3,8 +3,10 @@
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
 #include "common/files.h"
 #include "common/status_macros.h"
+#include "crypto/pkcs11/token.h"
 
 namespace hallmark::crypto {
 namespace {
@@ -34,6 +36,33 @@ absl::StatusOr<std::unique_ptr<KeyMaterial>> LoadKeyFiles(const std::string& dir
   return private_key;
 }
 
+// The signer of an ACTIVE key kept in a PKCS#11 token (its `<id>.key.pkcs11` names the token);
+// null when the key has no private part here at all (a verify-only copy of the directory).
+absl::StatusOr<std::unique_ptr<PublicKeySign>> LoadTokenSigner(const std::string& dir,
+                                                               const KeyInfo& info,
+                                                               const KeyMaterial& public_key) {
+  const std::string path = JoinPath(dir, TokenKeyFileName(info.id));
+  if (!FileExists(path)) return std::unique_ptr<PublicKeySign>();
+  const std::string id = FormatKeyId(info.id);
+  if (info.algorithm != Algorithm::kEs256) {
+    return absl::InvalidArgumentError(absl::StrCat("key ", id, ": token keys are ES256"));
+  }
+  HALLMARK_ASSIGN_OR_RETURN(std::string uri, ReadFile(path, 4096));
+  absl::StatusOr<std::shared_ptr<Pkcs11Token>> token =
+      Pkcs11Token::Open(absl::StripAsciiWhitespace(uri));
+  if (!token.ok()) {
+    return absl::Status(token.status().code(),
+                        absl::StrCat("key ", id, " (", TokenKeyFileName(info.id), "): ",
+                                     token.status().message()));
+  }
+  HALLMARK_ASSIGN_OR_RETURN(std::string spki, (*token)->PublicKey(info.id));
+  if (spki != public_key.SpkiDer()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "key ", id, ": the token's key does not match ", PublicKeyFileName(info.id)));
+  }
+  return (*token)->Signer(info.id);
+}
+
 }  // namespace
 
 KeyRing::KeyRing(std::vector<std::unique_ptr<Key>> keys) : keys_(std::move(keys)) {
@@ -48,11 +77,16 @@ absl::StatusOr<std::unique_ptr<KeyRing>> KeyRing::LoadDirectory(const std::strin
                             ReadFile(JoinPath(dir, kManifestFileName)));
   HALLMARK_ASSIGN_OR_RETURN(std::vector<KeyInfo> infos, ParseKeyManifest(manifest));
   std::vector<std::pair<KeyInfo, std::unique_ptr<KeyMaterial>>> keys;
+  std::unique_ptr<PublicKeySign> token_signer;
   for (const KeyInfo& info : infos) {
     HALLMARK_ASSIGN_OR_RETURN(std::unique_ptr<KeyMaterial> material, LoadKeyFiles(dir, info));
+    if (info.state == KeyState::kActive && !material->has_private_key()) {
+      HALLMARK_ASSIGN_OR_RETURN(token_signer, LoadTokenSigner(dir, info, *material));
+    }
     keys.emplace_back(info, std::move(material));
   }
-  HALLMARK_ASSIGN_OR_RETURN(std::unique_ptr<KeyRing> ring, New(std::move(keys)));
+  HALLMARK_ASSIGN_OR_RETURN(std::unique_ptr<KeyRing> ring,
+                            New(std::move(keys), std::move(token_signer)));
   if (require_signing_key && ring->active() == nullptr) {
     return absl::FailedPreconditionError(absl::StrCat(
         "keys directory ", dir, " has no ACTIVE key with its private key; run "
@@ -62,7 +96,8 @@ absl::StatusOr<std::unique_ptr<KeyRing>> KeyRing::LoadDirectory(const std::strin
 }
 
 absl::StatusOr<std::unique_ptr<KeyRing>> KeyRing::New(
-    std::vector<std::pair<KeyInfo, std::unique_ptr<KeyMaterial>>> keys) {
+    std::vector<std::pair<KeyInfo, std::unique_ptr<KeyMaterial>>> keys,
+    std::unique_ptr<PublicKeySign> token_signer) {
   std::vector<KeyInfo> infos;
   for (const auto& [info, material] : keys) infos.push_back(info);
   HALLMARK_RETURN_IF_ERROR(ValidateKeySet(infos));
@@ -77,6 +112,8 @@ absl::StatusOr<std::unique_ptr<KeyRing>> KeyRing::New(
     HALLMARK_ASSIGN_OR_RETURN(key->verifier, material->NewVerifier());
     if (info.state == KeyState::kActive && material->has_private_key()) {
       HALLMARK_ASSIGN_OR_RETURN(key->signer, material->NewSigner());
+    } else if (info.state == KeyState::kActive) {
+      key->signer = std::move(token_signer);  // null: a verify-only ring
     }
     key->material = std::move(material);
     ring.push_back(std::move(key));

@@ -38,12 +38,16 @@ class KeyRing {
 
   // Loads a keys directory. With `require_signing_key`, fails unless an ACTIVE key with its
   // private key is present. A private key that does not match its public key is an error.
+  // An ACTIVE key in a PKCS#11 token (`<id>.key.pkcs11`) is opened and logged in now: a module
+  // that does not load, a wrong PIN or a token key unlike the public key file is an error.
   static absl::StatusOr<std::unique_ptr<KeyRing>> LoadDirectory(const std::string& dir,
                                                                 bool require_signing_key);
 
-  // Builds a ring from keys in memory (tests, tools). The ACTIVE key needs a private key.
+  // Builds a ring from keys in memory (tests, tools). The ACTIVE key needs a private key, or
+  // a `token_signer` (its private key inside a PKCS#11 token).
   static absl::StatusOr<std::unique_ptr<KeyRing>> New(
-      std::vector<std::pair<KeyInfo, std::unique_ptr<KeyMaterial>>> keys);
+      std::vector<std::pair<KeyInfo, std::unique_ptr<KeyMaterial>>> keys,
+      std::unique_ptr<PublicKeySign> token_signer = nullptr);
 
   // nullptr when `id` is not in the ring.
   const Key* Find(KeyId id) const;

@@ -24,6 +24,7 @@ struct KeysOptions {
   std::string keys_dir = "keys";
   std::string algorithm = "ES256";
   std::string key_id;
+  std::string pkcs11;       // generate: the token's RFC 7512 URI
   bool from_server = true;  // `list` without --keys_dir asks the server
   ClientSettings connection;
 };
@@ -37,10 +38,15 @@ int Generate(const KeysOptions& o) {
   if (!algorithm.ok()) return ReportError(algorithm.status());
   absl::StatusOr<KeyDirectory> dir = KeyDirectory::Open(o.keys_dir, /*create=*/true);
   if (!dir.ok()) return ReportError(dir.status());
-  absl::StatusOr<KeyInfo> key = dir->Generate(*algorithm, absl::Now());
+  if (!o.pkcs11.empty() && *algorithm != crypto::Algorithm::kEs256) {
+    return ReportError(absl::InvalidArgumentError("--pkcs11: token keys are ES256"));
+  }
+  absl::StatusOr<KeyInfo> key = o.pkcs11.empty() ? dir->Generate(*algorithm, absl::Now())
+                                                 : dir->GenerateInToken(o.pkcs11, absl::Now());
   if (!key.ok()) return ReportError(key.status());
   std::cout << "generated key " << crypto::FormatKeyId(key->id) << " ("
-            << crypto::AlgorithmName(key->algorithm) << ") in " << o.keys_dir
+            << crypto::AlgorithmName(key->algorithm) << ") "
+            << (o.pkcs11.empty() ? "in " + o.keys_dir : "inside the PKCS#11 token, listed in " + o.keys_dir)
             << "; it is now the ACTIVE signing key\n";
   for (const KeyInfo& k : dir->keys()) {
     if (k.id != key->id && k.state == crypto::KeyState::kRetired) {
@@ -75,7 +81,7 @@ int List(const KeysOptions& o) {
   if (o.from_server) return ListFromServer(o);
   absl::StatusOr<KeyDirectory> dir = KeyDirectory::Open(o.keys_dir, /*create=*/false);
   if (!dir.ok()) return ReportError(dir.status());
-  std::cout << "KEY_ID  ALGORITHM  STATE    CREATED_AT            REVOKED_AT\n";
+  std::cout << "KEY_ID  ALGORITHM  STATE    CREATED_AT            REVOKED_AT            WHERE\n";
   for (const KeyInfo& k : dir->keys()) {
     std::string line = absl::StrCat(crypto::FormatKeyId(k.id), "    ",
                                     crypto::AlgorithmName(k.algorithm));
@@ -84,6 +90,11 @@ int List(const KeysOptions& o) {
     line.resize(28, ' ');
     absl::StrAppend(&line, Rfc3339(k.created_at), "  ",
                     k.state == crypto::KeyState::kRevoked ? Rfc3339(k.revoked_at) : "-");
+    line.resize(72, ' ');
+    // Where the private key lives: a file here, a PKCS#11 token, or nowhere (verify only).
+    const bool file = FileExists(JoinPath(o.keys_dir, crypto::PrivateKeyFileName(k.id)));
+    const bool token = FileExists(JoinPath(o.keys_dir, crypto::TokenKeyFileName(k.id)));
+    absl::StrAppend(&line, file ? "file" : token ? "pkcs11 token" : "public key only");
     std::cout << line << "\n";
   }
   return kExitOk;
@@ -141,6 +152,9 @@ void AddKeysCommands(CLI::App& app, int* exit_code) {
   add_dir(gen);
   gen->add_option("--algorithm", opts->algorithm, "ES256 (default) or Ed25519")
       ->capture_default_str();
+  gen->add_option("--pkcs11", opts->pkcs11,
+                  "Make the key inside this PKCS#11 token (RFC 7512 URI with module-path and "
+                  "pin-source=file:..., or the PIN in HALLMARK_PKCS11_PIN)");
   gen->callback([opts, exit_code] { *exit_code = Generate(*opts); });
 
   CLI::App* list = keys->add_subcommand(

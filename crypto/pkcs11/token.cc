@@ -53,6 +53,8 @@ absl::Status Failed(const char* call, CK_RV rv) {
     case CKR_USER_NOT_LOGGED_IN:
     case CKR_DEVICE_MEMORY:
     case CKR_CRYPTOKI_NOT_INITIALIZED:
+    case CKR_OBJECT_HANDLE_INVALID:  // the key is gone from the token
+    case CKR_KEY_HANDLE_INVALID:
       return absl::UnavailableError(what);
     default:
       return absl::InternalError(what);
@@ -118,8 +120,10 @@ bool MakeLowS(unsigned char sig[64]) {
 
 class Pkcs11Es256Sign final : public PublicKeySign {
  public:
-  Pkcs11Es256Sign(std::shared_ptr<Module> module, CK_SLOT_ID slot, CK_OBJECT_HANDLE key)
-      : module_(std::move(module)), slot_(slot), key_(key) {}
+  // `token` stays open for as long as the signer: its session keeps the token logged in.
+  Pkcs11Es256Sign(std::shared_ptr<const void> token, std::shared_ptr<Module> module,
+                  CK_SLOT_ID slot, CK_OBJECT_HANDLE key)
+      : token_(std::move(token)), module_(std::move(module)), slot_(slot), key_(key) {}
 
   absl::StatusOr<std::string> Sign(absl::string_view data) const override {
     Session* s = sessions_.Get([this]() -> std::unique_ptr<Session> {
@@ -152,6 +156,7 @@ class Pkcs11Es256Sign final : public PublicKeySign {
     std::shared_ptr<Module> module;  // a session may close after its signer is gone
     CK_SESSION_HANDLE handle;
   };
+  const std::shared_ptr<const void> token_;
   const std::shared_ptr<Module> module_;
   const CK_SLOT_ID slot_;
   const CK_OBJECT_HANDLE key_;
@@ -300,7 +305,8 @@ absl::StatusOr<std::unique_ptr<PublicKeySign>> Pkcs11Token::Signer(KeyId id) {
   absl::StatusOr<CK_OBJECT_HANDLE> key =
       FindObject(module_->f, login_session_, CKO_PRIVATE_KEY, id);
   if (!key.ok()) return key.status();
-  return std::unique_ptr<PublicKeySign>(new Pkcs11Es256Sign(module_, slot_, *key));
+  return std::unique_ptr<PublicKeySign>(
+      new Pkcs11Es256Sign(shared_from_this(), module_, slot_, *key));
 }
 
 }  // namespace hallmark::crypto

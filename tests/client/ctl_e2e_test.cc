@@ -20,6 +20,7 @@
 #include "gtest/gtest.h"
 #include "tests/client/epcis_check.h"
 #include "tests/common/server_harness.h"
+#include "tests/common/softhsm.h"
 #include "tests/common/status_matchers.h"
 #include "tests/common/subprocess.h"
 
@@ -252,6 +253,33 @@ TEST_F(CtlTest, TrustListSignVerifyRollbackAndExpiry) {
   EXPECT_THAT(backwards.err, HasSubstr("is not above"));
   EXPECT_THAT(Ctl("keys trust-list show --in " + Path("list.jws")).out,
               HasSubstr("(not verified"));
+}
+
+// A signing key made inside a PKCS#11 token from the shell (SoftHSM2): the keys directory
+// lists where each key lives, and the PIN never appears on the command line.
+TEST_F(CtlTest, KeysGenerateInAPkcs11Token) {
+  auto token = t::SoftHsmToken::Create("hallmark-ctl-test");
+  ASSERT_THAT(token, IsOk());
+  const std::string dir = Path("hsm-keys");
+  ASSERT_EQ(Ctl("keys generate --keys_dir " + dir).exit_code, 0);
+  Result made = Ctl("keys generate --keys_dir " + dir + " --pkcs11 '" + (*token)->Uri() + "'");
+  ASSERT_EQ(made.exit_code, 0) << made.err;
+  EXPECT_THAT(made.out, HasSubstr("inside the PKCS#11 token"));
+  Result list = Ctl("keys list --keys_dir " + dir);
+  EXPECT_THAT(list.out, HasSubstr("ACTIVE"));
+  EXPECT_THAT(list.out, HasSubstr("pkcs11 token"));
+  EXPECT_THAT(list.out, HasSubstr("public key only"));  // the retired file key
+  // A code signed by the token key verifies offline with the directory's public keys.
+  Result signed_code = Ctl("code sign --keys_dir " + dir + " --gtin 09506000134352 --serial HSM1");
+  ASSERT_EQ(signed_code.exit_code, 0) << signed_code.err;
+  const size_t at = signed_code.out.find("element_string:");
+  ASSERT_NE(at, std::string::npos) << signed_code.out;
+  std::string code = signed_code.out.substr(at + 15);
+  code = std::string(absl::StripAsciiWhitespace(code.substr(0, code.find('\n'))));
+  EXPECT_EQ(Ctl("code inspect --keys_dir " + dir + " '" + code + "'").exit_code, 0);
+  Result bad = Ctl("keys generate --keys_dir " + dir + " --algorithm Ed25519 --pkcs11 '" +
+                   (*token)->Uri() + "'");
+  EXPECT_EQ(bad.exit_code, 2);
 }
 
 TEST_F(CtlTest, InterruptedIssueRunResumesWithoutDuplicateOrGap) {
