@@ -112,15 +112,15 @@ absl::StatusOr<KeyInfo> KeyDirectory::Generate(Algorithm algorithm, absl::Time n
 }
 
 absl::StatusOr<KeyInfo> KeyDirectory::GenerateInToken(absl::string_view token_uri,
-                                                      absl::Time now) {
+                                                      absl::Time now, Algorithm algorithm) {
   HALLMARK_ASSIGN_OR_RETURN(std::shared_ptr<Pkcs11Token> token, Pkcs11Token::Open(token_uri));
   const std::string uri(token_uri);
-  return AddActiveKey(Algorithm::kEs256, now, [&](const KeyInfo& info) -> absl::Status {
+  return AddActiveKey(algorithm, now, [&](const KeyInfo& info) -> absl::Status {
     HALLMARK_ASSIGN_OR_RETURN(
         std::string spki,
-        token->GenerateEs256(info.id, absl::StrCat("hallmark-", FormatKeyId(info.id))));
+        token->Generate(algorithm, info.id, absl::StrCat("hallmark-", FormatKeyId(info.id))));
     HALLMARK_ASSIGN_OR_RETURN(std::unique_ptr<KeyMaterial> material,
-                              KeyMaterial::FromSpkiDer(spki, Algorithm::kEs256));
+                              KeyMaterial::FromSpkiDer(spki, algorithm));
     HALLMARK_RETURN_IF_ERROR(
         WriteFileAtomically(JoinPath(path_, TokenKeyFileName(info.id)), uri + "\n", 0600));
     return WriteFileAtomically(JoinPath(path_, PublicKeyFileName(info.id)),

@@ -46,10 +46,12 @@ class KeyDirectory {
   const std::string& path() const { return path_; }
 
   absl::StatusOr<KeyInfo> Generate(Algorithm algorithm, absl::Time now);
-  // The same, but the key is made inside the PKCS#11 token `token_uri` names (ES256; the
-  // private key never leaves it): the directory gets its public key and `<id>.key.pkcs11`
-  // holding the URI (mode 0600) instead of a private key file.
-  absl::StatusOr<KeyInfo> GenerateInToken(absl::string_view token_uri, absl::Time now);
+  // The same, but the key is made inside the PKCS#11 token `token_uri` names (the private key
+  // never leaves it): the directory gets its public key and `<id>.key.pkcs11` holding the URI
+  // (mode 0600) instead of a private key file. UNIMPLEMENTED for Ed25519 on a token without
+  // EdDSA.
+  absl::StatusOr<KeyInfo> GenerateInToken(absl::string_view token_uri, absl::Time now,
+                                          Algorithm algorithm = Algorithm::kEs256);
   // Creates the registration key (kRegistrationKeyFile: 32 random bytes as hex, mode 0600)
   // unless it exists. Generate() calls it, so every keys directory with a key has one.
   absl::Status EnsureRegistrationKey();

@@ -44,9 +44,6 @@ absl::StatusOr<std::unique_ptr<PublicKeySign>> LoadTokenSigner(const std::string
   const std::string path = JoinPath(dir, TokenKeyFileName(info.id));
   if (!FileExists(path)) return std::unique_ptr<PublicKeySign>();
   const std::string id = FormatKeyId(info.id);
-  if (info.algorithm != Algorithm::kEs256) {
-    return absl::InvalidArgumentError(absl::StrCat("key ", id, ": token keys are ES256"));
-  }
   HALLMARK_ASSIGN_OR_RETURN(std::string uri, ReadFile(path, 4096));
   absl::StatusOr<std::shared_ptr<Pkcs11Token>> token =
       Pkcs11Token::Open(absl::StripAsciiWhitespace(uri));
@@ -55,12 +52,12 @@ absl::StatusOr<std::unique_ptr<PublicKeySign>> LoadTokenSigner(const std::string
                         absl::StrCat("key ", id, " (", TokenKeyFileName(info.id), "): ",
                                      token.status().message()));
   }
-  HALLMARK_ASSIGN_OR_RETURN(std::string spki, (*token)->PublicKey(info.id));
+  HALLMARK_ASSIGN_OR_RETURN(std::string spki, (*token)->PublicKey(info.id, info.algorithm));
   if (spki != public_key.SpkiDer()) {
     return absl::InvalidArgumentError(absl::StrCat(
         "key ", id, ": the token's key does not match ", PublicKeyFileName(info.id)));
   }
-  return (*token)->Signer(info.id);
+  return (*token)->Signer(info.id, info.algorithm);
 }
 
 }  // namespace

@@ -38,11 +38,9 @@ int Generate(const KeysOptions& o) {
   if (!algorithm.ok()) return ReportError(algorithm.status());
   absl::StatusOr<KeyDirectory> dir = KeyDirectory::Open(o.keys_dir, /*create=*/true);
   if (!dir.ok()) return ReportError(dir.status());
-  if (!o.pkcs11.empty() && *algorithm != crypto::Algorithm::kEs256) {
-    return ReportError(absl::InvalidArgumentError("--pkcs11: token keys are ES256"));
-  }
-  absl::StatusOr<KeyInfo> key = o.pkcs11.empty() ? dir->Generate(*algorithm, absl::Now())
-                                                 : dir->GenerateInToken(o.pkcs11, absl::Now());
+  absl::StatusOr<KeyInfo> key =
+      o.pkcs11.empty() ? dir->Generate(*algorithm, absl::Now())
+                       : dir->GenerateInToken(o.pkcs11, absl::Now(), *algorithm);
   if (!key.ok()) return ReportError(key.status());
   std::cout << "generated key " << crypto::FormatKeyId(key->id) << " ("
             << crypto::AlgorithmName(key->algorithm) << ") "

@@ -118,12 +118,13 @@ bool MakeLowS(unsigned char sig[64]) {
   return BN_sub(s.get(), n.get(), s.get()) == 1 && BN_bn2binpad(s.get(), sig + 32, 32) == 32;
 }
 
-class Pkcs11Es256Sign final : public PublicKeySign {
+class Pkcs11Sign final : public PublicKeySign {
  public:
   // `token` stays open for as long as the signer: its session keeps the token logged in.
-  Pkcs11Es256Sign(std::shared_ptr<const void> token, std::shared_ptr<Module> module,
-                  CK_SLOT_ID slot, CK_OBJECT_HANDLE key)
-      : token_(std::move(token)), module_(std::move(module)), slot_(slot), key_(key) {}
+  Pkcs11Sign(std::shared_ptr<const void> token, std::shared_ptr<Module> module, CK_SLOT_ID slot,
+             CK_OBJECT_HANDLE key, Algorithm algorithm)
+      : token_(std::move(token)), module_(std::move(module)), slot_(slot), key_(key),
+        algorithm_(algorithm) {}
 
   absl::StatusOr<std::string> Sign(absl::string_view data) const override {
     Session* s = sessions_.Get([this]() -> std::unique_ptr<Session> {
@@ -134,17 +135,19 @@ class Pkcs11Es256Sign final : public PublicKeySign {
       return std::make_unique<Session>(module_, h);
     });
     if (s == nullptr) return absl::UnavailableError("pkcs11: cannot open a session");
-    std::string digest = Sha256(data);
-    CK_MECHANISM mechanism{CKM_ECDSA, nullptr, 0};
+    const bool ed = algorithm_ == Algorithm::kEd25519;
+    // ECDSA signs the SHA-256 digest; PureEdDSA the message itself.
+    std::string input = ed ? std::string(data) : Sha256(data);
+    CK_MECHANISM mechanism{ed ? CKM_EDDSA : CKM_ECDSA, nullptr, 0};
     CK_RV rv = module_->f->C_SignInit(s->handle, &mechanism, key_);
     if (rv != CKR_OK) return Failed("C_SignInit", rv);
     unsigned char sig[64];
     CK_ULONG len = sizeof(sig);
-    rv = module_->f->C_Sign(s->handle, reinterpret_cast<CK_BYTE_PTR>(digest.data()),
-                            digest.size(), sig, &len);
+    rv = module_->f->C_Sign(s->handle, reinterpret_cast<CK_BYTE_PTR>(input.data()), input.size(),
+                            sig, &len);
     if (rv != CKR_OK) return Failed("C_Sign", rv);
-    if (len != sizeof(sig) || !MakeLowS(sig)) {
-      return absl::InternalError("pkcs11: the token's ECDSA signature is not 64 bytes");
+    if (len != sizeof(sig) || (!ed && !MakeLowS(sig))) {
+      return absl::InternalError("pkcs11: the token's signature is not 64 bytes");
     }
     return std::string(reinterpret_cast<char*>(sig), sizeof(sig));
   }
@@ -160,6 +163,7 @@ class Pkcs11Es256Sign final : public PublicKeySign {
   const std::shared_ptr<Module> module_;
   const CK_SLOT_ID slot_;
   const CK_OBJECT_HANDLE key_;
+  const Algorithm algorithm_;
   const internal::PerThread<Session> sessions_;
 };
 
@@ -235,27 +239,30 @@ Pkcs11Token::~Pkcs11Token() {
   }
 }
 
-absl::StatusOr<std::string> Pkcs11Token::GenerateEs256(KeyId id, absl::string_view label) {
-  absl::Status made = Generate(id, label);
+absl::StatusOr<std::string> Pkcs11Token::Generate(Algorithm algorithm, KeyId id,
+                                                  absl::string_view label) {
+  absl::Status made = MakeKeyPair(algorithm, id, label);
   if (!made.ok()) return made;
-  return PublicKey(id);
+  return PublicKey(id, algorithm);
 }
 
-absl::Status Pkcs11Token::Generate(KeyId id, absl::string_view label) {
+absl::Status Pkcs11Token::MakeKeyPair(Algorithm algorithm, KeyId id, absl::string_view label) {
   CK_FUNCTION_LIST* f = module_->f;
   absl::MutexLock lock(&module_->mu);
   if (FindObject(f, login_session_, CKO_PRIVATE_KEY, id).ok()) {
     return absl::AlreadyExistsError(
         absl::StrCat("pkcs11: the token already has a key with id ", FormatKeyId(id)));
   }
-  // DER of OID 1.2.840.10045.3.1.7 (prime256v1).
-  CK_BYTE params[] = {0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07};
+  const bool ed = algorithm == Algorithm::kEd25519;
+  // DER of the curve's OID: 1.2.840.10045.3.1.7 (prime256v1) or 1.3.101.112 (Ed25519).
+  CK_BYTE p256[] = {0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07};
+  CK_BYTE ed25519[] = {0x06, 0x03, 0x2b, 0x65, 0x70};
   std::string id_bytes = IdBytes(id);
   std::string name(label);
   CK_BBOOL yes = CK_TRUE, no = CK_FALSE;
   CK_ATTRIBUTE pub[] = {{CKA_TOKEN, &yes, sizeof(yes)},
                         {CKA_VERIFY, &yes, sizeof(yes)},
-                        {CKA_EC_PARAMS, params, sizeof(params)},
+                        {CKA_EC_PARAMS, ed ? ed25519 : p256, ed ? sizeof(ed25519) : sizeof(p256)},
                         {CKA_ID, id_bytes.data(), id_bytes.size()},
                         {CKA_LABEL, name.data(), name.size()}};
   CK_ATTRIBUTE priv[] = {{CKA_TOKEN, &yes, sizeof(yes)},
@@ -265,17 +272,20 @@ absl::Status Pkcs11Token::Generate(KeyId id, absl::string_view label) {
                          {CKA_SIGN, &yes, sizeof(yes)},
                          {CKA_ID, id_bytes.data(), id_bytes.size()},
                          {CKA_LABEL, name.data(), name.size()}};
-  CK_MECHANISM mechanism{CKM_EC_KEY_PAIR_GEN, nullptr, 0};
+  CK_MECHANISM mechanism{ed ? CKM_EC_EDWARDS_KEY_PAIR_GEN : CKM_EC_KEY_PAIR_GEN, nullptr, 0};
   CK_OBJECT_HANDLE pub_handle = 0, priv_handle = 0;
-  if (CK_RV rv = f->C_GenerateKeyPair(login_session_, &mechanism, pub, 5, priv, 7, &pub_handle,
-                                      &priv_handle);
-      rv != CKR_OK) {
-    return Failed("C_GenerateKeyPair", rv);
+  const CK_RV rv = f->C_GenerateKeyPair(login_session_, &mechanism, pub, 5, priv, 7,
+                                        &pub_handle, &priv_handle);
+  if (rv == CKR_MECHANISM_INVALID || rv == CKR_CURVE_NOT_SUPPORTED ||
+      rv == CKR_DOMAIN_PARAMS_INVALID) {
+    return absl::UnimplementedError(absl::StrCat("pkcs11: this token cannot make ",
+                                                 AlgorithmName(algorithm), " keys"));
   }
+  if (rv != CKR_OK) return Failed("C_GenerateKeyPair", rv);
   return absl::OkStatus();
 }
 
-absl::StatusOr<std::string> Pkcs11Token::PublicKey(KeyId id) {
+absl::StatusOr<std::string> Pkcs11Token::PublicKey(KeyId id, Algorithm algorithm) {
   CK_FUNCTION_LIST* f = module_->f;
   absl::MutexLock lock(&module_->mu);
   absl::StatusOr<CK_OBJECT_HANDLE> handle = FindObject(f, login_session_, CKO_PUBLIC_KEY, id);
@@ -289,24 +299,36 @@ absl::StatusOr<std::string> Pkcs11Token::PublicKey(KeyId id) {
   if (CK_RV rv = f->C_GetAttributeValue(login_session_, *handle, &point, 1); rv != CKR_OK) {
     return Failed("C_GetAttributeValue", rv);
   }
-  // CKA_EC_POINT is a DER OCTET STRING around the uncompressed point (some tokens omit it).
-  if (value.size() == 67 && value[0] == 0x04 && value[1] == 0x41) value = value.substr(2);
-  if (value.size() != 65 || value[0] != 0x04) {
-    return absl::InternalError("pkcs11: the token's public key is not an uncompressed P-256 point");
+  // CKA_EC_POINT is a DER OCTET STRING around the point (some tokens omit it): for P-256 the
+  // 65-byte uncompressed point, for Ed25519 the 32-byte public key.
+  const size_t want = algorithm == Algorithm::kEd25519 ? 32 : 65;
+  if (value.size() == want + 2 && value[0] == 0x04 && static_cast<size_t>(value[1]) == want) {
+    value = value.substr(2);
   }
-  static constexpr unsigned char kSpkiPrefix[] = {
+  if (value.size() != want || (algorithm == Algorithm::kEs256 && value[0] != 0x04)) {
+    return absl::InternalError(absl::StrCat("pkcs11: the token's public key is not an ",
+                                            AlgorithmName(algorithm), " key"));
+  }
+  static constexpr unsigned char kP256Prefix[] = {
       0x30, 0x59, 0x30, 0x13, 0x06, 0x07, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01,
       0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07, 0x03, 0x42, 0x00};
-  return std::string(reinterpret_cast<const char*>(kSpkiPrefix), sizeof(kSpkiPrefix)) + value;
+  static constexpr unsigned char kEd25519Prefix[] = {0x30, 0x2a, 0x30, 0x05, 0x06, 0x03,
+                                                     0x2b, 0x65, 0x70, 0x03, 0x21, 0x00};
+  if (algorithm == Algorithm::kEd25519) {
+    return std::string(reinterpret_cast<const char*>(kEd25519Prefix), sizeof(kEd25519Prefix)) +
+           value;
+  }
+  return std::string(reinterpret_cast<const char*>(kP256Prefix), sizeof(kP256Prefix)) + value;
 }
 
-absl::StatusOr<std::unique_ptr<PublicKeySign>> Pkcs11Token::Signer(KeyId id) {
+absl::StatusOr<std::unique_ptr<PublicKeySign>> Pkcs11Token::Signer(KeyId id,
+                                                                   Algorithm algorithm) {
   absl::MutexLock lock(&module_->mu);
   absl::StatusOr<CK_OBJECT_HANDLE> key =
       FindObject(module_->f, login_session_, CKO_PRIVATE_KEY, id);
   if (!key.ok()) return key.status();
   return std::unique_ptr<PublicKeySign>(
-      new Pkcs11Es256Sign(shared_from_this(), module_, slot_, *key));
+      new Pkcs11Sign(shared_from_this(), module_, slot_, *key, algorithm));
 }
 
 }  // namespace hallmark::crypto

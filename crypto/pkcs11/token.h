@@ -38,21 +38,27 @@ class Pkcs11Token : public std::enable_shared_from_this<Pkcs11Token> {
   static absl::StatusOr<std::shared_ptr<Pkcs11Token>> Open(absl::string_view uri);
   ~Pkcs11Token();
 
-  // A new ES256 key pair in the token with CKA_ID `id`: private key sensitive, never
+  // A new key pair of `algorithm` in the token with CKA_ID `id`: private key sensitive, never
   // extractable, for signing only. Returns its public key (SubjectPublicKeyInfo DER).
-  // ALREADY_EXISTS when the token has a key with this id.
-  absl::StatusOr<std::string> GenerateEs256(KeyId id, absl::string_view label);
-  // The public key (SPKI DER) of the key pair `id`; NOT_FOUND without one.
-  absl::StatusOr<std::string> PublicKey(KeyId id);
-  // A signer for the private key `id` (ES256: ECDSA over SHA-256, r||s, low-S like every
-  // Hallmark signature). UNAVAILABLE when the token stops answering.
-  absl::StatusOr<std::unique_ptr<PublicKeySign>> Signer(KeyId id);
+  // ALREADY_EXISTS when the token has a key with this id; UNIMPLEMENTED when the token has no
+  // such mechanism (Ed25519 needs CKM_EC_EDWARDS_KEY_PAIR_GEN and CKM_EDDSA).
+  absl::StatusOr<std::string> Generate(Algorithm algorithm, KeyId id, absl::string_view label);
+  absl::StatusOr<std::string> GenerateEs256(KeyId id, absl::string_view label) {
+    return Generate(Algorithm::kEs256, id, label);
+  }
+  // The public key (SPKI DER) of the key pair `id` of `algorithm`; NOT_FOUND without one.
+  absl::StatusOr<std::string> PublicKey(KeyId id, Algorithm algorithm = Algorithm::kEs256);
+  // A signer for the private key `id`: ES256 is ECDSA over SHA-256, r||s, low-S like every
+  // Hallmark signature; Ed25519 is PureEdDSA (CKM_EDDSA). UNAVAILABLE when the token stops
+  // answering or has lost the key.
+  absl::StatusOr<std::unique_ptr<PublicKeySign>> Signer(KeyId id,
+                                                        Algorithm algorithm = Algorithm::kEs256);
 
   struct Module;
 
  private:
   Pkcs11Token() = default;
-  absl::Status Generate(KeyId id, absl::string_view label);
+  absl::Status MakeKeyPair(Algorithm algorithm, KeyId id, absl::string_view label);
   std::shared_ptr<Module> module_;
   unsigned long slot_ = 0;
   unsigned long login_session_ = 0;  // kept open: the login lasts while a session does

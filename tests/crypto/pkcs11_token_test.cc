@@ -142,6 +142,26 @@ TEST_F(Pkcs11TokenTest, AKeyMadeInTheTokenSignsFromManyThreadsAndNeverLeavesIt) 
   p11_kit_module_release(f);
 }
 
+TEST_F(Pkcs11TokenTest, Ed25519KeysWhereTheTokenHasEdDsa) {
+  absl::StatusOr<std::shared_ptr<Pkcs11Token>> token = Pkcs11Token::Open(Uri());
+  ASSERT_THAT(token, IsOk());
+  absl::StatusOr<std::string> spki =
+      (*token)->Generate(Algorithm::kEd25519, 0xed55, "hallmark-ed55");
+  ASSERT_THAT(spki, IsOk());
+  auto key = KeyMaterial::FromSpkiDer(*spki, Algorithm::kEd25519);
+  ASSERT_THAT(key, IsOk());
+  std::unique_ptr<PublicKeyVerify> verifier = *(*key)->NewVerifier();
+  auto signer = (*token)->Signer(0xed55, Algorithm::kEd25519);
+  ASSERT_THAT(signer, IsOk());
+  for (int i = 0; i < 5; ++i) {
+    const std::string message = absl::StrCat("unit ", i);
+    absl::StatusOr<std::string> sig = (*signer)->Sign(message);
+    ASSERT_THAT(sig, IsOk());
+    EXPECT_EQ(verifier->Verify(*sig, message), SignatureCheck::kValid);
+    EXPECT_EQ(*(*signer)->Sign(message), *sig);  // PureEdDSA is deterministic
+  }
+}
+
 TEST_F(Pkcs11TokenTest, FailuresSayWhatIsWrongAndNeverThePin) {
   absl::StatusOr<std::shared_ptr<Pkcs11Token>> wrong =
       Pkcs11Token::Open(Uri(tmp_->path() + "/wrong-pin"));
