@@ -121,8 +121,15 @@ absl::StatusOr<KeyInfo> KeyDirectory::GenerateInToken(absl::string_view token_ur
         token->Generate(algorithm, info.id, absl::StrCat("hallmark-", FormatKeyId(info.id))));
     HALLMARK_ASSIGN_OR_RETURN(std::unique_ptr<KeyMaterial> material,
                               KeyMaterial::FromSpkiDer(spki, algorithm));
-    HALLMARK_RETURN_IF_ERROR(
-        WriteFileAtomically(JoinPath(path_, TokenKeyFileName(info.id)), uri + "\n", 0600));
+    // The object's own URI: the token's path attributes plus the key's id and label.
+    const size_t query = uri.find('?');
+    const std::string id_hex = FormatKeyId(info.id);
+    const std::string object_uri = absl::StrCat(
+        uri.substr(0, query), ";id=%", id_hex.substr(0, 2), "%", id_hex.substr(2),
+        ";object=hallmark-", id_hex, ";type=private",
+        query == std::string::npos ? "" : uri.substr(query));
+    HALLMARK_RETURN_IF_ERROR(WriteFileAtomically(JoinPath(path_, TokenKeyFileName(info.id)),
+                                                 object_uri + "\n", 0600));
     return WriteFileAtomically(JoinPath(path_, PublicKeyFileName(info.id)),
                                material->PublicPem(), 0644);
   });
