@@ -13,11 +13,7 @@ cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release >/dev/null
 cmake --build "$build" -j2 --target hallmark-server hallmarkctl hallmark-bench >/dev/null
 
 dir=$(mktemp -d)
-cleanup() {
-  [ -n "${server_pid:-}" ] && kill "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null
-  redis-cli -s "$dir/redis.sock" shutdown nosave >/dev/null 2>&1 || true
-  rm -rf "$dir"
-}
+cleanup() { bench_cleanup "$dir" "${server_pid:-}"; }
 trap cleanup EXIT
 source bench/lib.sh
 bench_start_redis "$dir"

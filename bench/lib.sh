@@ -25,6 +25,18 @@ CONF
   return 1
 }
 
+# bench_cleanup DIR [PID...]: stops the given processes (empty ones are skipped) and the
+# redis-server of DIR, and removes DIR. For the scripts' EXIT traps.
+bench_cleanup() {
+  local dir=$1 pid
+  shift
+  for pid in "$@"; do
+    [ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
+  done
+  redis-cli -s "$dir/redis.sock" shutdown nosave >/dev/null 2>&1 || true
+  rm -rf "$dir"
+}
+
 # bench_build TARGET...: installs what the build needs (Debian packages) and builds the targets
 # in Release, in $HALLMARK_BUILD_DIR (default build). Sets $build.
 bench_build() {

@@ -18,12 +18,7 @@ cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release >/dev/null
 cmake --build "$build" -j2 --target hallmark-server hallmarkctl hallmark-bench floor_server >/dev/null
 
 dir=$(mktemp -d)
-cleanup() {
-  [ -n "${server_pid:-}" ] && kill "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null
-  [ -n "${floor_pid:-}" ] && kill "$floor_pid" 2>/dev/null && wait "$floor_pid" 2>/dev/null
-  redis-cli -s "$dir/redis.sock" shutdown nosave >/dev/null 2>&1 || true
-  rm -rf "$dir"
-}
+cleanup() { bench_cleanup "$dir" "${server_pid:-}" "${floor_pid:-}"; }
 trap cleanup EXIT
 
 # Redis: the shipped durable configuration.

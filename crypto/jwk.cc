@@ -5,6 +5,7 @@
 #include <openssl/x509.h>
 
 #include "absl/strings/escaping.h"
+#include "absl/strings/str_cat.h"
 #include "crypto/internal/ssl_util.h"
 
 namespace hallmark::crypto {
@@ -63,36 +64,45 @@ absl::StatusOr<PublicJwk> ToPublicJwk(Algorithm algorithm, absl::string_view spk
   return jwk;
 }
 
-absl::StatusOr<std::string> FromPublicJwk(Algorithm algorithm, const PublicJwk& jwk) {
+absl::StatusOr<std::string> SpkiFromRawPublicKey(Algorithm algorithm, absl::string_view raw) {
   // The fixed DER prefixes of a P-256 and an Ed25519 SubjectPublicKeyInfo (RFC 5480, 8410).
   static constexpr unsigned char kP256Prefix[] = {
-      0x30, 0x59, 0x30, 0x13, 0x06, 0x07, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01, 0x06,
-      0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07, 0x03, 0x42, 0x00, 0x04};
+      0x30, 0x59, 0x30, 0x13, 0x06, 0x07, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01,
+      0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07, 0x03, 0x42, 0x00};
   static constexpr unsigned char kEd25519Prefix[] = {0x30, 0x2a, 0x30, 0x05, 0x06, 0x03,
                                                      0x2b, 0x65, 0x70, 0x03, 0x21, 0x00};
+  const bool ed = algorithm == Algorithm::kEd25519;
+  if (raw.size() != (ed ? 32u : 65u) || (!ed && raw[0] != 0x04)) {
+    return absl::InvalidArgumentError(absl::StrCat("not a raw ", AlgorithmName(algorithm),
+                                                   " public key"));
+  }
+  std::string der = ed ? std::string(reinterpret_cast<const char*>(kEd25519Prefix),
+                                     sizeof(kEd25519Prefix))
+                       : std::string(reinterpret_cast<const char*>(kP256Prefix),
+                                     sizeof(kP256Prefix));
+  der.append(raw.data(), raw.size());
+  // OpenSSL decides whether it is a key at all (an EC point must lie on the curve).
+  const unsigned char* p = reinterpret_cast<const unsigned char*>(der.data());
+  internal::EvpPkeyPtr key(d2i_PUBKEY(nullptr, &p, static_cast<long>(der.size())));
+  if (key == nullptr) return absl::InvalidArgumentError("not a valid public key");
+  return der;
+}
+
+absl::StatusOr<std::string> FromPublicJwk(Algorithm algorithm, const PublicJwk& jwk) {
   std::string x, y;
   if (!absl::WebSafeBase64Unescape(jwk.x, &x) ||
       (!jwk.y.empty() && !absl::WebSafeBase64Unescape(jwk.y, &y))) {
     return absl::InvalidArgumentError("jwk: x or y is not base64url");
   }
-  std::string der;
-  if (algorithm == Algorithm::kEd25519) {
-    if (jwk.kty != "OKP" || jwk.crv != "Ed25519" || x.size() != 32 || !jwk.y.empty()) {
-      return absl::InvalidArgumentError("jwk: not an Ed25519 key (kty OKP, crv Ed25519, x)");
-    }
-    der.assign(reinterpret_cast<const char*>(kEd25519Prefix), sizeof(kEd25519Prefix));
-    der += x;
-  } else {
-    if (jwk.kty != "EC" || jwk.crv != "P-256" || x.size() != 32 || y.size() != 32) {
-      return absl::InvalidArgumentError("jwk: not a P-256 key (kty EC, crv P-256, x, y)");
-    }
-    der.assign(reinterpret_cast<const char*>(kP256Prefix), sizeof(kP256Prefix));
-    der += x + y;
+  const bool ed = algorithm == Algorithm::kEd25519;
+  if (ed && (jwk.kty != "OKP" || jwk.crv != "Ed25519" || x.size() != 32 || !jwk.y.empty())) {
+    return absl::InvalidArgumentError("jwk: not an Ed25519 key (kty OKP, crv Ed25519, x)");
   }
-  // OpenSSL decides whether it is a key at all (an EC point must lie on the curve).
-  const unsigned char* p = reinterpret_cast<const unsigned char*>(der.data());
-  internal::EvpPkeyPtr key(d2i_PUBKEY(nullptr, &p, static_cast<long>(der.size())));
-  if (key == nullptr) return absl::InvalidArgumentError("jwk: not a valid public key");
+  if (!ed && (jwk.kty != "EC" || jwk.crv != "P-256" || x.size() != 32 || y.size() != 32)) {
+    return absl::InvalidArgumentError("jwk: not a P-256 key (kty EC, crv P-256, x, y)");
+  }
+  absl::StatusOr<std::string> der = SpkiFromRawPublicKey(algorithm, ed ? x : "\x04" + x + y);
+  if (!der.ok()) return absl::InvalidArgumentError(absl::StrCat("jwk: ", der.status().message()));
   return der;
 }
 

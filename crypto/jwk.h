@@ -26,6 +26,11 @@ struct PublicJwk {
 // From a SubjectPublicKeyInfo (DER) of `algorithm`; INVALID_ARGUMENT when it is not one.
 absl::StatusOr<PublicJwk> ToPublicJwk(Algorithm algorithm, absl::string_view spki_der);
 
+// The SubjectPublicKeyInfo (DER) of a raw public key: for ES256 the 65-byte uncompressed point
+// (0x04 || x || y), for Ed25519 the 32-byte key; checked by OpenSSL (a point must lie on the
+// curve). INVALID_ARGUMENT otherwise.
+absl::StatusOr<std::string> SpkiFromRawPublicKey(Algorithm algorithm, absl::string_view raw);
+
 // The reverse: the SubjectPublicKeyInfo (DER) of a JWK's members, checked to be a valid key of
 // `algorithm` (an EC point on P-256; 32 bytes for Ed25519); INVALID_ARGUMENT otherwise.
 absl::StatusOr<std::string> FromPublicJwk(Algorithm algorithm, const PublicJwk& jwk);

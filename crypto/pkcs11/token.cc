@@ -1,6 +1,5 @@
 #include "crypto/pkcs11/token.h"
 
-#include <openssl/bn.h>
 #include <p11-kit/p11-kit.h>
 #include <p11-kit/uri.h>
 
@@ -14,6 +13,8 @@
 #include "absl/synchronization/mutex.h"
 #include "common/files.h"
 #include "crypto/internal/per_thread.h"
+#include "crypto/jwk.h"
+#include "crypto/subtle/ecdsa_p256.h"
 #include "crypto/prf.h"
 
 namespace hallmark::crypto {
@@ -36,9 +37,6 @@ using Module = Pkcs11Token::Module;
 
 struct UriFree {
   void operator()(P11KitUri* u) const { p11_kit_uri_free(u); }
-};
-struct BnFree {
-  void operator()(BIGNUM* b) const { BN_free(b); }
 };
 
 // What a failed call means to the caller: the token is gone or busy (retry later), or a bug.
@@ -103,21 +101,6 @@ absl::StatusOr<CK_OBJECT_HANDLE> FindObject(CK_FUNCTION_LIST* f, CK_SESSION_HAND
   return handle;
 }
 
-// r||s with s replaced by n - s when s > n/2 (P-256): one valid form per signature.
-bool MakeLowS(unsigned char sig[64]) {
-  static constexpr unsigned char kOrder[32] = {
-      0xff, 0xff, 0xff, 0xff, 0x00, 0x00, 0x00, 0x00, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
-      0xbc, 0xe6, 0xfa, 0xad, 0xa7, 0x17, 0x9e, 0x84, 0xf3, 0xb9, 0xca, 0xc2, 0xfc, 0x63, 0x25, 0x51};
-  std::unique_ptr<BIGNUM, BnFree> n(BN_bin2bn(kOrder, 32, nullptr));
-  std::unique_ptr<BIGNUM, BnFree> s(BN_bin2bn(sig + 32, 32, nullptr));
-  std::unique_ptr<BIGNUM, BnFree> half(BN_new());
-  if (n == nullptr || s == nullptr || half == nullptr || BN_rshift1(half.get(), n.get()) != 1) {
-    return false;
-  }
-  if (BN_cmp(s.get(), half.get()) <= 0) return true;
-  return BN_sub(s.get(), n.get(), s.get()) == 1 && BN_bn2binpad(s.get(), sig + 32, 32) == 32;
-}
-
 class Pkcs11Sign final : public PublicKeySign {
  public:
   // `token` stays open for as long as the signer: its session keeps the token logged in.
@@ -146,8 +129,11 @@ class Pkcs11Sign final : public PublicKeySign {
     rv = module_->f->C_Sign(s->handle, reinterpret_cast<CK_BYTE_PTR>(input.data()), input.size(),
                             sig, &len);
     if (rv != CKR_OK) return Failed("C_Sign", rv);
-    if (len != sizeof(sig) || (!ed && !MakeLowS(sig))) {
+    if (len != sizeof(sig)) {
       return absl::InternalError("pkcs11: the token's signature is not 64 bytes");
+    }
+    if (!ed) {
+      if (absl::Status low = subtle::MakeLowS(sig); !low.ok()) return low;
     }
     return std::string(reinterpret_cast<char*>(sig), sizeof(sig));
   }
@@ -305,20 +291,12 @@ absl::StatusOr<std::string> Pkcs11Token::PublicKey(KeyId id, Algorithm algorithm
   if (value.size() == want + 2 && value[0] == 0x04 && static_cast<size_t>(value[1]) == want) {
     value = value.substr(2);
   }
-  if (value.size() != want || (algorithm == Algorithm::kEs256 && value[0] != 0x04)) {
-    return absl::InternalError(absl::StrCat("pkcs11: the token's public key is not an ",
-                                            AlgorithmName(algorithm), " key"));
+  absl::StatusOr<std::string> spki = SpkiFromRawPublicKey(algorithm, value);
+  if (!spki.ok()) {
+    return absl::InternalError(absl::StrCat("pkcs11: the token's public key: ",
+                                            spki.status().message()));
   }
-  static constexpr unsigned char kP256Prefix[] = {
-      0x30, 0x59, 0x30, 0x13, 0x06, 0x07, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01,
-      0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07, 0x03, 0x42, 0x00};
-  static constexpr unsigned char kEd25519Prefix[] = {0x30, 0x2a, 0x30, 0x05, 0x06, 0x03,
-                                                     0x2b, 0x65, 0x70, 0x03, 0x21, 0x00};
-  if (algorithm == Algorithm::kEd25519) {
-    return std::string(reinterpret_cast<const char*>(kEd25519Prefix), sizeof(kEd25519Prefix)) +
-           value;
-  }
-  return std::string(reinterpret_cast<const char*>(kP256Prefix), sizeof(kP256Prefix)) + value;
+  return spki;
 }
 
 absl::StatusOr<std::unique_ptr<PublicKeySign>> Pkcs11Token::Signer(KeyId id,

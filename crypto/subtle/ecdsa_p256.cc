@@ -86,19 +86,24 @@ absl::StatusOr<std::string> DerToCanonicalRaw(const unsigned char* der, size_t l
       BN_bn2binpad(s, out + kScalarLength, kScalarLength) != kScalarLength) {
     return internal::OpenSslError("ES256: encoding signature");
   }
-  if (std::memcmp(out + kScalarLength, kHalfOrder, kScalarLength) > 0) {
-    static const EC_GROUP* const group = EC_GROUP_new_by_curve_name(NID_X9_62_prime256v1);
-    internal::BignumPtr low(BN_new());
-    if (low == nullptr || group == nullptr ||
-        BN_sub(low.get(), EC_GROUP_get0_order(group), s) != 1 ||
-        BN_bn2binpad(low.get(), out + kScalarLength, kScalarLength) != kScalarLength) {
-      return internal::OpenSslError("ES256: normalising s");
-    }
-  }
+  if (absl::Status low = MakeLowS(out); !low.ok()) return low;
   return raw;
 }
 
 }  // namespace
+
+absl::Status MakeLowS(unsigned char raw[64]) {
+  if (std::memcmp(raw + kScalarLength, kHalfOrder, kScalarLength) <= 0) return absl::OkStatus();
+  static const EC_GROUP* const group = EC_GROUP_new_by_curve_name(NID_X9_62_prime256v1);
+  internal::BignumPtr s(BN_bin2bn(raw + kScalarLength, kScalarLength, nullptr));
+  internal::BignumPtr low(BN_new());
+  if (s == nullptr || low == nullptr || group == nullptr ||
+      BN_sub(low.get(), EC_GROUP_get0_order(group), s.get()) != 1 ||
+      BN_bn2binpad(low.get(), raw + kScalarLength, kScalarLength) != kScalarLength) {
+    return internal::OpenSslError("ES256: normalising s");
+  }
+  return absl::OkStatus();
+}
 
 bool IsP256Key(EVP_PKEY* key) {
   char group[64] = {0};

@@ -52,6 +52,10 @@ class EcdsaP256Verify final : public PublicKeyVerify {
 // True when `key` is an EC key on P-256 (prime256v1).
 bool IsP256Key(EVP_PKEY* key);
 
+// Maps the s of a raw 64-byte r || s to the low half (s <= n/2) in place, so a signing event
+// has one valid form (any signer: OpenSSL here, a PKCS#11 token in crypto/pkcs11).
+absl::Status MakeLowS(unsigned char raw[64]);
+
 }  // namespace hallmark::crypto::subtle
 
 #endif  // HALLMARK_CRYPTO_SUBTLE_ECDSA_P256_H_

@@ -172,15 +172,15 @@ void UnitRoute::Answer(UnitRequest request, absl::AnyInvocable<void(HttpAnswer)>
     return finish(std::move(a));
   }
   std::optional<std::vector<std::pair<std::string, std::string>>> pairs = PathPairs(c->path);
-  if (pairs.has_value() && !HasSerial(*pairs)) return ProductLink(c);
+  if (pairs.has_value() && !HasSerial(*pairs)) return ProductLink(c, *pairs);
   Verify(c);
 }
 
-void UnitRoute::ProductLink(Call* c) const {
-  std::optional<std::vector<std::pair<std::string, std::string>>> pairs = PathPairs(c->path);
+void UnitRoute::ProductLink(
+    Call* c, const std::vector<std::pair<std::string, std::string>>& pairs) const {
   std::string gtin;
   bool valid = true;
-  for (const auto& [ai, value] : *pairs) {
+  for (const auto& [ai, value] : pairs) {
     if (ai == "01") {
       absl::StatusOr<std::string> g = gs1::NormalizeGtin(value, "gtin");
       valid = valid && g.ok() && gtin.empty();

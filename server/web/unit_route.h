@@ -74,7 +74,9 @@ class UnitRoute {
 
  private:
   void Verify(Call* call) const;
-  void ProductLink(Call* call) const;
+  // `pairs`: the path's AI/value pairs (no AI 21 among them).
+  void ProductLink(Call* call,
+                   const std::vector<std::pair<std::string, std::string>>& pairs) const;
   // The brand's entries (and, for a recalled unit, the recall's reason), then Finish.
   void Resolve(Call* call, const std::string& gtin, const std::string& lot,
                const std::string& serial, bool unit_levels) const;

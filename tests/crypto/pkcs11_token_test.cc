@@ -19,7 +19,7 @@
 #include "gtest/gtest.h"
 #include "tests/common/status_matchers.h"
 #include "tests/common/subprocess.h"
-#include "tests/common/temp_dir.h"
+#include "tests/common/softhsm.h"
 
 namespace hallmark::crypto {
 namespace {
@@ -29,36 +29,22 @@ using ::hallmark::testing::StatusIs;
 using ::testing::HasSubstr;
 using ::testing::Not;
 
-constexpr char kModule[] = "/usr/lib/softhsm/libsofthsm2.so";
-constexpr char kLabel[] = "hallmark-test";
+constexpr const char* kModule = testing::kSoftHsmModule;
 
 class Pkcs11TokenTest : public ::testing::Test {
  protected:
   // One token for the whole suite (SoftHSM2 reads its configuration once per process).
   static void SetUpTestSuite() {
-    tmp_ = new testing::TempDir();
-    const std::string conf = tmp_->path() + "/softhsm2.conf";
-    ASSERT_EQ(std::system(("mkdir -p " + tmp_->path() + "/tokens").c_str()), 0);
-    ASSERT_THAT(WriteFileAtomically(conf, absl::StrCat("directories.tokendir = ", tmp_->path(),
-                                                       "/tokens\nobjectstore.backend = file\n"
-                                                       "log.level = ERROR\n")),
-                IsOk());
-    setenv("SOFTHSM2_CONF", conf.c_str(), 1);
-    const std::string out = testing::RunShell(absl::StrCat(
-        "softhsm2-util --init-token --free --label ", kLabel,
-        " --pin 1234 --so-pin 5678 2>&1; echo rc=$?"));
-    ASSERT_THAT(out, HasSubstr("rc=0")) << out;
-    ASSERT_THAT(WriteFileAtomically(PinFile(), "1234\n", 0600), IsOk());
-    ASSERT_THAT(WriteFileAtomically(tmp_->path() + "/wrong-pin", "9999\n", 0600), IsOk());
+    auto token = testing::SoftHsmToken::Create("hallmark-test");
+    ASSERT_THAT(token, IsOk());
+    token_ = token->release();
+    ASSERT_THAT(WriteFileAtomically(WrongPinFile(), "9999\n", 0600), IsOk());
   }
-  static void TearDownTestSuite() { delete tmp_; }
+  static void TearDownTestSuite() { delete token_; }
 
-  static std::string PinFile() { return tmp_->path() + "/pin"; }
-  static std::string Uri(const std::string& pin_file = PinFile(),
-                         const std::string& module = kModule,
-                         const std::string& label = kLabel) {
-    return absl::StrCat("pkcs11:token=", label, "?module-path=", module,
-                        "&pin-source=file:", pin_file);
+  static std::string WrongPinFile() { return token_->pin_file() + ".wrong"; }
+  static std::string Uri(const std::string& pin_file = "", const std::string& module = kModule) {
+    return token_->Uri(pin_file, module);
   }
 
   static std::unique_ptr<PublicKeyVerify> VerifierFor(const std::string& spki_der) {
@@ -71,10 +57,10 @@ class Pkcs11TokenTest : public ::testing::Test {
     return *(*key)->NewVerifier();
   }
 
-  static testing::TempDir* tmp_;
+  static testing::SoftHsmToken* token_;
 };
 
-testing::TempDir* Pkcs11TokenTest::tmp_ = nullptr;
+testing::SoftHsmToken* Pkcs11TokenTest::token_ = nullptr;
 
 TEST_F(Pkcs11TokenTest, AKeyMadeInTheTokenSignsFromManyThreadsAndNeverLeavesIt) {
   absl::StatusOr<std::shared_ptr<Pkcs11Token>> token = Pkcs11Token::Open(Uri());
@@ -164,15 +150,16 @@ TEST_F(Pkcs11TokenTest, Ed25519KeysWhereTheTokenHasEdDsa) {
 
 TEST_F(Pkcs11TokenTest, FailuresSayWhatIsWrongAndNeverThePin) {
   absl::StatusOr<std::shared_ptr<Pkcs11Token>> wrong =
-      Pkcs11Token::Open(Uri(tmp_->path() + "/wrong-pin"));
+      Pkcs11Token::Open(Uri(WrongPinFile()));
   EXPECT_THAT(wrong, StatusIs(absl::StatusCode::kPermissionDenied, HasSubstr("PIN")));
   EXPECT_THAT(wrong.status().message(), Not(HasSubstr("9999")));
-  EXPECT_THAT(Pkcs11Token::Open(Uri(PinFile(), "/nonexistent/libpkcs11.so")),
+  EXPECT_THAT(Pkcs11Token::Open(Uri("", "/nonexistent/libpkcs11.so")),
               StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("/nonexistent")));
-  EXPECT_THAT(Pkcs11Token::Open(Uri(PinFile(), kModule, "no-such-token")),
+  EXPECT_THAT(Pkcs11Token::Open(absl::StrCat("pkcs11:token=no-such-token?module-path=", kModule,
+                                             "&pin-source=file:", token_->pin_file())),
               StatusIs(absl::StatusCode::kNotFound));
   unsetenv("HALLMARK_PKCS11_PIN");
-  EXPECT_THAT(Pkcs11Token::Open(absl::StrCat("pkcs11:token=", kLabel, "?module-path=", kModule)),
+  EXPECT_THAT(Pkcs11Token::Open(absl::StrCat("pkcs11:token=hallmark-test?module-path=", kModule)),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("HALLMARK_PKCS11_PIN")));
   EXPECT_THAT(Pkcs11Token::Open("pkcs11:token=x"),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("module-path")));
@@ -180,7 +167,7 @@ TEST_F(Pkcs11TokenTest, FailuresSayWhatIsWrongAndNeverThePin) {
   // The PIN from the environment works as well as from a file.
   setenv("HALLMARK_PKCS11_PIN", "1234", 1);
   absl::StatusOr<std::shared_ptr<Pkcs11Token>> by_env =
-      Pkcs11Token::Open(absl::StrCat("pkcs11:token=", kLabel, "?module-path=", kModule));
+      Pkcs11Token::Open(absl::StrCat("pkcs11:token=hallmark-test?module-path=", kModule));
   unsetenv("HALLMARK_PKCS11_PIN");
   ASSERT_THAT(by_env, IsOk());
   EXPECT_THAT((*by_env)->Signer(0x0bad), StatusIs(absl::StatusCode::kNotFound));
