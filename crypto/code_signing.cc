@@ -6,13 +6,23 @@ namespace hallmark::crypto {
 
 absl::StatusOr<std::string> SignUnit(const KeyRing& ring, absl::string_view gtin14,
                                      absl::string_view serial, absl::string_view lot) {
+  gs1::UnitCode code;
+  code.gtin = std::string(gtin14);
+  code.serial = std::string(serial);
+  code.lot = std::string(lot);
+  return SignUnit(ring, code);
+}
+
+absl::StatusOr<std::string> SignUnit(const KeyRing& ring, const gs1::UnitCode& code) {
   const KeyRing::Key* key = ring.active();
   if (key == nullptr) {
     return absl::FailedPreconditionError("no ACTIVE signing key in the key ring");
   }
   const DigSigHeader header{kDigSigVersion, key->info.algorithm, key->info.id};
-  HALLMARK_ASSIGN_OR_RETURN(std::string signature,
-                            key->signer->Sign(DigSigMessage(header, gtin14, serial, lot)));
+  HALLMARK_ASSIGN_OR_RETURN(
+      std::string signature,
+      key->signer->Sign(DigSigMessage(header, code.gtin, code.serial, code.lot, code.expiry,
+                                      code.production)));
   return FormatDigSig(header, signature);
 }
 
@@ -31,7 +41,8 @@ CodeVerification VerifyUnitCode(const KeyRing& ring, const gs1::UnitCode& code) 
     result.failure = DigSigFailure::kAlgorithmMismatch;
   } else {
     const std::string message =
-        DigSigMessage(parsed->header, code.gtin, code.serial, code.lot);
+        DigSigMessage(parsed->header, code.gtin, code.serial, code.lot, code.expiry,
+                      code.production);
     switch (key->verifier->Verify(parsed->signature, message)) {
       case SignatureCheck::kValid:
         break;

@@ -1,11 +1,11 @@
 // File: crypto/code_signing.h
 //
 // Signing and verifying unit codes with a KeyRing: the DIGSIG of crypto/digsig.h over a unit's
-// GTIN, serial and lot.
+// GTIN, serial, lot and dates.
 //
 // Verification fails closed and says why (DigSigFailure, with a stable reason code): a code is
 // genuine only when its DIGSIG parses, names a known, non-revoked key of the same algorithm,
-// and its signature verifies over exactly this GTIN, serial and lot.
+// and its signature verifies over exactly this GTIN, serial, lot and dates.
 //
 // Example:
 //   absl::StatusOr<std::string> digsig = SignUnit(ring, gtin14, serial, lot);
@@ -28,6 +28,9 @@ namespace hallmark::crypto {
 // Preconditions: `gtin14` normalised, `serial`/`lot` valid (lot empty for none).
 absl::StatusOr<std::string> SignUnit(const KeyRing& ring, absl::string_view gtin14,
                                      absl::string_view serial, absl::string_view lot);
+// The same for every signed field of `code` (GTIN, serial, lot, expiry, production; its digsig
+// is ignored). Preconditions as above; dates valid GS1 dates or empty.
+absl::StatusOr<std::string> SignUnit(const KeyRing& ring, const gs1::UnitCode& code);
 
 struct CodeVerification {
   DigSigFailure failure = DigSigFailure::kNone;

@@ -95,15 +95,18 @@ std::string FormatDigSig(const DigSigHeader& header, absl::string_view signature
 }
 
 std::string DigSigMessage(const DigSigHeader& header, absl::string_view gtin14,
-                          absl::string_view serial, absl::string_view lot) {
+                          absl::string_view serial, absl::string_view lot,
+                          absl::string_view expiry, absl::string_view production) {
   std::string msg;
-  msg.reserve(kDigSigDomainTag.size() + kDigSigHeaderLength + 6 + gtin14.size() +
-              serial.size() + lot.size());
+  msg.reserve(kDigSigDomainTag.size() + kDigSigHeaderLength + 10 + gtin14.size() +
+              serial.size() + lot.size() + expiry.size() + production.size());
   msg.append(kDigSigDomainTag.data(), kDigSigDomainTag.size());
   msg += EncodeHeader(header);
   AppendField(1, gtin14, &msg);
   AppendField(21, serial, &msg);
   if (!lot.empty()) AppendField(10, lot, &msg);
+  if (!production.empty()) AppendField(11, production, &msg);
+  if (!expiry.empty()) AppendField(17, expiry, &msg);
   return msg;
 }
 

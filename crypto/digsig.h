@@ -8,7 +8,9 @@
 //   signature = 64 raw bytes (see crypto/signature.h)
 //   message = "hallmark/digsig/v1" || header
 //             || 0x01 0x0E gtin(14 digits) || 0x15 len serial || [0x0A len lot]
-//             (each field: the AI number as one byte, the value length as one byte, the value)
+//             || [0x0B 0x06 production] || [0x11 0x06 expiry]
+//             (each field: the AI number as one byte, the value length as one byte, the value;
+//             optional fields only when printed, in increasing AI order: 10, 11, 17)
 //
 // Binding the header into the message ties the signature to its key id and algorithm; the
 // domain tag keeps Hallmark signatures from being valid for any other protocol.
@@ -74,9 +76,11 @@ absl::StatusOr<ParsedDigSig> ParseDigSig(absl::string_view digsig, DigSigFailure
 // The DIGSIG text for `header` and a 64-byte signature.
 std::string FormatDigSig(const DigSigHeader& header, absl::string_view signature);
 
-// The exact bytes signed for a unit. `lot` empty means no lot.
+// The exact bytes signed for a unit. An empty `lot`, `expiry` (AI 17 YYMMDD) or `production`
+// (AI 11 YYMMDD) is not printed and not signed.
 std::string DigSigMessage(const DigSigHeader& header, absl::string_view gtin14,
-                          absl::string_view serial, absl::string_view lot);
+                          absl::string_view serial, absl::string_view lot,
+                          absl::string_view expiry = "", absl::string_view production = "");
 
 }  // namespace hallmark::crypto
 

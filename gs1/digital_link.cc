@@ -86,9 +86,10 @@ absl::Status AddQuery(absl::string_view query, internal::UnitCodeBuilder* builde
   if (query.empty()) return absl::OkStatus();
   for (absl::string_view param : absl::StrSplit(query, '&')) {
     std::pair<absl::string_view, absl::string_view> kv = absl::StrSplit(param, '=');
-    if (kv.first != "8030") continue;  // linkType and other attributes are not identity
+    // The DIGSIG and the dates are part of the code; linkType and other attributes are not.
+    if (kv.first != "8030" && kv.first != "17" && kv.first != "11") continue;
     HALLMARK_ASSIGN_OR_RETURN(std::string value, PercentDecode(kv.second));
-    HALLMARK_RETURN_IF_ERROR(builder->Add("8030", value));
+    HALLMARK_RETURN_IF_ERROR(builder->Add(kv.first, value));
   }
   return absl::OkStatus();
 }
@@ -146,7 +147,16 @@ absl::StatusOr<std::string> FormatDigitalLink(absl::string_view host, const Unit
   std::string uri = absl::StrCat("https://", host, "/01/", code.gtin);
   if (!code.lot.empty()) absl::StrAppend(&uri, "/10/", PercentEncode(code.lot));
   absl::StrAppend(&uri, "/21/", PercentEncode(code.serial));
-  if (!code.digsig.empty()) absl::StrAppend(&uri, "?8030=", PercentEncode(code.digsig));
+  // Data attributes in the query: the dates (digits only), then the DIGSIG.
+  char sep = '?';
+  const auto attribute = [&uri, &sep](absl::string_view ai, absl::string_view value) {
+    if (value.empty()) return;
+    absl::StrAppend(&uri, absl::string_view(&sep, 1), ai, "=", PercentEncode(value));
+    sep = '&';
+  };
+  attribute("17", code.expiry);
+  attribute("11", code.production);
+  attribute("8030", code.digsig);
   return uri;
 }
 

@@ -1,7 +1,8 @@
 // File: gs1/digital_link.h
 //
 // GS1 Digital Link URIs (GS1 Digital Link Standard: URI Syntax 1.2) for serialised units:
-//   https://{host}/01/{gtin}/10/{lot}/21/{serial}?8030={digsig}
+//   https://{host}/01/{gtin}/10/{lot}/21/{serial}?17={expiry}&11={production}&8030={digsig}
+// (the dates are data attributes, present only when the unit has them).
 //
 // Formatting writes the standard's qualifier order (22, 10, 21 after the GTIN), the 14-digit
 // GTIN, and percent-encodes every character outside RFC 3986's unreserved set (A-Z a-z 0-9
@@ -9,7 +10,8 @@
 //
 // Parsing accepts any host and any path before the primary key (/01/), http or https, GTIN-8/12/13
 // (normalised to 14 digits), lot and serial in either order, an optional (22) qualifier
-// (ignored), and any other query parameters (ignored); %00, malformed escapes, repeated AIs and
+// (ignored), the query attributes 17, 11 and 8030 (each at most once; dates checked as
+// calendar dates), and any other query parameters (ignored); %00, malformed escapes, repeated AIs and
 // invalid values are rejected.
 //
 // Example:

@@ -97,7 +97,10 @@ absl::StatusOr<UnitCode> ParseElementString(absl::string_view data) {
 }
 
 std::string FormatBracketedElementString(const UnitCode& code) {
-  std::string out = absl::StrCat("(01)", code.gtin, "(21)", EscapeBracketed(code.serial));
+  std::string out = absl::StrCat("(01)", code.gtin);
+  if (!code.expiry.empty()) absl::StrAppend(&out, "(17)", code.expiry);
+  if (!code.production.empty()) absl::StrAppend(&out, "(11)", code.production);
+  absl::StrAppend(&out, "(21)", EscapeBracketed(code.serial));
   if (!code.lot.empty()) absl::StrAppend(&out, "(10)", EscapeBracketed(code.lot));
   if (!code.digsig.empty()) absl::StrAppend(&out, "(8030)", code.digsig);
   return out;
@@ -105,7 +108,11 @@ std::string FormatBracketedElementString(const UnitCode& code) {
 
 std::string FormatRawElementString(const UnitCode& code, absl::string_view symbology_id) {
   const absl::string_view gs(&kGroupSeparator, 1);
-  std::string out = absl::StrCat(symbology_id, "01", code.gtin, "21", code.serial);
+  // Fixed-length AIs first: the dates need no separator after them.
+  std::string out = absl::StrCat(symbology_id, "01", code.gtin);
+  if (!code.expiry.empty()) absl::StrAppend(&out, "17", code.expiry);
+  if (!code.production.empty()) absl::StrAppend(&out, "11", code.production);
+  absl::StrAppend(&out, "21", code.serial);
   if (!code.lot.empty()) absl::StrAppend(&out, gs, "10", code.lot);
   if (!code.digsig.empty()) absl::StrAppend(&out, gs, "8030", code.digsig);
   return out;

@@ -11,9 +11,11 @@
 //     symbology identifier (]d2 DataMatrix, ]Q3 QR, ]C1 GS1-128, ]e0 DataBar, ]J1 DotCode) and/or
 //     a leading GS.
 //
-// Known AIs other than 01/21/10/8030 (e.g. (17) expiry) are checked for syntax and ignored, as
-// they are not part of a unit's identity. Every AI may appear at most once; (01) and (21) are
-// required.
+// (17) expiry and (11) production dates are read into the code (real calendar dates, DD = 00
+// allowed); other known AIs are checked for syntax and ignored, as they are not part of a unit's
+// identity. Every AI may appear at most once; (01) and (21) are required. Formatting writes
+// (01), the dates (17) (11), then (21) (10) (8030): fixed-length AIs first, so the dates need no
+// separator.
 //
 // Example:
 //   UnitCode code{.gtin = "09506000134352", .serial = "ABC123"};

@@ -3,6 +3,8 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
 
 namespace hallmark::gs1 {
 namespace {
@@ -80,6 +82,66 @@ absl::Status ValidateSerial(absl::string_view serial, absl::string_view field) {
 
 absl::Status ValidateLot(absl::string_view lot, absl::string_view field) {
   return ValidateCset82(lot, kMaxLotLength, field);
+}
+
+absl::StatusOr<absl::CivilDay> Gs1DateDay(absl::string_view yymmdd, absl::CivilYear reference_year,
+                                          absl::string_view field) {
+  bool digits = yymmdd.size() == 6;
+  for (char c : yymmdd) digits = digits && absl::ascii_isdigit(static_cast<unsigned char>(c));
+  if (!digits) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(field, ": a GS1 date is YYMMDD, six digits"));
+  }
+  const auto two = [yymmdd](size_t at) { return (yymmdd[at] - '0') * 10 + (yymmdd[at + 1] - '0'); };
+  const int yy = two(0), mm = two(2), dd = two(4);
+  const int ref = static_cast<int>(reference_year.year());
+  const int ref_yy = ref % 100;
+  int year = ref - ref_yy + yy;
+  if (yy - ref_yy > 50) year -= 100;   // GS1 7.12: more than 50 years ahead: last century
+  if (yy - ref_yy < -49) year += 100;  // more than 49 years behind: next century
+  if (mm < 1 || mm > 12) {
+    return absl::InvalidArgumentError(absl::StrCat(field, ": month ", mm, " is not 01..12"));
+  }
+  const absl::CivilDay last = absl::CivilDay(absl::CivilMonth(year, mm) + 1) - 1;
+  if (dd == 0) return last;
+  if (dd > last.day()) {
+    return absl::InvalidArgumentError(absl::StrFormat(
+        "%s: %04d-%02d has no day %02d (DD = 00 means the month's last day)", field, year, mm, dd));
+  }
+  return absl::CivilDay(year, mm, dd);
+}
+
+absl::StatusOr<absl::CivilDay> Gs1DateDay(absl::string_view yymmdd, absl::string_view field) {
+  return Gs1DateDay(yymmdd, absl::ToCivilYear(absl::Now(), absl::UTCTimeZone()), field);
+}
+
+absl::Status ValidateGs1Date(absl::string_view yymmdd, absl::string_view field) {
+  return Gs1DateDay(yymmdd, field).status();
+}
+
+absl::Status ValidateLotDates(absl::string_view expiry, absl::string_view production,
+                              absl::string_view expiry_field, absl::string_view production_field) {
+  absl::StatusOr<absl::CivilDay> exp, prod;
+  if (!expiry.empty()) {
+    exp = Gs1DateDay(expiry, expiry_field);
+    if (!exp.ok()) return exp.status();
+  }
+  if (!production.empty()) {
+    prod = Gs1DateDay(production, production_field);
+    if (!prod.ok()) return prod.status();
+  }
+  if (!expiry.empty() && !production.empty() && *exp < *prod) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        expiry_field, ": ", Gs1DateIso(expiry), " is before the ", production_field, " ",
+        Gs1DateIso(production)));
+  }
+  return absl::OkStatus();
+}
+
+std::string Gs1DateIso(absl::string_view yymmdd) {
+  absl::StatusOr<absl::CivilDay> day = Gs1DateDay(yymmdd, "date");
+  if (!day.ok()) return std::string(yymmdd);
+  return absl::FormatCivilTime(*day);
 }
 
 }  // namespace hallmark::gs1

@@ -1,7 +1,8 @@
 // File: gs1/gs1.h
 //
-// GS1 identifier rules shared by every code form: GTIN check digits and normalisation, and
-// the character-set rules of the serial (AI 21) and lot (AI 10) fields.
+// GS1 identifier rules shared by every code form: GTIN check digits and normalisation, the
+// character-set rules of the serial (AI 21) and lot (AI 10) fields, and the dates of AI (11)
+// production and AI (17) expiry.
 //
 // Every validator returns absl::InvalidArgumentError whose message starts with the field name
 // given by the caller (so a server can say "units[3].gtin: ...") and names the rule broken.
@@ -17,6 +18,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "absl/time/civil_time.h"
 
 namespace hallmark::gs1 {
 
@@ -44,6 +46,27 @@ absl::Status ValidateCset82(absl::string_view value, size_t max_length,
 // AI (21) serial and AI (10) lot: 1..20 characters of character set 82.
 absl::Status ValidateSerial(absl::string_view serial, absl::string_view field = "serial");
 absl::Status ValidateLot(absl::string_view lot, absl::string_view field = "lot");
+
+// AI (11) production date and AI (17) expiry date: YYMMDD, a real calendar date, or DD = 00
+// for a date given to the month (GS1 General Specifications 3.4.2-3.4.6).
+//
+// The century follows GS1's sliding window (General Specifications 7.12) around
+// `reference_year`: YY more than 50 years ahead of it is in the previous century, more than 49
+// behind in the next. DD = 00 stands for the month's last day.
+absl::StatusOr<absl::CivilDay> Gs1DateDay(absl::string_view yymmdd, absl::CivilYear reference_year,
+                                          absl::string_view field);
+// Gs1DateDay around the current year (UTC).
+absl::StatusOr<absl::CivilDay> Gs1DateDay(absl::string_view yymmdd, absl::string_view field);
+absl::Status ValidateGs1Date(absl::string_view yymmdd, absl::string_view field);
+
+// A lot's dates (either may be empty): each a valid GS1 date, and the expiry not before the
+// production. Errors name `expiry_field` or `production_field`.
+absl::Status ValidateLotDates(absl::string_view expiry, absl::string_view production,
+                              absl::string_view expiry_field = "expiry_date",
+                              absl::string_view production_field = "production_date");
+
+// "2026-12-31" for a GS1 date (DD = 00: the month's last day); `yymmdd` must be valid.
+std::string Gs1DateIso(absl::string_view yymmdd);
 
 }  // namespace hallmark::gs1
 

@@ -1,7 +1,7 @@
 // File: gs1/unit_code.h
 //
-// UnitCode is what a label carries: the unit's identity (GTIN + serial), its lot when printed,
-// and the DIGSIG (AI 8030) that signs them. ParseScannedCode accepts every printed form Hallmark
+// UnitCode is what a label carries: the unit's identity (GTIN + serial), its lot, expiry and
+// production dates when printed, and the DIGSIG (AI 8030) that signs them. ParseScannedCode accepts every printed form Hallmark
 // supports, exactly as a scanner or camera app delivers it.
 //
 // Example:
@@ -23,9 +23,12 @@ struct UnitCode {
   std::string serial;  // AI (21), 1..20 characters of GS1 character set 82
   std::string lot;     // AI (10), empty when the code carries no lot
   std::string digsig;  // AI (8030), empty when the code carries no signature
+  std::string expiry;      // AI (17) YYMMDD, a valid GS1 date; empty when not printed
+  std::string production;  // AI (11) YYMMDD, a valid GS1 date; empty when not printed
 
   friend bool operator==(const UnitCode& a, const UnitCode& b) {
-    return a.gtin == b.gtin && a.serial == b.serial && a.lot == b.lot && a.digsig == b.digsig;
+    return a.gtin == b.gtin && a.serial == b.serial && a.lot == b.lot && a.digsig == b.digsig &&
+           a.expiry == b.expiry && a.production == b.production;
   }
   friend bool operator!=(const UnitCode& a, const UnitCode& b) { return !(a == b); }
 };

@@ -24,6 +24,8 @@ struct CodeOptions {
   std::string gtin;
   std::string serial;
   std::string lot;
+  std::string expiry;
+  std::string production;
   std::string host = "id.example.com";
   std::string code;
 };
@@ -34,10 +36,18 @@ std::string ShowRaw(const UnitCode& code) {
                              {{std::string(1, gs1::kGroupSeparator), "{GS}"}});
 }
 
+// "261231 (2026-12-31)", or "-" when absent.
+std::string DateLine(const std::string& yymmdd) {
+  if (yymmdd.empty()) return "-";
+  return yymmdd + " (" + gs1::Gs1DateIso(yymmdd) + ")";
+}
+
 void PrintCode(const UnitCode& code, const std::string& host) {
   std::cout << "gtin:            " << code.gtin << "\n"
             << "serial:          " << code.serial << "\n"
             << "lot:             " << (code.lot.empty() ? "-" : code.lot) << "\n"
+            << "expiry (17):     " << DateLine(code.expiry) << "\n"
+            << "production (11): " << DateLine(code.production) << "\n"
             << "digsig:          " << (code.digsig.empty() ? "-" : code.digsig) << "\n";
   if (absl::StatusOr<std::string> link = gs1::FormatDigitalLink(host, code); link.ok()) {
     std::cout << "digital_link:    " << *link << "\n";
@@ -53,6 +63,9 @@ absl::StatusOr<UnitCode> ValidatedUnit(const CodeOptions& o) {
   code.serial = o.serial;
   if (!o.lot.empty()) HALLMARK_RETURN_IF_ERROR(gs1::ValidateLot(o.lot));
   code.lot = o.lot;
+  HALLMARK_RETURN_IF_ERROR(gs1::ValidateLotDates(o.expiry, o.production, "expiry", "production"));
+  code.expiry = o.expiry;
+  code.production = o.production;
   HALLMARK_RETURN_IF_ERROR(gs1::ValidateResolverHost(o.host));
   return code;
 }
@@ -62,8 +75,7 @@ int Sign(const CodeOptions& o) {
   if (!code.ok()) return ReportError(code.status());
   auto ring = crypto::KeyRing::LoadDirectory(o.keys_dir, /*require_signing_key=*/true);
   if (!ring.ok()) return ReportError(ring.status());
-  absl::StatusOr<std::string> digsig =
-      crypto::SignUnit(**ring, code->gtin, code->serial, code->lot);
+  absl::StatusOr<std::string> digsig = crypto::SignUnit(**ring, *code);
   if (!digsig.ok()) return ReportError(digsig.status());
   code->digsig = *digsig;
   std::cout << "key_id:          " << crypto::FormatKeyId((*ring)->active()->info.id) << " ("
@@ -101,13 +113,16 @@ void AddCodeCommands(CLI::App& app, int* exit_code) {
   code->require_subcommand(1);
 
   CLI::App* sign = code->add_subcommand(
-      "sign", "Sign GTIN + serial (+ lot) with the ACTIVE key; print DIGSIG, Digital Link and "
-              "element strings");
+      "sign", "Sign GTIN + serial (+ lot, expiry, production date) with the ACTIVE key; print "
+              "DIGSIG, Digital Link and element strings");
   sign->add_option("--keys_dir", opts->keys_dir, "Keys directory")->required();
   sign->add_option("--gtin", opts->gtin, "GTIN-8/12/13/14")->required();
   sign->add_option("--serial", opts->serial, "AI (21) serial, 1..20 chars of GS1 set 82")
       ->required();
   sign->add_option("--lot", opts->lot, "AI (10) lot, optional");
+  sign->add_option("--expiry", opts->expiry,
+                   "AI (17) expiry date YYMMDD (DD = 00: the month's last day), optional");
+  sign->add_option("--production", opts->production, "AI (11) production date YYMMDD, optional");
   sign->add_option("--host", opts->host, "Resolver host for the Digital Link")
       ->capture_default_str();
   sign->callback([opts, exit_code] { *exit_code = Sign(*opts); });

@@ -97,6 +97,12 @@ absl::Status UnitCodeBuilder::Add(absl::string_view ai, absl::string_view value)
     code_.lot = std::string(value);
   } else if (ai == "8030") {
     code_.digsig = std::string(value);
+  } else if (ai == "17") {
+    HALLMARK_RETURN_IF_ERROR(ValidateGs1Date(value, "AI (17) expiry date"));
+    code_.expiry = std::string(value);
+  } else if (ai == "11") {
+    HALLMARK_RETURN_IF_ERROR(ValidateGs1Date(value, "AI (11) production date"));
+    code_.production = std::string(value);
   }
   return absl::OkStatus();
 }

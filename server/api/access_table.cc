@@ -47,6 +47,7 @@ std::vector<MethodAccess> MakeTable() {
       Row("Lifecycle.RecordEvent", {kIssuer, kRetailer}),
       Row("Lifecycle.GetHistory", {kIssuer, kPolice}),
       Row("Lifecycle.Recall", {kIssuer}, kBulk),
+      Row("Lifecycle.CorrectLotDates", {kIssuer}, kBulk),
       Row("Lifecycle.GetWarranty", any),
       Row("Lifecycle.SetWarrantyTerms", {kIssuer}),
       Row("Lifecycle.VerifyRegistration", {kIssuer}),

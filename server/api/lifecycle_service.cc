@@ -35,6 +35,15 @@ grpc::ServerUnaryReactor* LifecycleService::Recall(grpc::CallbackServerContext* 
                   });
 }
 
+grpc::ServerUnaryReactor* LifecycleService::CorrectLotDates(
+    grpc::CallbackServerContext* context, const v1::CorrectLotDatesRequest* request,
+    v1::CorrectLotDatesResponse* response) {
+  return RunUnary(*guard_, context, *request, "Lifecycle.CorrectLotDates", 1, max_call_,
+                  [&](const auth::Principal& p, absl::Time deadline, auto done) {
+                    engine_->CorrectLotDates(p, *request, deadline, response, std::move(done));
+                  });
+}
+
 grpc::ServerUnaryReactor* LifecycleService::GetWarranty(grpc::CallbackServerContext* context,
                                                         const v1::GetWarrantyRequest* request,
                                                         v1::Warranty* response) {

@@ -4,7 +4,7 @@
 // GTINs: retailers record SHIPPED/RECEIVED/SOLD/RETURNED only, issuers act on their own GTINs):
 //   RecordEvent                            issuer, retailer
 //   GetHistory                             issuer, law_enforcement
-//   Recall, SetWarrantyTerms,
+//   Recall, CorrectLotDates, SetWarrantyTerms,
 //   VerifyRegistration                     issuer
 //   GetWarranty                            every role
 #ifndef HALLMARK_SERVER_API_LIFECYCLE_SERVICE_H_
@@ -31,6 +31,9 @@ class LifecycleService final : public v1::Lifecycle::CallbackService {
   grpc::ServerUnaryReactor* Recall(grpc::CallbackServerContext* context,
                                    const v1::RecallRequest* request,
                                    v1::RecallResponse* response) override;
+  grpc::ServerUnaryReactor* CorrectLotDates(grpc::CallbackServerContext* context,
+                                            const v1::CorrectLotDatesRequest* request,
+                                            v1::CorrectLotDatesResponse* response) override;
   grpc::ServerUnaryReactor* GetWarranty(grpc::CallbackServerContext* context,
                                         const v1::GetWarrantyRequest* request,
                                         v1::Warranty* response) override;

@@ -12,12 +12,8 @@
 namespace hallmark::issuance {
 namespace {
 
-v1::IssuedUnit Blank(const std::string& gtin, std::string serial, const std::string& lot) {
-  v1::IssuedUnit u;
-  u.mutable_unit()->set_gtin(gtin);
-  u.mutable_unit()->set_serial(std::move(serial));
-  u.set_lot(lot);
-  return u;
+PrintedLot LotOf(const registry::Batch& batch) {
+  return {batch.stored.lot, batch.stored.expiry, batch.stored.production};
 }
 
 }  // namespace
@@ -74,7 +70,7 @@ void IssuanceEngine::Issue(const auth::Principal& issuer, const v1::IssueSerials
     if (!batch.ok()) return done(batch.status());
     absl::StatusOr<SerialSource> source = SerialSource::ForBatch(*batch);
     if (!source.ok()) return done(source.status());
-    const std::string lot = batch->stored.lot;
+    const PrintedLot lot = LotOf(*batch);
     auto shared_source = std::make_shared<const SerialSource>(*std::move(source));
     const uint64_t count = batch->stored.count, id = batch->id;
     InBulkGate([this, gtin, lot, ring, out, shared_source, count, id, call_deadline,
@@ -87,7 +83,7 @@ void IssuanceEngine::Issue(const auth::Principal& issuer, const v1::IssueSerials
             if (!serials.ok()) return done(serials.status());
             auto units = std::make_shared<std::vector<v1::IssuedUnit>>();
             units->reserve(serials->size());
-            for (std::string& s : *serials) units->push_back(Blank(gtin, std::move(s), lot));
+            for (std::string& s : *serials) units->push_back(BlankUnit(gtin, std::move(s), lot));
             maker_.Make(ring, units.get(),
                         [units, out, done = std::move(done)](absl::Status s) mutable {
                           if (s.ok()) {
@@ -135,7 +131,7 @@ void IssuanceEngine::Import(const auth::Principal& issuer,
              [this, plan, gtin, ring, call_deadline, serials = std::move(serials), finish,
               done = std::move(done)](absl::StatusOr<registry::Batch> batch) mutable {
     if (!batch.ok()) return done(batch.status());
-    const std::string lot = batch->stored.lot;
+    const PrintedLot lot = LotOf(*batch);
     const uint64_t id = batch->id;
     const bool fresh = !batch->existed;
     InBulkGate([this, plan, gtin, lot, ring, call_deadline, id, fresh,
@@ -160,7 +156,7 @@ void IssuanceEngine::Import(const auth::Principal& issuer,
                 rej.set_detail("already registered for this GTIN");
                 dupes.emplace_back(plan->candidates[k], std::move(rej));
               } else {
-                accepted->push_back(Blank(gtin, serials[k], lot));
+                accepted->push_back(BlankUnit(gtin, serials[k], lot));
               }
             }
             if (fresh && accepted->empty()) {

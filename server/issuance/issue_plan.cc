@@ -37,13 +37,24 @@ absl::StatusOr<SerialFormat> FromProto(v1::SerialFormat f) {
   }
 }
 
-// Shared checks of both request kinds: GTIN, ownership, lot, SKU, request id.
-absl::Status CheckCommon(absl::string_view gtin, absl::string_view lot, absl::string_view sku,
-                         absl::string_view request_id, const auth::Principal& issuer,
+// Shared checks of both request kinds: GTIN, ownership, lot and its dates, SKU, request id.
+template <typename Request>
+absl::Status CheckCommon(const Request& r, const auth::Principal& issuer,
                          registry::BatchSpec* spec) {
-  HALLMARK_ASSIGN_OR_RETURN(spec->gtin, gs1::NormalizeGtin(gtin, "gtin"));
+  const std::string& lot = r.lot();
+  const std::string& sku = r.sku();
+  const std::string& request_id = r.request_id();
+  HALLMARK_ASSIGN_OR_RETURN(spec->gtin, gs1::NormalizeGtin(r.gtin(), "gtin"));
   HALLMARK_RETURN_IF_ERROR(auth::CheckGtinAccess(issuer, spec->gtin));
   if (!lot.empty()) HALLMARK_RETURN_IF_ERROR(gs1::ValidateLot(lot, "lot"));
+  HALLMARK_RETURN_IF_ERROR(gs1::ValidateLotDates(r.expiry_date(), r.production_date()));
+  if (lot.empty() && !(r.expiry_date().empty() && r.production_date().empty())) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        r.expiry_date().empty() ? "production_date" : "expiry_date",
+        ": dates belong to a lot; give the lot too"));
+  }
+  spec->expiry = r.expiry_date();
+  spec->production = r.production_date();
   if (!sku.empty()) HALLMARK_RETURN_IF_ERROR(ValidatePrintable(sku, 1, kMaxSkuLength, "sku", true));
   if (request_id.empty()) {
     return absl::InvalidArgumentError("request_id: required (an idempotency key, e.g. a UUID)");
@@ -137,8 +148,7 @@ absl::StatusOr<IssuePlan> PlanIssue(const v1::IssueSerialsRequest& request,
                                     absl::Time now, absl::string_view key_id) {
   IssuePlan plan;
   registry::BatchSpec& spec = plan.spec;
-  HALLMARK_RETURN_IF_ERROR(CheckCommon(request.gtin(), request.lot(), request.sku(),
-                                       request.request_id(), issuer, &spec));
+  HALLMARK_RETURN_IF_ERROR(CheckCommon(request, issuer, &spec));
   if (request.count() == 0 || request.count() > max_count) {
     return absl::InvalidArgumentError(
         absl::StrCat("count: must be 1..", max_count, ", got ", request.count()));
@@ -164,8 +174,7 @@ absl::StatusOr<ImportPlan> PlanImport(const v1::ImportSerialsRequest& request,
                                       absl::string_view key_id) {
   ImportPlan plan;
   registry::BatchSpec& spec = plan.spec;
-  HALLMARK_RETURN_IF_ERROR(CheckCommon(request.gtin(), request.lot(), request.sku(),
-                                       request.request_id(), issuer, &spec));
+  HALLMARK_RETURN_IF_ERROR(CheckCommon(request, issuer, &spec));
   if (request.serials().empty() || static_cast<size_t>(request.serials_size()) > kMaxImportSerials) {
     return absl::InvalidArgumentError(absl::StrCat("serials: must have 1..", kMaxImportSerials,
                                                    " entries, got ", request.serials_size()));
@@ -231,6 +240,8 @@ absl::Status CompareWithStored(const registry::BatchSpec& requested,
       {"format", stored.format, requested.format},
       {"count", absl::StrCat(stored.count), absl::StrCat(requested.count)},
       {"lot", stored.lot, requested.lot},
+      {"expiry_date", stored.expiry, requested.expiry},
+      {"production_date", stored.production, requested.production},
       {"sku", stored.sku, requested.sku},
       {"plant", stored.plant, requested.plant},
       {"prefix", stored.prefix, requested.prefix},

@@ -54,7 +54,7 @@ void IssueStream::OnBatch(absl::StatusOr<registry::Batch> batch) {
   {
     absl::MutexLock lock(&mu_);
     source_ = std::make_shared<const SerialSource>(*std::move(source));
-    lot_ = batch->stored.lot;
+    lot_ = {batch->stored.lot, batch->stored.expiry, batch->stored.production};
     batch_id_ = batch->id;
     total_ = batch->stored.count;
     const uint64_t chunk = engine_->options_.stream_chunk;
@@ -189,11 +189,7 @@ void IssueStream::WriteChunk(uint64_t index) {
           ring = self->ring_;
           units->reserve(serials->size());
           for (std::string& s : *serials) {
-            v1::IssuedUnit u;
-            u.mutable_unit()->set_gtin(self->gtin_);
-            u.mutable_unit()->set_serial(std::move(s));
-            u.set_lot(self->lot_);
-            units->push_back(std::move(u));
+            units->push_back(BlankUnit(self->gtin_, std::move(s), self->lot_));
           }
         }
         self->engine_->maker_.Make(ring, units.get(), [self, index, units](absl::Status s) {

@@ -96,7 +96,7 @@ class IssueStream : public std::enable_shared_from_this<IssueStream> {
   std::shared_ptr<const SerialSource> source_ ABSL_GUARDED_BY(mu_);
   std::shared_ptr<const crypto::KeyRing> ring_ ABSL_GUARDED_BY(mu_);
   std::string gtin_ ABSL_GUARDED_BY(mu_);
-  std::string lot_ ABSL_GUARDED_BY(mu_);
+  PrintedLot lot_ ABSL_GUARDED_BY(mu_);
   uint64_t batch_id_ ABSL_GUARDED_BY(mu_) = 0;
   uint64_t total_ ABSL_GUARDED_BY(mu_) = 0;
   uint64_t chunks_total_ ABSL_GUARDED_BY(mu_) = 0;

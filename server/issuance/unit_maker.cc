@@ -15,10 +15,24 @@ constexpr size_t kSignGrain = 128;
 
 }  // namespace
 
+v1::IssuedUnit BlankUnit(const std::string& gtin, std::string serial, const PrintedLot& lot) {
+  v1::IssuedUnit u;
+  u.mutable_unit()->set_gtin(gtin);
+  u.mutable_unit()->set_serial(std::move(serial));
+  u.set_lot(lot.lot);
+  u.set_expiry_date(lot.expiry);
+  u.set_production_date(lot.production);
+  return u;
+}
+
 absl::Status UnitMaker::MakeOne(const crypto::KeyRing& ring, v1::IssuedUnit* unit) const {
-  gs1::UnitCode code{unit->unit().gtin(), unit->unit().serial(), unit->lot(), ""};
-  HALLMARK_ASSIGN_OR_RETURN(code.digsig,
-                            crypto::SignUnit(ring, code.gtin, code.serial, code.lot));
+  gs1::UnitCode code;
+  code.gtin = unit->unit().gtin();
+  code.serial = unit->unit().serial();
+  code.lot = unit->lot();
+  code.expiry = unit->expiry_date();
+  code.production = unit->production_date();
+  HALLMARK_ASSIGN_OR_RETURN(code.digsig, crypto::SignUnit(ring, code));
   HALLMARK_ASSIGN_OR_RETURN(std::string link, gs1::FormatDigitalLink(resolver_host_, code));
   unit->set_key_id(crypto::FormatKeyId(ring.active()->info.id));
   unit->set_digital_link(std::move(link));

@@ -1,6 +1,7 @@
 // File: server/issuance/unit_maker.h
 //
-// UnitMaker: turns registered (GTIN, serial, lot) triples into the IssuedUnit a printer needs:
+// UnitMaker: turns registered units (GTIN, serial, lot and its dates) into the IssuedUnit a
+// printer needs:
 // the DIGSIG signed with the key ring's ACTIVE key, the Digital Link on the brand's resolver
 // host and the bracketed element string. Signing is the expensive part (one public-key
 // operation per unit), so Make() spreads it over the work pool.
@@ -19,12 +20,22 @@
 
 namespace hallmark::issuance {
 
+// What every unit of a batch prints beside its serial: the lot and the lot's dates.
+struct PrintedLot {
+  std::string lot;
+  std::string expiry;      // GS1 YYMMDD or empty
+  std::string production;  // GS1 YYMMDD or empty
+};
+
+// A unit to make: GTIN, serial and the batch's lot fields set.
+v1::IssuedUnit BlankUnit(const std::string& gtin, std::string serial, const PrintedLot& lot);
+
 class UnitMaker {
  public:
   UnitMaker(WorkPool* pool, std::string resolver_host)
       : pool_(pool), resolver_host_(std::move(resolver_host)) {}
 
-  // Fills `units` (already holding gtin, serial and lot) with key id, DIGSIG, Digital Link and
+  // Fills `units` (already holding gtin, serial, lot and dates: BlankUnit) with key id, DIGSIG, Digital Link and
   // element string, then calls `done` (on a pool thread). FAILED_PRECONDITION without an
   // ACTIVE key. `ring` and `units` must stay alive until `done`.
   void Make(std::shared_ptr<const crypto::KeyRing> ring, std::vector<v1::IssuedUnit>* units,

@@ -385,6 +385,47 @@ void LifecycleEngine::Recall(const auth::Principal& caller, const v1::RecallRequ
                       std::move(finish));
 }
 
+void LifecycleEngine::CorrectLotDates(const auth::Principal& caller,
+                                      const v1::CorrectLotDatesRequest& request,
+                                      absl::Time call_deadline, v1::CorrectLotDatesResponse* out,
+                                      Done done) {
+  absl::StatusOr<std::string> gtin = gs1::NormalizeGtin(request.gtin(), "gtin");
+  if (!gtin.ok()) return done(gtin.status());
+  if (absl::Status s = auth::CheckGtinAccess(caller, *gtin); !s.ok()) return done(s);
+  if (absl::Status s = gs1::ValidateLot(request.lot(), "lot"); !s.ok()) return done(s);
+  if (absl::Status s = gs1::ValidateLotDates(request.expiry_date(), request.production_date());
+      !s.ok()) {
+    return done(s);
+  }
+  if (absl::Status s = ValidateText(request.reason(), 1, kMaxReason, "reason"); !s.ok()) {
+    return done(s);
+  }
+  if (absl::Status s =
+          ValidatePrintable(request.request_id(), 1, kMaxRequestId, "request_id", false);
+      !s.ok()) {
+    return done(s);
+  }
+  registry::LotDatesCorrection correction{request.expiry_date(), request.production_date(),
+                                          absl::ToUnixSeconds(options_.clock()), caller.name(),
+                                          Organisation(caller), request.reason()};
+  store_->CorrectLotDates(
+      *gtin, request.lot(), std::move(correction),
+      "d:" + RequestKey(caller, request.request_id()), Deadline(call_deadline),
+      [out, gtin = *gtin, request, principal = caller.name(),
+       done = std::move(done)](absl::StatusOr<registry::LotDatesCorrected> r) mutable {
+        if (!r.ok()) return done(r.status());
+        out->set_previous_expiry_date(r->old_expiry);
+        out->set_previous_production_date(r->old_production);
+        log::Info("lot_dates_corrected",
+                  {{"gtin", gtin},
+                   {"lot", request.lot()},
+                   {"from", absl::StrCat(r->old_expiry, "|", r->old_production)},
+                   {"to", absl::StrCat(request.expiry_date(), "|", request.production_date())},
+                   {"principal", principal}});
+        done(absl::OkStatus());
+      });
+}
+
 void LifecycleEngine::GetWarranty(const auth::Principal& caller,
                                   const v1::GetWarrantyRequest& request, absl::Time call_deadline,
                                   v1::Warranty* out, Done done) {

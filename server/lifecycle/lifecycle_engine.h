@@ -73,6 +73,9 @@ class LifecycleEngine {
                   absl::Time call_deadline, v1::UnitHistory* out, Done done);
   void Recall(const auth::Principal& caller, const v1::RecallRequest& request,
               absl::Time call_deadline, v1::RecallResponse* out, Done done);
+  // A lot's dates changed by its issuer, with an event in every unit's history.
+  void CorrectLotDates(const auth::Principal& caller, const v1::CorrectLotDatesRequest& request,
+                       absl::Time call_deadline, v1::CorrectLotDatesResponse* out, Done done);
   void GetWarranty(const auth::Principal& caller, const v1::GetWarrantyRequest& request,
                    absl::Time call_deadline, v1::Warranty* out, Done done);
   void SetWarrantyTerms(const auth::Principal& caller, const v1::SetWarrantyTermsRequest& request,

@@ -96,6 +96,8 @@ void FillRecord(const std::string& gtin, const std::string& serial, const regist
             out->mutable_last_event());
   *out->mutable_warranty() = WarrantyView(unit, now);
   out->set_lot(unit.lot);
+  out->set_expiry_date(unit.expiry);
+  out->set_production_date(unit.production);
   out->set_sku(unit.sku);
   *out->mutable_issued_at() = TimeUtil::SecondsToTimestamp(unit.issued_at);
   if (unit.fields.sale) out->set_sold_by(unit.fields.sale->organisation);
@@ -122,15 +124,17 @@ std::vector<registry::LifecycleEvent> History(const registry::UnitLife& unit) {
   std::vector<registry::LifecycleEvent> out;
   out.push_back(Commissioned(unit));
   out.insert(out.end(), unit.events.begin(), unit.events.end());
-  if (unit.lot_recall) {
-    // Placed by the time it was recorded; it changes no physical status.
-    registry::LifecycleEvent r = LotRecalled(unit, *unit.lot_recall);
+  // The lot's events are placed by the time they were recorded; they change no physical
+  // status.
+  const auto place = [&out](registry::LifecycleEvent e) {
     auto pos = std::upper_bound(
-        out.begin() + 1, out.end(), r.recorded_at,
-        [](int64_t t, const registry::LifecycleEvent& e) { return t < e.recorded_at; });
-    r.status = std::prev(pos)->status;
-    out.insert(pos, std::move(r));
-  }
+        out.begin() + 1, out.end(), e.recorded_at,
+        [](int64_t t, const registry::LifecycleEvent& x) { return t < x.recorded_at; });
+    e.status = std::prev(pos)->status;
+    out.insert(pos, std::move(e));
+  };
+  if (unit.lot_recall) place(LotRecalled(unit, *unit.lot_recall));
+  for (const registry::LifecycleEvent& e : unit.lot_events) place(e);
   return out;
 }
 

@@ -29,6 +29,7 @@ const std::vector<FunctionDecl>& Functions() {
       {"hm_recall_lot", W::kDurable},
       {"hm_recall_units", W::kDurable},
       {"hm_set_terms", W::kDurable},
+      {"hm_lot_dates", W::kDurable},
       {"hm_attempt", W::kBestEffort},
       // Links: the brand's presentation and resolver links.
       {"hm_links_set", W::kDurable},
@@ -56,6 +57,7 @@ const std::vector<FunctionError>& FunctionErrors() {
       {"HM_CASE_AGENCY", absl::StatusCode::kFailedPrecondition, "case_id: "},
       {"HM_LINKS_FULL", absl::StatusCode::kResourceExhausted, "scope: "},
       {"HM_EXHAUSTED", absl::StatusCode::kOutOfRange, "registry: "},
+      {"HM_LOT_DATES", absl::StatusCode::kFailedPrecondition, "lot: "},
       // A reply the Lua could not build as declared (record_reply): a bug, never the caller's.
       {"HM_BUG", absl::StatusCode::kInternal, "registry bug: "},
   };

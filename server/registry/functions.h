@@ -51,19 +51,21 @@ const std::vector<FunctionError>& FunctionErrors();
 // max_counter, and the reply after batch_id and existed.
 inline constexpr absl::string_view kBatchFields[] = {
     "issuer", "rid", "kind", "fmt", "cnt", "lot", "sku", "key", "at", "cs",
-    "seed", "plant", "prefix", "day", "fp"};
+    "seed", "plant", "prefix", "day", "fp", "exp", "prod"};
 // Record replies (record_reply in lua/1_registry.lua): an array of these fields' values.
 // hm_lookup (LOOKUP_REPLY); nil for an unknown unit.
 inline constexpr absl::string_view kLookupReply[] = {"status", "batch", "lot", "sku", "key",
-                                                     "at"};
+                                                     "at", "exp", "prod"};
 // hm_verify and hm_verify_ro (VERIFY_REPLY); {0} alone for an unknown unit.
 inline constexpr absl::string_view kVerifyReply[] = {
     "registered", "status", "lot", "sku", "key", "issued_at", "stolen",
-    "count", "first", "last", "clone_evidence", "after_decommission", "recalled"};
+    "count", "first", "last", "clone_evidence", "after_decommission", "recalled",
+    "exp", "prod", "exp_former"};
 // hm_life_read (LIFE_READ_REPLY); {0} alone for an unknown unit.
 inline constexpr absl::string_view kLifeReadReply[] = {
     "registered", "value", "lot", "sku", "issued_at", "issuer", "lot_recall", "stolen",
-    "sku_months", "default_months", "fields", "event_count", "request_hit", "events"};
+    "sku_months", "default_months", "fields", "event_count", "request_hit", "events",
+    "exp", "prod", "lot_events"};
 
 // The position of `name` in `fields`. Used to initialise a constexpr index, a name the list
 // does not have does not compile (the throw is not a constant expression); reached at run

@@ -89,6 +89,9 @@ struct UnitLife {
   uint64_t event_count = 0;
   std::optional<LifecycleEvent> request_hit;  // the event of an already applied request
   std::vector<LifecycleEvent> events;    // all of them, or only the last (see Read)
+  std::string expiry;      // the lot's dates as registered now (GS1 YYMMDD, or empty)
+  std::string production;
+  std::vector<LifecycleEvent> lot_events;  // the lot's date corrections (with all events only)
 
   bool recalled() const { return unit_recalled || lot_recall.has_value(); }
 };
@@ -98,6 +101,22 @@ struct LifecycleChange {
   int status = kStatusActive;
   LifecycleFields fields;
   LifecycleEvent event;
+};
+
+// A correction of a lot's dates (GS1 YYMMDD, or empty for none).
+struct LotDatesCorrection {
+  std::string expiry;
+  std::string production;
+  int64_t at = 0;
+  std::string principal;
+  std::string organisation;
+  std::string reason;
+};
+
+struct LotDatesCorrected {
+  std::string old_expiry;
+  std::string old_production;
+  uint64_t event_number = 0;  // the correction's position in the lot's history
 };
 
 enum class ApplyOutcome { kApplied, kDuplicate, kRetry };
@@ -136,6 +155,14 @@ class LifecycleStore {
   virtual void RecallUnits(std::string gtin, std::vector<std::string> serials, LotRecall recall,
                            std::string request_key, absl::Time deadline,
                            Callback<uint64_t> done) = 0;
+
+  // Changes a lot's dates and records the correction as an event of the lot, atomically. A
+  // repeated request_key returns its first answer (another change under it:
+  // FAILED_PRECONDITION); NOT_FOUND for a lot without units; FAILED_PRECONDITION when the
+  // dates are already these.
+  virtual void CorrectLotDates(std::string gtin, std::string lot, LotDatesCorrection correction,
+                               std::string request_key, absl::Time deadline,
+                               Callback<LotDatesCorrected> done) = 0;
 
   // Counts one attempt at the unit's customer registration within the current `window` (a
   // fixed window); `done` gets the attempts so far, this one included.

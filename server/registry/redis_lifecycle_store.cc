@@ -123,7 +123,7 @@ absl::StatusOr<std::optional<UnitLife>> ParseRead(const RedisReply& r) {
   auto rec = internal::ReadRecord(r, kLifeReadReply, "hm_life_read");
   if (!rec.ok()) return rec.status();
   const auto& f = *rec;
-  if (!f["fields"].is_array() || !f["events"].is_array()) {
+  if (!f["fields"].is_array() || !f["events"].is_array() || !f["lot_events"].is_array()) {
     return absl::InternalError("registry: hm_life_read: fields and events must be arrays");
   }
   UnitLife u;
@@ -146,6 +146,11 @@ absl::StatusOr<std::optional<UnitLife>> ParseRead(const RedisReply& r) {
   u.event_count = ToUint(f["event_count"]);
   if (!f["request_hit"].str.empty()) u.request_hit = ParseEvent(f["request_hit"].str);
   for (const RedisReply& ev : f["events"].elements) u.events.push_back(ParseEvent(ev.str));
+  u.expiry = f["exp"].str;
+  u.production = f["prod"].str;
+  for (const RedisReply& ev : f["lot_events"].elements) {
+    u.lot_events.push_back(ParseEvent(ev.str));
+  }
   return std::optional<UnitLife>(std::move(u));
 }
 
@@ -216,6 +221,22 @@ void RedisLifecycleStore::RecallLot(std::string gtin, std::string lot, LotRecall
                  {"FCALL", "hm_recall_lot", "1", MetaKey(gtin), std::move(lot),
                   SerializeLotRecall(recall), std::move(request_key)},
                  deadline, std::move(done), ParseCount);
+}
+
+void RedisLifecycleStore::CorrectLotDates(std::string gtin, std::string lot,
+                                          LotDatesCorrection c, std::string request_key,
+                                          absl::Time deadline, Callback<LotDatesCorrected> done) {
+  Call<LotDatesCorrected>(
+      client_,
+      {"FCALL", "hm_lot_dates", "1", MetaKey(gtin), std::move(lot), std::move(c.expiry),
+       std::move(c.production), absl::StrCat(c.at), std::move(c.principal),
+       std::move(c.organisation), std::move(c.reason), std::move(request_key)},
+      deadline, std::move(done), [](const RedisReply& r) -> absl::StatusOr<LotDatesCorrected> {
+        if (!r.is_array() || r.elements.size() != 3) {
+          return absl::InternalError("registry: unexpected reply to hm_lot_dates");
+        }
+        return LotDatesCorrected{r.elements[0].str, r.elements[1].str, ToUint(r.elements[2])};
+      });
 }
 
 void RedisLifecycleStore::RecallUnits(std::string gtin, std::vector<std::string> serials,

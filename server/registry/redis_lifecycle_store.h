@@ -28,6 +28,9 @@ class RedisLifecycleStore final : public LifecycleStore {
   void RecallUnits(std::string gtin, std::vector<std::string> serials, LotRecall recall,
                    std::string request_key, absl::Time deadline,
                    Callback<uint64_t> done) override;
+  void CorrectLotDates(std::string gtin, std::string lot, LotDatesCorrection correction,
+                       std::string request_key, absl::Time deadline,
+                       Callback<LotDatesCorrected> done) override;
   void CountRegistrationAttempt(std::string gtin, std::string serial, absl::Duration window,
                                 absl::Time deadline, Callback<uint64_t> done) override;
   void SetWarrantyTerms(std::string gtin, std::string sku, uint32_t months, absl::Time deadline,

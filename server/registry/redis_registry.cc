@@ -5,6 +5,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "common/status_macros.h"
 #include "server/registry/function_library.h"
@@ -37,6 +38,8 @@ std::vector<std::string> BatchValues(const BatchSpec& s) {
   v[BatchField("prefix")] = s.prefix;
   v[BatchField("day")] = s.day;
   v[BatchField("fp")] = s.fingerprint;
+  v[BatchField("exp")] = s.expiry;
+  v[BatchField("prod")] = s.production;
   return v;
 }
 
@@ -68,6 +71,8 @@ absl::StatusOr<Batch> ParseBatch(const RedisReply& r) {
   s.prefix = field("prefix").str;
   s.day = field("day").str;
   s.fingerprint = field("fp").str;
+  s.expiry = field("exp").str;  // nil in batches stored before dates: empty
+  s.production = field("prod").str;
   return b;
 }
 
@@ -96,6 +101,8 @@ absl::StatusOr<std::optional<UnitRecord>> ParseLookup(const RedisReply& r) {
   u.sku = (*f)["sku"].str;
   u.key_id = (*f)["key"].str;
   u.issued_at = ToInt((*f)["at"]);
+  u.expiry = (*f)["exp"].str;
+  u.production = (*f)["prod"].str;
   return std::optional<UnitRecord>(std::move(u));
 }
 
@@ -121,6 +128,9 @@ absl::StatusOr<VerifyRecord> ParseVerify(const RedisReply& r) {
   v.clone_evidence = static_cast<uint32_t>(ToUint(f["clone_evidence"]));
   v.scans_after_decommission = static_cast<uint32_t>(ToUint(f["after_decommission"]));
   v.recalled = ToUint(f["recalled"]) == 1;
+  v.unit.expiry = f["exp"].str;
+  v.unit.production = f["prod"].str;
+  v.former_expiries = absl::StrSplit(f["exp_former"].str, ',', absl::SkipEmpty());
   return v;
 }
 
@@ -276,6 +286,15 @@ void RedisRegistry::VerifyUnit(ScanInput scan, absl::Time deadline, Callback<Ver
   std::vector<std::string> read_only = argv;
   read_only[0] = "FCALL_RO";
   read_only[1] = "hm_verify_ro";
+  if (!scan.record) {
+    Call<VerifyRecord>(client_, std::move(read_only), deadline,
+                       [done = std::move(done)](absl::StatusOr<VerifyRecord> r) mutable {
+                         if (r.ok()) r->scan_recorded = false;
+                         done(std::move(r));
+                       },
+                       ParseVerify);
+    return;
+  }
   // A Redis that refuses the scan record's write — at maxmemory (OOM), or a master without
   // enough replicas under min-replicas-to-write (NOREPLICAS, e.g. just promoted by a failover)
   // — still answers the verdict (hm_verify_ro writes nothing); the caller learns the scan was

@@ -46,6 +46,10 @@ struct BatchSpec {
   std::string prefix;
   std::string day;          // YYYYMMDD for DATE_ENCODED
   std::string fingerprint;  // hex digest of everything the client sent
+  // The lot's dates, GS1 YYMMDD or empty (only with a lot): AI (17) expiry, AI (11) production.
+  // The first batch of a lot fixes them; a later batch with other dates is FAILED_PRECONDITION.
+  std::string expiry;
+  std::string production;
   // Counter to allocate `count` values from ("" for none), and its maximum.
   std::string counter_field;
   uint64_t max_counter = 0;
@@ -86,6 +90,8 @@ struct UnitRecord {
   std::string sku;
   std::string key_id;
   int64_t issued_at = 0;
+  std::string expiry;      // the lot's dates as registered now (YYMMDD or empty)
+  std::string production;
 };
 
 // A stolen flag as stored: which case, reported by whom and when.
@@ -108,6 +114,10 @@ struct ScanInput {
   // police; 1 an app's self-declared location).
   uint32_t caller = 0;
   uint32_t weight = 2;
+  // False: answer from the stored record without storing a scan (a registry match that is
+  // not a scan of a printed code, or a second look at a code whose signature failed). The
+  // answer's counts then include this call as hm_verify_ro's do (scan_recorded false).
+  bool record = true;
 };
 
 // The registry side of a Verify: the unit (if registered) and its scan history, this scan
@@ -124,6 +134,8 @@ struct VerifyRecord {
   uint32_t clone_evidence = 0;
   uint32_t scans_after_decommission = 0;
   bool recalled = false;  // the unit or its lot
+  // The lot's former expiry dates (corrections since issue), oldest first.
+  std::vector<std::string> former_expiries;
   // False when Redis refused to write the scan record (maxmemory): the answer stands on the
   // stored record; the scan counts and the clone rule did not see this scan.
   bool scan_recorded = true;

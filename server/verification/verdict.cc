@@ -1,13 +1,35 @@
 #include "server/verification/verdict.h"
 
+#include "gs1/gs1.h"
+
 namespace hallmark::verification {
 
 Decision CounterfeitDecision(const crypto::CodeVerification& signature) {
   return {v1::VERDICT_COUNTERFEIT, {std::string(crypto::ReasonCode(signature.failure))}};
 }
 
+std::optional<gs1::UnitCode> AsRegistered(const gs1::UnitCode& code,
+                                          const registry::UnitRecord& unit) {
+  if (code.lot == unit.lot && code.expiry == unit.expiry && code.production == unit.production) {
+    return std::nullopt;
+  }
+  gs1::UnitCode signed_code = code;
+  signed_code.lot = unit.lot;
+  signed_code.expiry = unit.expiry;
+  signed_code.production = unit.production;
+  return signed_code;
+}
+
+bool Expired(absl::string_view expiry, absl::CivilDay today) {
+  if (expiry.empty()) return false;
+  // The expiry date's century is read around its own day's year, so "today" decides alone.
+  absl::StatusOr<absl::CivilDay> day =
+      gs1::Gs1DateDay(expiry, absl::CivilYear(today), "expiry_date");
+  return day.ok() && today > *day;
+}
+
 Decision RegistryDecision(const gs1::UnitCode& code, const registry::VerifyRecord& record,
-                          const ClonePolicy& policy) {
+                          const ClonePolicy& policy, Printed printed) {
   Decision d;
   if (!record.registered) {
     d.verdict = v1::VERDICT_NOT_REGISTERED;
@@ -17,9 +39,23 @@ Decision RegistryDecision(const gs1::UnitCode& code, const registry::VerifyRecor
   auto first = [&d](v1::Verdict v) {
     if (d.verdict == v1::VERDICT_UNSPECIFIED) d.verdict = v;
   };
+  // A date is compared when printed, or, on an altered label, when registered.
+  const bool altered = printed == Printed::kAltered;
+  const auto differs = [altered](const std::string& printed_value,
+                                 const std::string& registered) {
+    return (altered || !printed_value.empty()) && printed_value != registered;
+  };
   if (code.lot != record.unit.lot) {
     first(v1::VERDICT_MISMATCH);
     d.reasons.push_back("lot_mismatch");
+  }
+  if (differs(code.expiry, record.unit.expiry)) {
+    first(v1::VERDICT_MISMATCH);
+    d.reasons.push_back("expiry_date_mismatch");
+  }
+  if (differs(code.production, record.unit.production)) {
+    first(v1::VERDICT_MISMATCH);
+    d.reasons.push_back("production_date_mismatch");
   }
   if (record.stolen) {
     first(v1::VERDICT_STOLEN);

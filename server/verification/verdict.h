@@ -9,14 +9,17 @@
 //
 // Reason codes (stable, documented in docs/verification.md): code_unparseable, the signature
 // reasons of crypto/digsig.h (digsig_missing, signature_invalid, unknown_key, key_revoked, ...),
-// not_registered, lot_mismatch, stolen, recalled, decommissioned,
-// clone_scanned_after_decommission, clone_distinct_locations.
+// not_registered, lot_mismatch, expiry_date_mismatch, production_date_mismatch, stolen, recalled,
+// decommissioned, clone_scanned_after_decommission, clone_distinct_locations; and beside the
+// verdict, expired.
 #ifndef HALLMARK_SERVER_VERIFICATION_VERDICT_H_
 #define HALLMARK_SERVER_VERIFICATION_VERDICT_H_
 
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "absl/time/civil_time.h"
 #include "absl/time/time.h"
 #include "crypto/code_signing.h"
 #include "hallmark/v1/verification.pb.h"
@@ -39,9 +42,28 @@ struct Decision {
 // The verdict for a code whose signature check failed.
 Decision CounterfeitDecision(const crypto::CodeVerification& signature);
 
-// The verdict for a validly signed code, given its registry record (this scan included).
+// How the code's printed lot and dates are held against the registry's.
+enum class Printed {
+  // The signature verified over what is printed: a printed lot or date other than the
+  // registry's is a mismatch; a date the code does not print is not (a code signed before its
+  // lot got that date).
+  kSigned,
+  // The signature verified only over the registry's lot and dates, not over what is printed:
+  // the label was altered, and every field that differs, absent ones included, is a mismatch.
+  kAltered,
+};
+
+// The verdict for a code, given its registry record (this scan included).
 Decision RegistryDecision(const gs1::UnitCode& code, const registry::VerifyRecord& record,
-                          const ClonePolicy& policy);
+                          const ClonePolicy& policy, Printed printed = Printed::kSigned);
+
+// The code as its issuer signed it, if the registry's lot and dates differ from the printed
+// ones: the printed code with the registry's lot and dates. nullopt when nothing differs.
+std::optional<gs1::UnitCode> AsRegistered(const gs1::UnitCode& code,
+                                          const registry::UnitRecord& unit);
+
+// Whether a unit with this expiry date (GS1 YYMMDD; "" = none) is past it on `today`.
+bool Expired(absl::string_view expiry, absl::CivilDay today);
 
 }  // namespace hallmark::verification
 

@@ -7,6 +7,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
 #include "gs1/unit_code.h"
 #include "server/auth/access.h"
@@ -47,6 +48,36 @@ void SetUnit(const gs1::UnitCode& code, v1::VerifyResponse* out) {
 void Fill(const Decision& d, v1::VerifyResponse* out) {
   out->set_verdict(d.verdict);
   for (const std::string& r : d.reasons) out->add_reasons(r);
+}
+
+// The registry's view of a registered unit: lot, SKU, issue, scans, status, the case id for the
+// organisation that owns the case.
+void FillRegistered(const registry::VerifyRecord& record, const std::string& caller_owner,
+                    v1::VerifyResponse* out) {
+  out->set_lot(record.unit.lot);
+  out->set_sku(record.unit.sku);
+  *out->mutable_issued_at() =
+      google::protobuf::util::TimeUtil::SecondsToTimestamp(record.unit.issued_at);
+  out->set_scan_count(record.scan_count);
+  out->set_status(record.recalled && record.unit.status != registry::kStatusDecommissioned
+                      ? v1::UNIT_STATUS_RECALLED
+                      : lifecycle::PublicStatus(record.unit.status));
+  if (record.stolen && absl::StartsWith(record.stolen->case_id, caller_owner + "|")) {
+    out->set_stolen_case_id(std::string(auth::PublicCaseId(record.stolen->case_id)));
+  }
+}
+
+// The dates the answer reports, the registry's for a registered unit (the printed ones may be
+// forged or outdated), else the signed printed ones; and whether the unit is past its expiry.
+void FillDates(const gs1::UnitCode& signed_code, const registry::VerifyRecord& record,
+               absl::Time now, v1::VerifyResponse* out) {
+  const bool registry = record.registered;
+  out->set_expiry_date(registry ? record.unit.expiry : signed_code.expiry);
+  out->set_production_date(registry ? record.unit.production : signed_code.production);
+  if (Expired(out->expiry_date(), absl::ToCivilDay(now, absl::UTCTimeZone()))) {
+    out->set_expired(true);
+    out->add_reasons("expired");
+  }
 }
 
 void LogSecurityEvent(const gs1::UnitCode& code, const Decision& d,
@@ -121,6 +152,11 @@ void VerificationEngine::VerifyOne(const auth::Principal& caller,
                          {"key_id", crypto::FormatKeyId(signature.key_id)},
                          {"principal", caller.name()}});
     }
+    // Only a code that prints a lot or a date can be a genuine code on an altered label.
+    const bool alterable = !code->lot.empty() || !code->expiry.empty() || !code->production.empty();
+    if (signature.failure == crypto::DigSigFailure::kSignatureInvalid && alterable) {
+      return CheckAltered(caller, *std::move(code), call_deadline, out, std::move(done));
+    }
     Fill(CounterfeitDecision(signature), out);
     return done(absl::OkStatus());
   }
@@ -133,7 +169,7 @@ void VerificationEngine::VerifyOne(const auth::Principal& caller,
   registry_->VerifyUnit(
       std::move(scan), std::min(call_deadline, now + options_.redis_timeout),
       [this, code = *std::move(code), caller_owner = auth::OwnerId(caller),
-       caller_name = caller.name(), out,
+       caller_name = caller.name(), now, out,
        done = std::move(done)](absl::StatusOr<registry::VerifyRecord> record) mutable {
         if (!record.ok()) return done(record.status());
         // Redis at maxmemory, or a master short of replicas: answered, but not counted.
@@ -146,22 +182,45 @@ void VerificationEngine::VerifyOne(const auth::Principal& caller,
         }
         const Decision d = RegistryDecision(code, *record, options_.clone);
         Fill(d, out);
-        if (record->registered) {
-          out->set_lot(record->unit.lot);
-          out->set_sku(record->unit.sku);
-          *out->mutable_issued_at() =
-              google::protobuf::util::TimeUtil::SecondsToTimestamp(record->unit.issued_at);
-          out->set_scan_count(record->scan_count);
-          out->set_status(record->recalled &&
-                                  record->unit.status != registry::kStatusDecommissioned
-                              ? v1::UNIT_STATUS_RECALLED
-                              : lifecycle::PublicStatus(record->unit.status));
-          // The case id only to the organisation that owns the case.
-          if (record->stolen && absl::StartsWith(record->stolen->case_id, caller_owner + "|")) {
-            out->set_stolen_case_id(std::string(auth::PublicCaseId(record->stolen->case_id)));
-          }
-        }
+        if (record->registered) FillRegistered(*record, caller_owner, out);
+        FillDates(code, *record, now, out);
         LogSecurityEvent(code, d, caller_name, options_.metrics);
+        done(absl::OkStatus());
+      });
+}
+
+void VerificationEngine::CheckAltered(const auth::Principal& caller, gs1::UnitCode code,
+                                      absl::Time call_deadline, v1::VerifyResponse* out,
+                                      absl::AnyInvocable<void(absl::Status)> done) {
+  const absl::Time now = absl::Now();
+  registry::ScanInput look{code.gtin, code.serial, absl::ToUnixSeconds(now), std::nullopt,
+                           absl::ToUnixSeconds(now - options_.clone.window)};
+  look.record = false;  // no scan: the printed code did not verify
+  registry_->VerifyUnit(
+      std::move(look), std::min(call_deadline, now + options_.redis_timeout),
+      [this, code = std::move(code), checker = checker_->Get(),
+       caller_owner = auth::OwnerId(caller), caller_name = caller.name(), now, out,
+       done = std::move(done)](absl::StatusOr<registry::VerifyRecord> record) mutable {
+        std::optional<gs1::UnitCode> as_signed;
+        if (record.ok() && record->registered) as_signed = AsRegistered(code, record->unit);
+        // The signature failed: without a registry answer, or if it does not verify over the
+        // registry's lot and dates either, the code is counterfeit as any forgery.
+        if (!as_signed || !crypto::VerifyUnitCode(checker->ring(), *as_signed).ok()) {
+          Fill({v1::VERDICT_COUNTERFEIT, {"signature_invalid"}}, out);
+          return done(absl::OkStatus());
+        }
+        const Decision d = RegistryDecision(code, *record, options_.clone, Printed::kAltered);
+        Fill(d, out);
+        FillRegistered(*record, caller_owner, out);
+        // The read-only answer counts this look as a scan it did not store; it was none.
+        out->set_scan_count(record->scan_count > 0 ? record->scan_count - 1 : 0);
+        FillDates(*as_signed, *record, now, out);
+        if (options_.metrics != nullptr) options_.metrics->SecurityEvent("label_altered");
+        log::WriteLimited("label_altered", "warn",
+                          "security: a genuine unit's code with another lot or dates printed",
+                          {{"event", "label_altered"}, {"gtin", code.gtin},
+                           {"serial", code.serial}, {"reasons", absl::StrJoin(d.reasons, ",")},
+                           {"principal", caller_name}});
         done(absl::OkStatus());
       });
 }

@@ -3,7 +3,10 @@
 // VerificationEngine: Verify and VerifyBatch, free of gRPC. Each code is parsed, its
 // signature checked (CodeChecker: cached per key ring) and, when genuine, looked up in the
 // registry with its stolen flag and its scan recorded, in one Redis round trip; then the
-// verdict is decided (verdict.h).
+// verdict is decided (verdict.h). A code whose signature fails is looked up without a scan:
+// when the signature verifies over the registry's lot and dates instead, the label was
+// altered (MISMATCH naming the fields), otherwise the code is COUNTERFEIT. The lot's dates
+// are reported with `expired` (the unit is past its expiry date).
 //
 // A malformed code is a verdict (COUNTERFEIT, reason code_unparseable), not an error; only an
 // empty or over-long code (> 512 bytes) of a single Verify, or a bad scan context, is
@@ -55,6 +58,12 @@ class VerificationEngine {
   void VerifyOne(const auth::Principal& caller, const v1::VerifyRequest& request,
                  absl::Time call_deadline, v1::VerifyResponse* out,
                  absl::AnyInvocable<void(absl::Status)> done);
+
+  // A code whose signature did not verify over what is printed: if it verifies over the
+  // registry's lot and dates, it is a genuine unit's code on an altered label (MISMATCH naming
+  // each altered field); otherwise COUNTERFEIT. Reads the registry without counting a scan.
+  void CheckAltered(const auth::Principal& caller, gs1::UnitCode code, absl::Time call_deadline,
+                    v1::VerifyResponse* out, absl::AnyInvocable<void(absl::Status)> done);
 
   // hallmark_verdicts_total, for every verdict an RPC returns.
   void CountVerdict(v1::Verdict verdict) const;

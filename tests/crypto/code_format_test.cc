@@ -80,21 +80,33 @@ TEST(CodeFormatTest, DocumentPublishesTheTestKeys) {
 
 TEST(CodeFormatTest, EveryVectorIsReproduced) {
   const std::vector<Vector> vectors = Vectors();
-  ASSERT_EQ(vectors.size(), 3u);
+  ASSERT_EQ(vectors.size(), 5u);
   for (const Vector& v : vectors) {
     SCOPED_TRACE(v.at("name"));
     const Algorithm algorithm = *ParseAlgorithm(v.at("algorithm"));
     const std::unique_ptr<KeyRing> ring = RingFor(algorithm);
     ASSERT_EQ(FormatKeyId(ring->active()->info.id), v.at("key_id"));
-    const UnitCode code{v.at("gtin"), v.at("serial"), v.at("lot"), v.at("digsig")};
+    UnitCode code{v.at("gtin"), v.at("serial"), v.at("lot"), v.at("digsig")};
+    // Vectors before dates existed have no expiry/production lines.
+    if (v.count("expiry")) code.expiry = v.at("expiry");
+    if (v.count("production")) code.production = v.at("production");
     ASSERT_EQ(*NormalizeGtin(code.gtin), code.gtin);
 
     const DigSigHeader header{kDigSigVersion, algorithm, ring->active()->info.id};
-    EXPECT_EQ(absl::BytesToHexString(DigSigMessage(header, code.gtin, code.serial, code.lot)),
+    EXPECT_EQ(absl::BytesToHexString(DigSigMessage(header, code.gtin, code.serial, code.lot,
+                                                   code.expiry, code.production)),
               v.at("message_hex"));
     EXPECT_TRUE(VerifyUnitCode(*ring, code).ok());
     if (algorithm == Algorithm::kEd25519) {
-      EXPECT_EQ(*SignUnit(*ring, code.gtin, code.serial, code.lot), code.digsig);
+      EXPECT_EQ(*SignUnit(*ring, code), code.digsig);
+    }
+    // Every printed field is signed: another expiry, production date or lot does not verify.
+    for (auto alter : {+[](UnitCode* c) { c->expiry = c->expiry == "281231" ? "281230" : "281231"; },
+                       +[](UnitCode* c) { c->production = c->production.empty() ? "250101" : ""; },
+                       +[](UnitCode* c) { c->lot = "OTHER"; }}) {
+      UnitCode altered = code;
+      alter(&altered);
+      EXPECT_EQ(VerifyUnitCode(*ring, altered).failure, DigSigFailure::kSignatureInvalid);
     }
 
     EXPECT_EQ(*FormatDigitalLink("id.example.com", code), v.at("digital_link"));

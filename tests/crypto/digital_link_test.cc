@@ -129,8 +129,17 @@ TEST(ScannedCodeTest, TheSpecsEdgeCasesBehaveAsDocumented) {
   EXPECT_EQ(ParseScannedCode("https://h/01/" + g + "/21/A%2fB")->serial, "A/B");
   EXPECT_EQ(ParseScannedCode("https://h/01/" + g + "/21/A(1)")->serial, "A(1)");
   EXPECT_EQ(ParseScannedCode("https://h/01/" + g + "/21/A?8030=AB%2DC")->digsig, "AB-C");
-  // Query parameters other than 8030 are not even decoded.
-  EXPECT_TRUE(ParseScannedCode("https://h/01/" + g + "/21/A?x=%ZZ&17=26").ok());
+  // Query parameters other than 8030, 17 and 11 are not even decoded.
+  EXPECT_TRUE(ParseScannedCode("https://h/01/" + g + "/21/A?x=%ZZ&linkType=gs1:pip").ok());
+  // The dates are: six digits, a real calendar date (DD = 00 allowed), each at most once.
+  EXPECT_EQ(ParseScannedCode("https://h/01/" + g + "/21/A?17=261200&11=2511%330")->production,
+            "251130");
+  for (const std::string bad :
+       {"https://h/01/" + g + "/21/A?17=26", "https://h/01/" + g + "/21/A?17=260230",
+        "https://h/01/" + g + "/21/A?11=251301", "https://h/01/" + g + "/21/A?17=261231&17=261231",
+        "https://h/01/" + g + "/17/261231/21/A"}) {
+    EXPECT_FALSE(ParseScannedCode(bad).ok()) << bad;
+  }
   // A URI after ]Q1 or ]d1; not after ]Q3.
   EXPECT_EQ(ParseScannedCode("]Q1https://h/01/" + g + "/21/A")->serial, "A");
   EXPECT_EQ(ParseScannedCode("]d1HTTPS://h/01/" + g + "/21/A")->serial, "A");
@@ -146,7 +155,11 @@ TEST(ScannedCodeTest, TheSpecsEdgeCasesBehaveAsDocumented) {
   EXPECT_FALSE(ParseScannedCode("(01)" + g + "(21)A\\)").ok());
   EXPECT_FALSE(ParseScannedCode("(01)" + g + "(21)A(99)X").ok());
   EXPECT_FALSE(ParseScannedCode("(01)" + g + "(21)A(7003)2612311200").ok());
-  EXPECT_TRUE(ParseScannedCode("(01)" + g + "(21)A(17)999999").ok());  // no calendar check
+  EXPECT_TRUE(ParseScannedCode("(01)" + g + "(21)A(15)999999").ok());  // no calendar check...
+  EXPECT_FALSE(ParseScannedCode("(01)" + g + "(21)A(17)999999").ok());  // ...but of (17) and (11)
+  EXPECT_FALSE(ParseScannedCode("(01)" + g + "(21)A(11)250229").ok());  // 2025 has no Feb 29
+  EXPECT_EQ(ParseScannedCode("(01)" + g + "(21)A(11)280229")->production, "280229");
+  EXPECT_EQ(ParseScannedCode("01" + g + "17261200" + "21A")->expiry, "261200");
   // Raw: a GS after a fixed-length field is accepted, a trailing GS is not.
   EXPECT_TRUE(ParseScannedCode("01" + g + "\x1d" + "21A").ok());
   EXPECT_FALSE(ParseScannedCode("01" + g + "21A\x1d").ok());

@@ -27,11 +27,14 @@ using ::hallmark::testing::TempDir;
 
 // docs/code-format.md section 3, transcribed.
 std::string DocumentedMessage(const std::string& header, const std::string& gtin,
-                              const std::string& serial, const std::string& lot) {
+                              const std::string& serial, const std::string& lot,
+                              const std::string& expiry = "", const std::string& production = "") {
   std::string m = "hallmark/digsig/v1" + header;
   m += std::string{'\x01', static_cast<char>(gtin.size())} + gtin;
   m += std::string{'\x15', static_cast<char>(serial.size())} + serial;
   if (!lot.empty()) m += std::string{'\x0a', static_cast<char>(lot.size())} + lot;
+  if (!production.empty()) m += std::string{'\x0b', '\x06'} + production;
+  if (!expiry.empty()) m += std::string{'\x11', '\x06'} + expiry;
   return m;
 }
 
@@ -103,6 +106,36 @@ TEST_P(OpenSslCliTest, ProjectSignatureVerifiesWithStockOpenssl) {
     ASSERT_THAT(documented, IsOk());
     EXPECT_EQ(*documented, RawToDerWithOpenSsl(raw));
   }
+}
+
+// A code with a lot, an expiry and a production date (docs/code-format.md section 3's optional
+// fields, in AI order): stock openssl verifies the documented message, and only that one.
+TEST_P(OpenSslCliTest, ADatedCodesSignatureVerifiesWithStockOpenssl) {
+  std::vector<std::pair<KeyInfo, std::unique_ptr<KeyMaterial>>> keys;
+  keys.emplace_back(KeyInfo{0x1234, GetParam(), KeyState::kActive, absl::UnixEpoch()},
+                    *KeyMaterial::Generate(GetParam()));
+  auto ring = *KeyRing::New(std::move(keys));
+  gs1::UnitCode code{"09506000134352", "PK5H3Q2X7V9M", "B2611A", ""};
+  code.expiry = "281130";
+  code.production = "261115";
+  auto digsig = SignUnit(*ring, code);
+  ASSERT_THAT(digsig, IsOk());
+  std::string bytes;
+  ASSERT_TRUE(absl::WebSafeBase64Unescape(*digsig, &bytes));
+  const std::string header = bytes.substr(0, 3), raw = bytes.substr(3);
+  ASSERT_THAT(WriteFileAtomically(Path("pub.pem"), ring->active()->material->PublicPem()),
+              IsOk());
+  ASSERT_THAT(WriteFileAtomically(Path("sig.der"), GetParam() == Algorithm::kEs256
+                                                       ? RawToDerWithOpenSsl(raw)
+                                                       : raw),
+              IsOk());
+  EXPECT_TRUE(OpenSslVerifies(
+      DocumentedMessage(header, code.gtin, code.serial, code.lot, "281130", "261115")));
+  EXPECT_FALSE(OpenSslVerifies(
+      DocumentedMessage(header, code.gtin, code.serial, code.lot, "281231", "261115")));
+  EXPECT_FALSE(OpenSslVerifies(
+      DocumentedMessage(header, code.gtin, code.serial, code.lot, "281130", "")));
+  EXPECT_FALSE(OpenSslVerifies(DocumentedMessage(header, code.gtin, code.serial, code.lot)));
 }
 
 INSTANTIATE_TEST_SUITE_P(Algorithms, OpenSslCliTest,

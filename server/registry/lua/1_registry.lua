@@ -33,6 +33,11 @@
 -- so a crash between the two leaves an index entry with nothing under it, never a hidden flag.
 --
 --   hm:{G}:lots         hash  lot -> units registered in it (recall by lot answers its size)
+--   hm:{G}:ld           hash  lot -> its dates "expiry|production[|former expiries]": GS1 YYMMDD
+--                             or '' each; written by the lot's first batch ("|" for none),
+--                             changed only by hm_lot_dates (a correction, with an event in
+--                             hm:{G}:le:<lot>); former expiries comma-separated, oldest first
+--   hm:{G}:le:<lot>     list  the lot's events (date corrections), unit-event format
 --   hm:{G}:recall       hash  recalled lots: lot -> "at\nprincipal\norganisation\nreason".
 --                             Verify reads it, so a lot recall is one write however many
 --                             units the lot has
@@ -127,7 +132,43 @@ local function grow(meta, added)
 end
 
 local BATCH_FIELDS = {'issuer', 'rid', 'kind', 'fmt', 'cnt', 'lot', 'sku', 'key', 'at', 'cs',
-                      'seed', 'plant', 'prefix', 'day', 'fp'}
+                      'seed', 'plant', 'prefix', 'day', 'fp', 'exp', 'prod'}
+
+-- A lot's dates: expiry, production (each '' when none) and its former expiries ('' or
+-- comma-separated). A lot without an hm:{G}:ld entry has none (lots issued before dates).
+local function lot_dates(meta, lot)
+  if lot == '' then return '', '', '' end
+  local v = redis.call('HGET', meta .. ':ld', lot)
+  if not v then return '', '', '' end
+  local exp, prod, former = string.match(v, '^([^|]*)|([^|]*)|?(.*)$')
+  return exp or '', prod or '', former or ''
+end
+
+local function describe_dates(exp, prod)
+  return 'expiry ' .. (exp ~= '' and exp or 'none') .. ', production ' ..
+         (prod ~= '' and prod or 'none')
+end
+
+-- A new batch's lot dates must be the lot's: the first batch of a lot fixes them (a lot that
+-- already has units from before dates existed has none). Returns an error reply, or nil.
+local function claim_lot_dates(meta, lot, exp, prod)
+  if lot == '' then return nil end
+  local stored = redis.call('HGET', meta .. ':ld', lot)
+  local has, cur_exp, cur_prod = stored ~= false, '', ''
+  if has then
+    cur_exp, cur_prod = lot_dates(meta, lot)
+  elseif (tonumber(redis.call('HGET', meta .. ':lots', lot)) or 0) > 0 then
+    has = true
+  end
+  if has and (cur_exp ~= exp or cur_prod ~= prod) then
+    return redis.error_reply('HM_LOT_DATES lot ' .. lot .. ' has ' ..
+                             describe_dates(cur_exp, cur_prod) .. '; this request gives ' ..
+                             describe_dates(exp, prod) .. ' (a lot\'s dates change only by ' ..
+                             'CorrectLotDates)')
+  end
+  if not stored then redis.call('HSET', meta .. ':ld', lot, exp .. '|' .. prod) end
+  return nil
+end
 
 -- Record replies. A function that answers a record declares its fields in a *_REPLY list and
 -- replies record_reply(LIST, {name = value, ...}): the values in the list's order. The C++
@@ -160,6 +201,8 @@ local function begin_batch(keys, args)
     local stored = redis.call('HMGET', meta .. ':b:' .. existing, unpack(BATCH_FIELDS))
     return {existing, 1, unpack(stored)}
   end
+  local refused = claim_lot_dates(meta, values[6], values[16], values[17])
+  if refused then return refused end
   local count = tonumber(values[5])
   if counter_field ~= '' then
     local last = redis.call('HINCRBY', meta, counter_field, count)
@@ -271,7 +314,7 @@ end
 
 -- hm_lookup KEYS[1]=meta  ARGV: serial
 -- Reply: nil for an unknown unit, else a LOOKUP_REPLY record.
-local LOOKUP_REPLY = {'status', 'batch', 'lot', 'sku', 'key', 'at'}
+local LOOKUP_REPLY = {'status', 'batch', 'lot', 'sku', 'key', 'at', 'exp', 'prod'}
 local function lookup(keys, args)
   local meta = keys[1]
   local L, p = meta_state(meta)
@@ -280,8 +323,10 @@ local function lookup(keys, args)
   local n = tonumber(v)
   local batch = math.floor(n / 16)
   local b = redis.call('HMGET', meta .. ':b:' .. batch, 'lot', 'sku', 'key', 'at')
+  local exp, prod = lot_dates(meta, b[1] or '')
   return record_reply(LOOKUP_REPLY, {status = n % 16, batch = batch, lot = b[1] or '',
-                                     sku = b[2] or '', key = b[3] or '', at = b[4] or ''})
+                                     sku = b[2] or '', key = b[3] or '', at = b[4] or '',
+                                     exp = exp, prod = prod})
 end
 
 -- hm_count KEYS[1]=meta: units registered for the GTIN.

@@ -84,7 +84,7 @@ end
 -- same from the stored record without writing, for a Redis at maxmemory that refuses writes.
 local VERIFY_REPLY = {'registered', 'status', 'lot', 'sku', 'key', 'issued_at', 'stolen',
                       'count', 'first', 'last', 'clone_evidence', 'after_decommission',
-                      'recalled'}
+                      'recalled', 'exp', 'prod', 'exp_former'}
 local function verify(keys, args, record)
   local meta, serial = keys[1], args[1]
   local now, since = tonumber(args[2]), tonumber(args[4])
@@ -96,6 +96,7 @@ local function verify(keys, args, record)
   local n = tonumber(unit[1])
   local status = n % 16
   local b = redis.call('HMGET', meta .. ':b:' .. math.floor(n / 16), 'lot', 'sku', 'key', 'at')
+  local exp, prod, former = lot_dates(meta, b[1] or '')
   local stolen = redis.call('HGET', meta .. ':x', serial) or ''
   local recalled = unit_recalled(n) or
                    (b[1] and redis.call('HEXISTS', meta .. ':recall', b[1]) == 1)
@@ -115,6 +116,7 @@ local function verify(keys, args, record)
     registered = 1, status = physical_status(status), lot = b[1] or '', sku = b[2] or '',
     key = b[3] or '', issued_at = b[4] or '', stolen = stolen, count = scan.count,
     first = scan.first, last = scan.last, clone_evidence = distinct,
-    after_decommission = scan.after_decommission, recalled = recalled and 1 or 0})
+    after_decommission = scan.after_decommission, recalled = recalled and 1 or 0,
+    exp = exp, prod = prod, exp_former = former})
 end
 

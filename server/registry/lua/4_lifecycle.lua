@@ -14,7 +14,7 @@ local MAX_EVENTS = 1000
 -- whole history when ARGV[3] is '1', else only the last event.
 local LIFE_READ_REPLY = {'registered', 'value', 'lot', 'sku', 'issued_at', 'issuer',
                          'lot_recall', 'stolen', 'sku_months', 'default_months', 'fields',
-                         'event_count', 'request_hit', 'events'}
+                         'event_count', 'request_hit', 'events', 'exp', 'prod', 'lot_events'}
 local function life_read(keys, args)
   local meta, serial, request_key = keys[1], args[1], args[2]
   local L, p = meta_state(meta)
@@ -40,18 +40,20 @@ local function life_read(keys, args)
     end
   end
   local count = redis.call('LLEN', events_key)
-  local events
+  local events, lot_events = nil, {}
   if args[3] == '1' then
     events = redis.call('LRANGE', events_key, 0, -1)
+    if lot ~= '' then lot_events = redis.call('LRANGE', meta .. ':le:' .. lot, 0, -1) end
   else
     events = redis.call('LRANGE', events_key, -1, -1)
   end
+  local exp, prod = lot_dates(meta, lot)
   return record_reply(LIFE_READ_REPLY, {
     registered = 1, value = v, lot = lot, sku = sku, issued_at = b[3] or '',
     issuer = b[4] or '', lot_recall = redis.call('HGET', meta .. ':recall', lot) or '',
     stolen = redis.call('HGET', meta .. ':x', serial) or '', sku_months = terms[1] or '',
     default_months = terms[2] or '', fields = fields, event_count = count, request_hit = hit,
-    events = events})
+    events = events, exp = exp, prod = prod, lot_events = lot_events})
 end
 
 -- hm_life_apply KEYS[1]=meta

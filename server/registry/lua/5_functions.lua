@@ -32,6 +32,7 @@ redis.register_function('hm_life_apply', life_apply)
 redis.register_function('hm_recall_lot', recall_lot)
 redis.register_function('hm_recall_units', recall_units)
 redis.register_function('hm_set_terms', set_terms)
+redis.register_function('hm_lot_dates', lot_dates_correct)
 redis.register_function('hm_links_set', links_set)
 redis.register_function('hm_links_delete', links_delete)
 redis.register_function{function_name = 'hm_links_get', callback = links_get,

@@ -201,7 +201,7 @@ TEST(FunctionsTest, ARecordReplyIsReadByNameAndAWrongShapeIsRefused) {
   EXPECT_THROW((void)(*record)["no_such_field"], std::invalid_argument);
   reply.elements.pop_back();
   EXPECT_THAT(internal::ReadRecord(reply, kLookupReply, "hm_lookup"),
-              StatusIs(absl::StatusCode::kInternal, ::testing::HasSubstr("5 fields, not 6")));
+              StatusIs(absl::StatusCode::kInternal, ::testing::HasSubstr("7 fields, not 8")));
 }
 
 TEST(FunctionsTest, ACallThatBreaksItsDeclarationIsRefusedBeforeItIsSent) {

@@ -28,6 +28,7 @@ namespace {
 using ::hallmark::testing::IsOk;
 using ::hallmark::testing::StatusIs;
 using ::testing::Contains;
+using ::testing::ElementsAre;
 
 constexpr char kGtin[] = "09506000134352";
 
@@ -64,6 +65,16 @@ class VerificationEngineTest : public ::testing::Test {
     gs1::UnitCode code{kGtin, serial, lot, ""};
     code.digsig = *crypto::SignUnit(*ring_, code.gtin, code.serial, code.lot);
     if (tamper) code.serial += "X";
+    return *gs1::FormatDigitalLink("id.example.com", code);
+  }
+
+  // A code signed with `signed_expiry` that prints `printed_expiry` (lot L1).
+  std::string DatedCode(const std::string& serial, const std::string& signed_expiry,
+                        const std::string& printed_expiry) {
+    gs1::UnitCode code{kGtin, serial, "L1", ""};
+    code.expiry = signed_expiry;
+    code.digsig = *crypto::SignUnit(*ring_, code);
+    code.expiry = printed_expiry;
     return *gs1::FormatDigitalLink("id.example.com", code);
   }
 
@@ -118,13 +129,102 @@ TEST_F(VerificationEngineTest, AGenuineCodeUnknownToTheRegistryIsNotRegistered) 
 
 TEST_F(VerificationEngineTest, AForgedOrUnparseableCodeNeverReachesTheRegistry) {
   Register("S1");
-  absl::StatusOr<v1::VerifyResponse> forged = Verify(Code("S1", "L1", /*tamper=*/true));
+  absl::StatusOr<v1::VerifyResponse> forged = Verify(Code("S1", "", /*tamper=*/true));
   ASSERT_THAT(forged, IsOk());
   EXPECT_EQ(forged->verdict(), v1::VERDICT_COUNTERFEIT);
   absl::StatusOr<v1::VerifyResponse> garbage = Verify("not a code at all");
   ASSERT_THAT(garbage, IsOk());
   EXPECT_EQ(garbage->verdict(), v1::VERDICT_COUNTERFEIT);
   EXPECT_EQ(registry_.verify_calls(), 0) << "a forged code must not cost a Redis round trip";
+}
+
+TEST_F(VerificationEngineTest, AForgedCodeThatPrintsALotIsLookedUpWithoutCountingAScan) {
+  Register("S1");
+  absl::StatusOr<v1::VerifyResponse> forged = Verify(Code("S1", "L1", /*tamper=*/true));
+  ASSERT_THAT(forged, IsOk());
+  EXPECT_EQ(forged->verdict(), v1::VERDICT_COUNTERFEIT);
+  EXPECT_THAT(forged->reasons(), ElementsAre("signature_invalid"));
+  EXPECT_EQ(forged->scan_count(), 0u);
+  EXPECT_EQ(registry_.verify_calls(), 1);
+  // Another lot printed on S1's code: its signature holds over the registry's lot, L1.
+  gs1::UnitCode relabelled{kGtin, "S1", "L1", ""};
+  relabelled.digsig = *crypto::SignUnit(*ring_, relabelled);
+  relabelled.lot = "L9";
+  absl::StatusOr<v1::VerifyResponse> r =
+      Verify(*gs1::FormatDigitalLink("id.example.com", relabelled));
+  ASSERT_THAT(r, IsOk());
+  EXPECT_EQ(r->verdict(), v1::VERDICT_MISMATCH);
+  EXPECT_THAT(r->reasons(), ElementsAre("lot_mismatch"));
+  EXPECT_EQ(r->lot(), "L1");
+  // Registry down during that look: the code stays counterfeit, not an error.
+  registry_.SetFailure(absl::UnavailableError("redis down"));
+  absl::StatusOr<v1::VerifyResponse> down = Verify(Code("S1", "L1", /*tamper=*/true));
+  ASSERT_THAT(down, IsOk());
+  EXPECT_EQ(down->verdict(), v1::VERDICT_COUNTERFEIT);
+}
+
+TEST_F(VerificationEngineTest, AForgedExpiryOnAGenuineCodeIsAMismatchNamingTheField) {
+  registry::VerifyRecord rec;
+  rec.unit.expiry = "261231";
+  Register("D1", rec);
+  // Genuine: signed and printed with the registered date.
+  absl::StatusOr<v1::VerifyResponse> ok = Verify(DatedCode("D1", "261231", "261231"));
+  ASSERT_THAT(ok, IsOk());
+  EXPECT_EQ(ok->verdict(), v1::VERDICT_AUTHENTIC);
+  EXPECT_EQ(ok->expiry_date(), "261231");
+  // Forged: the printed date is not the signed one, the registry's is.
+  absl::StatusOr<v1::VerifyResponse> forged = Verify(DatedCode("D1", "261231", "281231"));
+  ASSERT_THAT(forged, IsOk());
+  EXPECT_EQ(forged->verdict(), v1::VERDICT_MISMATCH);
+  EXPECT_THAT(forged->reasons(), ElementsAre("expiry_date_mismatch"));
+  EXPECT_EQ(forged->expiry_date(), "261231") << "the answer gives the registry's date";
+  EXPECT_EQ(forged->scan_count(), 1u) << "the altered label's scan is not counted";
+  // Stripped: the date removed from a code signed with it.
+  absl::StatusOr<v1::VerifyResponse> stripped = Verify(DatedCode("D1", "261231", ""));
+  ASSERT_THAT(stripped, IsOk());
+  EXPECT_EQ(stripped->verdict(), v1::VERDICT_MISMATCH);
+  EXPECT_THAT(stripped->reasons(), ElementsAre("expiry_date_mismatch"));
+  // Printed as signed, but the lot's date was corrected since: the registry's date wins.
+  absl::StatusOr<v1::VerifyResponse> outdated = Verify(DatedCode("D1", "261130", "261130"));
+  ASSERT_THAT(outdated, IsOk());
+  EXPECT_EQ(outdated->verdict(), v1::VERDICT_MISMATCH);
+  EXPECT_THAT(outdated->reasons(), ElementsAre("expiry_date_mismatch"));
+  // Signed before the lot had a date: nothing printed contradicts the registry.
+  absl::StatusOr<v1::VerifyResponse> older = Verify(Code("D1"));
+  ASSERT_THAT(older, IsOk());
+  EXPECT_EQ(older->verdict(), v1::VERDICT_AUTHENTIC);
+  EXPECT_EQ(older->expiry_date(), "261231");
+}
+
+TEST_F(VerificationEngineTest, AUnitPastItsExpiryIsReportedExpiredWithItsVerdictUnchanged) {
+  registry::VerifyRecord old;
+  old.unit.expiry = "200100";
+  Register("OLD", old);
+  absl::StatusOr<v1::VerifyResponse> r = Verify(DatedCode("OLD", "200100", "200100"));
+  ASSERT_THAT(r, IsOk());
+  EXPECT_EQ(r->verdict(), v1::VERDICT_AUTHENTIC);
+  EXPECT_TRUE(r->expired());
+  EXPECT_THAT(r->reasons(), ElementsAre("expired"));
+  // A future date, and a unit without one, are not expired.
+  registry::VerifyRecord fresh;
+  fresh.unit.expiry = "491231";
+  Register("NEW", fresh);
+  EXPECT_FALSE(Verify(DatedCode("NEW", "491231", "491231"))->expired());
+  Register("NONE");
+  EXPECT_FALSE(Verify(Code("NONE"))->expired());
+  // Not registered: the signed printed date decides.
+  absl::StatusOr<v1::VerifyResponse> unknown = Verify(DatedCode("GONE", "200100", "200100"));
+  EXPECT_EQ(unknown->verdict(), v1::VERDICT_NOT_REGISTERED);
+  EXPECT_TRUE(unknown->expired());
+}
+
+TEST(VerdictTest, ExpiryCountsTheWholeDayAndDdZeroIsTheMonthsLastDay) {
+  EXPECT_FALSE(Expired("261231", absl::CivilDay(2026, 12, 31)));
+  EXPECT_TRUE(Expired("261231", absl::CivilDay(2027, 1, 1)));
+  EXPECT_FALSE(Expired("260200", absl::CivilDay(2026, 2, 28)));
+  EXPECT_TRUE(Expired("260200", absl::CivilDay(2026, 3, 1)));
+  EXPECT_FALSE(Expired("280200", absl::CivilDay(2028, 2, 29)));
+  EXPECT_FALSE(Expired("", absl::CivilDay(2099, 1, 1)));
 }
 
 TEST_F(VerificationEngineTest, StolenRecalledAndClonedUnitsAreDecidedFromTheRecord) {

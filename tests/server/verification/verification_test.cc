@@ -85,7 +85,7 @@ TEST_F(VerificationTest, AuthenticInEveryPrintedForm) {
   EXPECT_EQ(Verify(u.digital_link()).scan_count(), 7u);  // every scan counted
 }
 
-TEST_F(VerificationTest, TamperedCodesAreCounterfeit) {
+TEST_F(VerificationTest, TamperedCodesAreCounterfeitAndRelabelledOnesMismatch) {
   const v1::IssuedUnit& u = units_[1];
   std::string bytes;
   ASSERT_TRUE(absl::WebSafeBase64Unescape(u.digsig(), &bytes));
@@ -96,8 +96,8 @@ TEST_F(VerificationTest, TamperedCodesAreCounterfeit) {
     const char* reason;
   } kCases[] = {
       {Tampered(u, t::kBrandGtin, units_[2].unit().serial(), "L42"), "signature_invalid"},
-      {Tampered(u, t::kBrandGtin, u.unit().serial(), "L43"), "signature_invalid"},
       {Tampered(u, "19506000134359", u.unit().serial(), "L42"), "signature_invalid"},
+      // The lot stripped: a code that prints neither lot nor dates is not looked up.
       {Tampered(u, t::kBrandGtin, u.unit().serial(), ""), "signature_invalid"},
       {absl::StrReplaceAll(u.element_string(), {{u.digsig(), bad_sig}}), "signature_invalid"},
       {absl::StrCat("(01)", t::kBrandGtin, "(21)", u.unit().serial(), "(10)L42"), "digsig_missing"},
@@ -109,6 +109,16 @@ TEST_F(VerificationTest, TamperedCodesAreCounterfeit) {
     EXPECT_EQ(r.verdict(), v1::VERDICT_COUNTERFEIT) << c.code;
     EXPECT_THAT(r.reasons(), ElementsAre(c.reason)) << c.code;
     EXPECT_EQ(r.scan_count(), 0u);
+  }
+  // The genuine code with another lot: the signature holds over the registry's lot, so this is
+  // the real unit on a relabelled pack, MISMATCH, and no scan of it is counted.
+  const uint64_t scans = Verify(u.digital_link()).scan_count();
+  for (const std::string& relabelled : {Tampered(u, t::kBrandGtin, u.unit().serial(), "L43")}) {
+    const v1::VerifyResponse r = Verify(relabelled);
+    EXPECT_EQ(r.verdict(), v1::VERDICT_MISMATCH) << relabelled;
+    EXPECT_THAT(r.reasons(), ElementsAre("lot_mismatch")) << relabelled;
+    EXPECT_EQ(r.lot(), "L42") << "the registry's lot";
+    EXPECT_EQ(r.scan_count(), scans);
   }
 }
 
