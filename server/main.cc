@@ -107,6 +107,9 @@ ABSL_FLAG(std::string, http_public_base, "",
 ABSL_FLAG(std::string, trusted_proxies, "",
           "Comma-separated CIDRs of proxies whose X-Forwarded-For (and country header) is "
           "believed");
+ABSL_FLAG(std::string, responder_gln, "",
+          "GLN (13 digits) the GS1 product-identifier verification service on the front door "
+          "answers as (responderGLN); the service is off without it (docs/regulated.md)");
 ABSL_FLAG(std::string, http_country_header, "",
           "Request header a trusted proxy sets to the client's country (e.g. CF-IPCountry)");
 ABSL_FLAG(int, http_threads, 2,
@@ -183,6 +186,7 @@ hallmark::api::ServerConfig ConfigFromFlags() {
   c.http_public_base = absl::GetFlag(FLAGS_http_public_base);
   c.trusted_proxies = absl::GetFlag(FLAGS_trusted_proxies);
   c.http_country_header = absl::GetFlag(FLAGS_http_country_header);
+  c.responder_gln = absl::GetFlag(FLAGS_responder_gln);
   c.http_threads = absl::GetFlag(FLAGS_http_threads);
   c.http_tls = absl::GetFlag(FLAGS_http_tls);
   c.http_max_connections = absl::GetFlag(FLAGS_http_max_connections);

@@ -225,6 +225,17 @@ void VerificationEngine::CheckAltered(const auth::Principal& caller, gs1::UnitCo
       });
 }
 
+void VerificationEngine::LookUpUnit(std::string gtin, std::string serial,
+                                    absl::Time call_deadline,
+                                    registry::Callback<registry::VerifyRecord> done) {
+  const absl::Time now = absl::Now();
+  registry::ScanInput look{std::move(gtin), std::move(serial), absl::ToUnixSeconds(now),
+                           std::nullopt, absl::ToUnixSeconds(now - options_.clone.window)};
+  look.record = false;
+  registry_->VerifyUnit(std::move(look), std::min(call_deadline, now + options_.redis_timeout),
+                        std::move(done));
+}
+
 void VerificationEngine::VerifyBatch(const auth::Principal& caller,
                                      const v1::VerifyBatchRequest& request,
                                      absl::Time call_deadline, v1::VerifyBatchResponse* out,

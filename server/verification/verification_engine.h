@@ -52,6 +52,12 @@ class VerificationEngine {
                    absl::Time call_deadline, v1::VerifyBatchResponse* out,
                    absl::AnyInvocable<void(absl::Status)> done);
 
+  // The registry's record of a unit for a product-identifier check (identifier_check.h):
+  // read without storing a scan. `gtin` is 14 digits.
+  void LookUpUnit(std::string gtin, std::string serial, absl::Time call_deadline,
+                  registry::Callback<registry::VerifyRecord> done);
+  const ClonePolicy& clone_policy() const { return options_.clone; }
+
  private:
   // Verifies one code whose size was checked; `done` gets a non-OK status only when the
   // registry could not answer.

@@ -18,6 +18,7 @@
 #include <utility>
 #include <vector>
 
+#include "common/status_macros.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
@@ -119,6 +120,7 @@ struct FrontDoor::Worker {
   FrontDoorDeps* deps;
   const Messages* messages;
   const UnitRoute* route;
+  const VerificationService* verification_service = nullptr;
   InFlight* in_flight;
   TlsContext* tls;  // null: plaintext
   int max_connections = 0;  // this loop's share of the cap
@@ -184,6 +186,11 @@ struct FrontDoor::Worker {
 
   void Handle(evhttp_request* req);
   void DigitalLink(evhttp_request* req, absl::string_view uri, bool hsts);
+  void VerificationMessage(evhttp_request* req, absl::string_view uri, bool hsts);
+  // Counts a request in flight; false (and answered 503) when the door is closing.
+  bool BeginAsync(evhttp_request* req);
+  // The callback that posts an answer, from any thread, back to this loop.
+  absl::AnyInvocable<void(HttpAnswer)> PostTo(evhttp_request* req, bool hsts);
   void Reply(evhttp_request* req, int code, absl::string_view type, absl::string_view body);
   // Sends `answer`; uses nothing of the request's connection, which may be gone.
   void Send(evhttp_request* req, const HttpAnswer& answer, bool hsts);
@@ -309,18 +316,48 @@ void FrontDoor::Worker::Handle(evhttp_request* req) {
     AddHeader(req, "Cache-Control", "public, max-age=3600");
     return Reply(req, 200, "application/json", ResolverDescription(options->public_base));
   }
+  if (verification_service != nullptr && IsVerificationServiceRequest(uri)) {
+    return VerificationMessage(req, uri, Hsts(req));
+  }
   if (absl::StrContains(path, "/01/")) return DigitalLink(req, uri, Hsts(req));
   Reply(req, 404, "text/plain; charset=utf-8", "not found\n");
 }
 
-void FrontDoor::Worker::DigitalLink(evhttp_request* req, absl::string_view uri, bool hsts) {
+bool FrontDoor::Worker::BeginAsync(evhttp_request* req) {
   {
     absl::MutexLock lock(&in_flight->mu);
-    if (in_flight->stopping) {
-      return Reply(req, 503, "text/plain; charset=utf-8", "shutting down\n");
+    if (!in_flight->stopping) {
+      ++in_flight->count;
+      return true;
     }
-    ++in_flight->count;
   }
+  Reply(req, 503, "text/plain; charset=utf-8", "shutting down\n");
+  return false;
+}
+
+absl::AnyInvocable<void(HttpAnswer)> FrontDoor::Worker::PostTo(evhttp_request* req, bool hsts) {
+  // The answer comes on an engine thread; evhttp is driven from this loop only, so it is
+  // posted back. A request whose client went away meanwhile is freed by evhttp_send_reply.
+  return [this, req, hsts](HttpAnswer answer) {
+    {
+      absl::MutexLock lock(&posted_mu);
+      posted.push_back(Posted{req, std::move(answer), hsts});
+    }
+    event_active(wake.get(), EV_READ, 0);
+  };
+}
+
+void FrontDoor::Worker::VerificationMessage(evhttp_request* req, absl::string_view uri,
+                                            bool hsts) {
+  if (!BeginAsync(req)) return;
+  VerificationRequest r;
+  r.uri = std::string(uri);
+  r.authorization = AllHeaders(req, "Authorization");
+  verification_service->Answer(std::move(r), PostTo(req, hsts));
+}
+
+void FrontDoor::Worker::DigitalLink(evhttp_request* req, absl::string_view uri, bool hsts) {
+  if (!BeginAsync(req)) return;
   UnitRequest r;
   r.uri = std::string(uri);
   const char* accept = Header(req, "Accept");
@@ -335,15 +372,7 @@ void FrontDoor::Worker::DigitalLink(evhttp_request* req, absl::string_view uri, 
       r.country = absl::AsciiStrToUpper(country);
     }
   }
-  // The answer comes on an engine thread; evhttp is driven from this loop only, so it is
-  // posted back. A request whose client went away meanwhile is freed by evhttp_send_reply.
-  route->Answer(std::move(r), [this, req, hsts](HttpAnswer answer) {
-    {
-      absl::MutexLock lock(&posted_mu);
-      posted.push_back(Posted{req, std::move(answer), hsts});
-    }
-    event_active(wake.get(), EV_READ, 0);
-  });
+  route->Answer(std::move(r), PostTo(req, hsts));
 }
 
 absl::StatusOr<std::unique_ptr<FrontDoor>> FrontDoor::Start(FrontDoorOptions options,
@@ -371,6 +400,16 @@ absl::StatusOr<std::unique_ptr<FrontDoor>> FrontDoor::Start(FrontDoorOptions opt
   door->route_ = std::make_unique<UnitRoute>(std::move(rc), door->deps_->engine,
                                              door->deps_->links, door->deps_->lifecycle,
                                              door->deps_->limiter, door->messages_.get());
+  if (!door->options_->responder_gln.empty()) {
+    HALLMARK_RETURN_IF_ERROR(
+        VerificationService::ValidateGln(door->options_->responder_gln, "responder_gln"));
+    if (door->deps_->principals == nullptr) {
+      return absl::InvalidArgumentError("responder_gln: the verification service needs principals");
+    }
+    door->verification_service_ = std::make_unique<VerificationService>(
+        door->options_->responder_gln, door->deps_->engine, door->deps_->principals,
+        door->deps_->limiter, door->options_->verify_timeout);
+  }
   absl::StatusOr<int> fd = ListenOn(door->options_->listen, &door->port_);
   if (!fd.ok()) return fd.status();
   const int threads = std::max(1, door->options_->threads);
@@ -381,6 +420,7 @@ absl::StatusOr<std::unique_ptr<FrontDoor>> FrontDoor::Start(FrontDoorOptions opt
     w->deps = door->deps_.get();
     w->messages = door->messages_.get();
     w->route = door->route_.get();
+    w->verification_service = door->verification_service_.get();
     w->in_flight = door->in_flight_.get();
     w->tls = door->tls_.get();
     w->base.reset(event_base_new());

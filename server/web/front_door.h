@@ -14,6 +14,10 @@
 //   /.well-known/hallmark-trust-list.jws  the signed trust list, when there is one
 //   /.well-known/gs1resolver   the resolver description
 //   /healthz                   200 while the server is SERVING, else 503
+//   <any prefix>/gtin/{gtin}/lot/{lot}/ser/{serial}?exp=..&linkType=verificationService
+//   (or /01/../10/../21/..?17=..&linkType=gs1:verificationService, without 8030)
+//        the GS1 verification message for trading partners (verification_service.h), with
+//        their bearer token; only with --responder_gln
 //
 // The internet as caller: every Digital Link request takes a token from its client's bucket
 // (the client address believed from X-Forwarded-For only behind --trusted_proxies; IPv6 by
@@ -47,6 +51,7 @@
 #include "server/web/messages.h"
 #include "server/web/tls_context.h"
 #include "server/web/unit_route.h"
+#include "server/web/verification_service.h"
 
 namespace hallmark::web {
 
@@ -72,6 +77,9 @@ struct FrontDoorOptions {
   std::string tls_cert;
   std::string tls_key;
   absl::Duration tls_refresh = absl::Seconds(10);
+  // The GLN answered as responderGLN by the GS1 verification service; the service is off
+  // without one.
+  std::string responder_gln;
 };
 
 struct FrontDoorDeps {
@@ -81,6 +89,8 @@ struct FrontDoorDeps {
   const Snapshot<crypto::KeyRing>* keys;
   const Snapshot<crypto::SignedTrustList>* trust_list = nullptr;  // optional
   auth::RateLimiter* limiter;
+  // The principals whose bearer tokens the verification service accepts (with responder_gln).
+  const Snapshot<auth::PrincipalStore>* principals = nullptr;
   Metrics* metrics = nullptr;       // optional
   std::function<bool()> serving;    // /healthz
 };
@@ -103,6 +113,7 @@ class FrontDoor {
   std::unique_ptr<Messages> messages_;
   std::unique_ptr<InFlight> in_flight_;
   std::unique_ptr<UnitRoute> route_;
+  std::unique_ptr<VerificationService> verification_service_;  // with responder_gln
   std::unique_ptr<TlsContext> tls_;
   std::vector<std::unique_ptr<Worker>> workers_;  // after what they point at: freed first
   int port_ = 0;

@@ -8,6 +8,7 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "gs1/gs1.h"
 
 namespace hallmark::web {
 namespace {
@@ -192,6 +193,9 @@ std::string RenderPage(PageVerdict verdict, const v1::VerifyResponse& r,
     absl::StrAppend(&html, "<p class=\"reason\">", t("recalled.reason"), " ",
                     HtmlEscape(recall_reason), "</p>");
   }
+  if (ShowsBrand(verdict) && r.expired()) {
+    absl::StrAppend(&html, "<p class=\"reason\">", t("expired.notice"), "</p>");
+  }
   absl::StrAppend(&html, "</section>");
   // Unit details only where the code is the brand's own: genuine, or recalled (the consumer
   // needs the batch to follow the recall).
@@ -202,6 +206,15 @@ std::string RenderPage(PageVerdict verdict, const v1::VerifyResponse& r,
                     HtmlEscape(r.unit().serial()), "</dd>");
     if (!r.lot().empty()) {
       absl::StrAppend(&html, "<dt>", t("label.lot"), "</dt><dd>", HtmlEscape(r.lot()), "</dd>");
+    }
+    // The lot's dates as registered, as ISO dates (validated YYMMDD: nothing to escape).
+    if (!r.expiry_date().empty()) {
+      absl::StrAppend(&html, "<dt>", t("label.expiry"), "</dt><dd>",
+                      HtmlEscape(gs1::Gs1DateIso(r.expiry_date())), "</dd>");
+    }
+    if (!r.production_date().empty()) {
+      absl::StrAppend(&html, "<dt>", t("label.production"), "</dt><dd>",
+                      HtmlEscape(gs1::Gs1DateIso(r.production_date())), "</dd>");
     }
     absl::StrAppend(&html, "</dl>");
   }

@@ -344,6 +344,7 @@ absl::Status HallmarkServer::ServeWeb(State* s) {
                                                   : config.http_public_base;
   HALLMARK_ASSIGN_OR_RETURN(o.trusted_proxies, auth::ParseCidrs(config.trusted_proxies));
   o.country_header = config.http_country_header;
+  o.responder_gln = config.responder_gln;
   o.threads = config.http_threads;
   o.max_connections = config.http_max_connections;
   o.per_client = {config.http_client_rate, 3 * config.http_client_rate};
@@ -364,6 +365,7 @@ absl::Status HallmarkServer::ServeWeb(State* s) {
   d.keys = s->keys.get();
   d.trust_list = s->trust_list.get();
   d.limiter = s->limiter.get();
+  d.principals = s->principals.get();
   d.metrics = s->metrics.get();
   HealthReporter* health = &s->health;
   d.serving = [health] { return health->serving(); };

@@ -78,6 +78,9 @@ struct ServerConfig {
   std::string http_public_base;     // "https://<resolver_host>" when empty
   std::string trusted_proxies;      // CIDRs whose X-Forwarded-For is believed
   std::string http_country_header;  // e.g. "CF-IPCountry", from trusted proxies only
+  // The GLN the GS1 verification service answers as (responderGLN); the service is off
+  // without one (docs/regulated.md).
+  std::string responder_gln;
   int http_threads = 2;
   bool http_tls = false;  // HTTPS on http_listen with tls_cert/tls_key
   int http_max_connections = 10000;  // open keep-alive connections, all loops together

@@ -73,6 +73,22 @@ TEST(PageTest, OnlyTheBrandsOwnUnitsShowTheirDetails) {
   EXPECT_THAT(RenderPage(ToPageVerdict(r), r, nullptr, "", **m, "en"), HasSubstr("LOT-7"));
   r.set_verdict(v1::VERDICT_SUSPECT_CLONE);
   EXPECT_THAT(RenderPage(ToPageVerdict(r), r, nullptr, "", **m, "en"), HasSubstr("Possibly copied"));
+  // A genuine unit past its expiry date: its dates and a warning, the verdict kept.
+  r.set_verdict(v1::VERDICT_AUTHENTIC);
+  r.set_expiry_date("260200");
+  r.set_production_date("250115");
+  r.set_expired(true);
+  html = RenderPage(ToPageVerdict(r), r, nullptr, "", **m, "en");
+  EXPECT_THAT(html, HasSubstr("<h1>Genuine</h1>"));
+  EXPECT_THAT(html, HasSubstr("<dt>Use by</dt><dd>2026-02-28</dd>"));
+  EXPECT_THAT(html, HasSubstr("<dt>Produced</dt><dd>2025-01-15</dd>"));
+  EXPECT_THAT(html, HasSubstr("past its expiry date"));
+  EXPECT_THAT(RenderPage(ToPageVerdict(r), r, nullptr, "", **m, "de"),
+              HasSubstr("Verfallsdatum"));
+  // Not on a counterfeit's page, which shows no unit detail at all.
+  r.set_verdict(v1::VERDICT_COUNTERFEIT);
+  EXPECT_THAT(RenderPage(ToPageVerdict(r), r, nullptr, "", **m, "en"),
+              Not(HasSubstr("past its expiry")));
 }
 
 TEST(ClientAddressTest, ProxyHeadersAreBelievedOnlyFromTrustedProxies) {
@@ -127,6 +143,9 @@ TEST(PageTest, EveryPageIsValidHtml5) {
   r.mutable_unit()->set_gtin("09506000134352");
   r.mutable_unit()->set_serial("S1");
   r.set_lot("<L1>");
+  r.set_expiry_date("200100");
+  r.set_production_date("190115");
+  r.set_expired(true);
   testing::TempDir tmp;
   const std::string file = tmp.path() + "/page.html";
   int pages = 0;
