@@ -159,6 +159,11 @@ absl::StatusOr<v1::RecallResponse> Client::Recall(const v1::RecallRequest& r) {
   return HALLMARK_UNARY(v1::RecallResponse, lifecycle_, Recall, true, r);
 }
 
+absl::StatusOr<v1::CorrectLotDatesResponse> Client::CorrectLotDates(
+    const v1::CorrectLotDatesRequest& r) {
+  return HALLMARK_UNARY(v1::CorrectLotDatesResponse, lifecycle_, CorrectLotDates, true, r);
+}
+
 absl::StatusOr<v1::Warranty> Client::GetWarranty(const v1::GetWarrantyRequest& r) {
   return HALLMARK_UNARY(v1::Warranty, lifecycle_, GetWarranty, true, r);
 }

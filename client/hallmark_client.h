@@ -65,6 +65,8 @@ class Client {
   absl::StatusOr<v1::UnitRecord> RecordEvent(const v1::RecordEventRequest& r);
   absl::StatusOr<v1::UnitHistory> GetHistory(const v1::GetHistoryRequest& r);
   absl::StatusOr<v1::RecallResponse> Recall(const v1::RecallRequest& r);
+  absl::StatusOr<v1::CorrectLotDatesResponse> CorrectLotDates(
+      const v1::CorrectLotDatesRequest& r);
   absl::StatusOr<v1::Warranty> GetWarranty(const v1::GetWarrantyRequest& r);
   absl::StatusOr<v1::WarrantyTerms> SetWarrantyTerms(const v1::SetWarrantyTermsRequest& r);
   absl::StatusOr<v1::VerifyRegistrationResponse> VerifyRegistration(

@@ -31,7 +31,8 @@ namespace {
 
 struct IssueOptions {
   ClientSettings connection;
-  std::string gtin, lot, sku, format = "random", plant, prefix, request_id, out;
+  std::string gtin, lot, expiry, production, sku, format = "random", plant, prefix, request_id,
+      out;
   uint32_t count = 0;
   bool json = false;
 };
@@ -85,6 +86,8 @@ int Issue(const IssueOptions& o) {
   v1::IssueSerialsRequest req;
   req.set_gtin(o.gtin);
   req.set_lot(o.lot);
+  req.set_expiry_date(o.expiry);
+  req.set_production_date(o.production);
   req.set_sku(o.sku);
   req.set_count(o.count);
   req.set_format(*format);
@@ -120,7 +123,7 @@ int Issue(const IssueOptions& o) {
 
 struct ImportOptions {
   ClientSettings connection;
-  std::string gtin, lot, sku, supplier, request_id, csv, out;
+  std::string gtin, lot, expiry, production, sku, supplier, request_id, csv, out;
   bool json = false;
 };
 
@@ -182,6 +185,10 @@ int Import(const ImportOptions& o) {
   std::string request_id = o.request_id;
   if (request_id.empty()) {
     std::string all = absl::StrCat(o.gtin, "\n", o.lot, "\n", o.sku, "\n", o.supplier);
+    // Dates only when given, so an import without them keeps the request id it always had.
+    if (!o.expiry.empty() || !o.production.empty()) {
+      absl::StrAppend(&all, "\ndates:", o.expiry, "/", o.production);
+    }
     for (const std::string& s : *serials) absl::StrAppend(&all, "\n", s);
     request_id = "import-" + absl::BytesToHexString(crypto::Sha256(all)).substr(0, 24);
   }
@@ -195,6 +202,8 @@ int Import(const ImportOptions& o) {
     v1::ImportSerialsRequest req;
     req.set_gtin(o.gtin);
     req.set_lot(o.lot);
+    req.set_expiry_date(o.expiry);
+    req.set_production_date(o.production);
     req.set_sku(o.sku);
     req.set_supplier(o.supplier);
     req.set_request_id(serials->size() > kChunk ? absl::StrCat(request_id, "-", first / kChunk)
@@ -251,6 +260,9 @@ void AddIssueCommand(CLI::App& app, int* exit_code) {
   cmd->add_option("--request-id,--request_id", o->request_id, "Idempotency key, e.g. a UUID")
       ->required();
   cmd->add_option("--lot", o->lot, "Lot (AI 10)");
+  cmd->add_option("--expiry", o->expiry,
+                  "The lot's expiry date, AI (17) YYMMDD (DD = 00: the month's last day)");
+  cmd->add_option("--production", o->production, "The lot's production date, AI (11) YYMMDD");
   cmd->add_option("--sku", o->sku, "SKU");
   cmd->add_option("--format", o->format, "random, sequential, date or plant")
       ->capture_default_str();
@@ -271,6 +283,9 @@ void AddImportCommand(CLI::App& app, int* exit_code) {
   cmd->add_option("--csv", o->csv, "File of serials, one per line (first CSV column)")
       ->required();
   cmd->add_option("--lot", o->lot, "Lot (AI 10)");
+  cmd->add_option("--expiry", o->expiry,
+                  "The lot's expiry date, AI (17) YYMMDD (DD = 00: the month's last day)");
+  cmd->add_option("--production", o->production, "The lot's production date, AI (11) YYMMDD");
   cmd->add_option("--sku", o->sku, "SKU");
   cmd->add_option("--supplier", o->supplier, "Supplier name");
   cmd->add_option("--request-id,--request_id", o->request_id,

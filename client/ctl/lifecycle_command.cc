@@ -28,7 +28,7 @@ struct LifecycleOptions {
   ClientSettings connection;
   std::string action, unit, reference, location, at, customer, reason, request_id;
   std::string format = "text";
-  std::string gtin, lot, sku, file;
+  std::string gtin, lot, sku, file, expiry, production;
   std::vector<std::string> units;
   int months = -1;
 };
@@ -74,6 +74,8 @@ void PrintRecord(const v1::UnitRecord& r) {
   if (r.stolen()) std::cout << "\tSTOLEN";
   if (r.recalled()) std::cout << "\tRECALLED";
   if (!r.sold_by().empty()) std::cout << "\tsold_by=" << r.sold_by();
+  if (!r.expiry_date().empty()) std::cout << "\texpiry=" << r.expiry_date();
+  if (!r.production_date().empty()) std::cout << "\tproduction=" << r.production_date();
   const v1::AuditEvent& e = r.last_event();
   std::cout << "\tlast=" << e.action();
   if (e.flags_size() > 0) std::cout << "\tflags=" << absl::StrJoin(e.flags(), ",");
@@ -187,6 +189,32 @@ int Recall(const LifecycleOptions& o) {
   return kExitOk;
 }
 
+int CorrectLot(const LifecycleOptions& o) {
+  v1::CorrectLotDatesRequest r;
+  r.set_gtin(o.gtin);
+  r.set_lot(o.lot);
+  r.set_expiry_date(o.expiry);
+  r.set_production_date(o.production);
+  r.set_reason(o.reason);
+  std::string id = o.request_id;
+  if (id.empty()) {  // the change names it: running the same correction again is safe
+    id = "lot-dates-" + absl::BytesToHexString(crypto::Sha256(absl::StrCat(
+                            o.gtin, "\n", o.lot, "\n", o.expiry, "\n", o.production, "\n",
+                            o.reason)))
+                            .substr(0, 24);
+  }
+  r.set_request_id(id);
+  absl::StatusOr<std::unique_ptr<Client>> client = Connect(o.connection);
+  if (!client.ok()) return ReportError(client.status());
+  absl::StatusOr<v1::CorrectLotDatesResponse> resp = (*client)->CorrectLotDates(r);
+  if (!resp.ok()) return ReportCallError(resp.status(), (*client)->options().address);
+  const auto shown = [](const std::string& d) { return d.empty() ? std::string("-") : d; };
+  std::cout << "lot " << o.lot << ": expiry " << shown(resp->previous_expiry_date()) << " -> "
+            << shown(o.expiry) << ", production " << shown(resp->previous_production_date())
+            << " -> " << shown(o.production) << "\n";
+  return kExitOk;
+}
+
 int Warranty(const LifecycleOptions& o) {
   return WithUnit(o, [&](Client& client, const v1::UnitId& unit) {
     v1::GetWarrantyRequest r;
@@ -264,6 +292,21 @@ void AddLifecycleCommands(CLI::App& app, int* exit_code) {
   recall->add_option("--reason", o->reason, "Why (shown in every unit's history)")->required();
   recall->add_option("--request-id,--request_id", o->request_id, "Idempotency key (default: from the content)");
   recall->callback([o, exit_code] { *exit_code = Recall(*o); });
+
+  CLI::App* correct = app.add_subcommand(
+      "correct-lot",
+      "Correct a lot's expiry and production dates (both set as given; an audited event in "
+      "every unit's history; codes printed with the old dates then read MISMATCH)");
+  AddConnectionFlags(correct, &o->connection);
+  correct->add_option("--gtin", o->gtin, "The GTIN")->required();
+  correct->add_option("--lot", o->lot, "The lot")->required();
+  correct->add_option("--expiry", o->expiry, "New expiry date, AI (17) YYMMDD (empty: none)");
+  correct->add_option("--production", o->production,
+                      "New production date, AI (11) YYMMDD (empty: none)");
+  correct->add_option("--reason", o->reason, "Why (shown in every unit's history)")->required();
+  correct->add_option("--request-id,--request_id", o->request_id,
+                      "Idempotency key (default: from the content)");
+  correct->callback([o, exit_code] { *exit_code = CorrectLot(*o); });
 
   CLI::App* warranty =
       app.add_subcommand("warranty", "Is the unit's warranty active? (exit 3 if not)");

@@ -33,6 +33,8 @@ std::string UnitJsonLine(const v1::IssuedUnit& u) {
       .Add("gtin", u.unit().gtin())
       .Add("serial", u.unit().serial())
       .Add("lot", u.lot())
+      .Add("expiry_date", u.expiry_date())
+      .Add("production_date", u.production_date())
       .Add("key_id", u.key_id())
       .Add("digsig", u.digsig())
       .Add("digital_link", u.digital_link())

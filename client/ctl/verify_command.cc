@@ -31,6 +31,9 @@ void Print(const v1::VerifyResponse& r, bool json) {
                      .Add("gtin", r.unit().gtin())
                      .Add("serial", r.unit().serial())
                      .Add("lot", r.lot())
+                     .Add("expiry_date", r.expiry_date())
+                     .Add("production_date", r.production_date())
+                     .Raw("expired", r.expired() ? "true" : "false")
                      .Add("sku", r.sku())
                      .Add("scan_count", r.scan_count())
                      .Raw("reasons", absl::StrCat("[", absl::StrJoin(r.reasons(), ",",
@@ -77,7 +80,7 @@ int Verify(VerifyOptions o) {
     if (!resp.ok()) return resp.status();
     for (const v1::VerifyResponse& r : resp->responses()) {
       Print(r, o.json);
-      worst = std::max(worst, VerdictExitCode(r.verdict()));
+      worst = std::max(worst, ResponseExitCode(r));
     }
     return absl::OkStatus();
   });
@@ -101,13 +104,18 @@ int VerdictExitCode(v1::Verdict verdict) {
   }
 }
 
+int ResponseExitCode(const v1::VerifyResponse& r) {
+  return std::max(VerdictExitCode(r.verdict()), r.expired() ? kExitExpired : kExitOk);
+}
+
 void AddVerifyCommand(CLI::App& app, int* exit_code) {
   auto o = std::make_shared<VerifyOptions>();
   CLI::App* cmd = app.add_subcommand(
       "verify",
       "Verify codes (arguments, or one per line on stdin). Exit 0 only when every code is "
-      "AUTHENTIC; otherwise the most serious verdict's code: 10 DECOMMISSIONED, 11 RECALLED, "
-      "12 MISMATCH, 13 NOT_REGISTERED, 14 SUSPECT_CLONE, 15 COUNTERFEIT, 16 STOLEN");
+      "AUTHENTIC and none expired; otherwise the most serious answer's code: 9 EXPIRED (an "
+      "AUTHENTIC unit past its expiry date), 10 DECOMMISSIONED, 11 RECALLED, 12 MISMATCH, "
+      "13 NOT_REGISTERED, 14 SUSPECT_CLONE, 15 COUNTERFEIT, 16 STOLEN");
   AddConnectionFlags(cmd, &o->connection);
   cmd->add_option("codes", o->codes, "Codes as scanned (Digital Link or element string)");
   cmd->add_option("--country", o->country, "Where the scan happened (ISO 3166-1 alpha-2)");

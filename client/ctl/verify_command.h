@@ -19,6 +19,10 @@ void AddVerifyCommand(CLI::App& app, int* exit_code);
 
 // The exit code for one verdict (0 for AUTHENTIC).
 int VerdictExitCode(v1::Verdict verdict);
+// A unit past its expiry date whose verdict is otherwise AUTHENTIC: must not be dispensed.
+inline constexpr int kExitExpired = 9;
+// The exit code for one answer: its verdict's, or kExitExpired for an expired AUTHENTIC unit.
+int ResponseExitCode(const v1::VerifyResponse& response);
 
 }  // namespace hallmark::ctl
 

@@ -80,15 +80,20 @@ absl::StatusOr<Label> Label::Make(const v1::IssuedUnit& unit, bool datamatrix) {
   absl::StatusOr<ModuleMatrix> qr = EncodeQr(unit.digital_link());
   if (!qr.ok()) return qr.status();
   label.qr_ = *std::move(qr);
+  // The printed element string is the source of the DataMatrix and of the human-readable
+  // dates (a units file of any version carries it).
+  absl::StatusOr<gs1::UnitCode> code = gs1::ParseScannedCode(unit.element_string());
   if (datamatrix) {
-    absl::StatusOr<gs1::UnitCode> code = gs1::ParseScannedCode(unit.element_string());
     if (!code.ok()) return code.status();
     absl::StatusOr<ModuleMatrix> dm = EncodeGs1DataMatrix(gs1::FormatRawElementString(*code));
     if (!dm.ok()) return dm.status();
     label.dm_ = *std::move(dm);
   }
-  label.text_ = {absl::StrCat("(01) ", unit.unit().gtin()),
-                 absl::StrCat("(21) ", unit.unit().serial())};
+  label.text_ = {absl::StrCat("(01) ", unit.unit().gtin())};
+  // GS1 order as printed: the dates after the GTIN, then serial and lot.
+  if (code.ok() && !code->expiry.empty()) label.text_.push_back("(17) " + code->expiry);
+  if (code.ok() && !code->production.empty()) label.text_.push_back("(11) " + code->production);
+  label.text_.push_back(absl::StrCat("(21) ", unit.unit().serial()));
   if (!unit.lot().empty()) label.text_.push_back(absl::StrCat("(10) ", unit.lot()));
   return label;
 }

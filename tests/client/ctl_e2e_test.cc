@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "absl/strings/numbers.h"
@@ -110,6 +111,85 @@ TEST_F(CtlTest, IssueLabelsDecodeVerify) {
     EXPECT_THAT(*ReadFile(Path(absl::StrCat("svg/", f[0], "_", f[1], ".svg"))),
                 HasSubstr(absl::StrCat("(21) ", f[1])));
   }
+}
+
+// A regulated lot from the shell: issued with its dates, printed (QR, DataMatrix, text),
+// decoded back, verified online and offline; a forged date exits 12 (MISMATCH), an expired lot
+// 9; a correction, after which the old labels mismatch.
+TEST_F(CtlTest, ADatedLotIsIssuedPrintedVerifiedAndCorrected) {
+  Result issued = Ctl(absl::StrCat("issue --addr ", Addr(), " --gtin 9506000134352 --lot B26 "
+                                   "--expiry 281130 --production 261115 --count 2 "
+                                   "--request-id dated --out ", Path("dated.csv")),
+                      t::kIssuer);
+  ASSERT_EQ(issued.exit_code, 0) << issued.err;
+  Result labels = Ctl(absl::StrCat("labels --in ", Path("dated.csv"), " --out ", Path("dl"),
+                                   " --format png --datamatrix"));
+  ASSERT_EQ(labels.exit_code, 0) << labels.err;
+  ASSERT_EQ(Ctl(absl::StrCat("labels --in ", Path("dated.csv"), " --out ", Path("ds"),
+                             " --format svg")).exit_code, 0);
+  const std::vector<std::string> units = DataLines(*ReadFile(Path("dated.csv")));
+  ASSERT_EQ(units.size(), 2u);
+  const std::vector<std::string> f = absl::StrSplit(units[0], ',');
+  EXPECT_THAT(f[5], HasSubstr("?17=281130&11=261115&8030="));
+  const std::string png = Path(absl::StrCat("dl/", f[0], "_", f[1], ".png"));
+  const std::string qr = std::string(absl::StripAsciiWhitespace(
+      Run("zbarimg -q --raw -Sdisable -Sqrcode.enable " + png)));
+  EXPECT_EQ(qr, f[5]);
+  const std::string dm = Run("dmtxread -n -N1 -G 29 " + png + " 2>/dev/null");
+  EXPECT_THAT(dm, HasSubstr("17281130112611152" "1"));  // the dates, then AI 21, unseparated
+  const std::string svg = *ReadFile(Path(absl::StrCat("ds/", f[0], "_", f[1], ".svg")));
+  EXPECT_THAT(svg, HasSubstr("(17) 281130"));
+  EXPECT_THAT(svg, HasSubstr("(11) 261115"));
+  // Online: both symbols AUTHENTIC, exit 0; the dates shown.
+  Result verified = Ctl(absl::StrCat("verify --json --addr ", Addr()), t::kRetailer,
+                        qr + "\n" + dm + "\n");
+  EXPECT_EQ(verified.exit_code, 0) << verified.out << verified.err;
+  EXPECT_THAT(verified.out, HasSubstr("\"expiry_date\":\"281130\""));
+  EXPECT_THAT(verified.out, HasSubstr("\"expired\":false"));
+  // Offline, with the brand's public keys: valid, the dates read.
+  Result offline = Ctl("code inspect --keys_dir " + h_->keys_dir() + " '" + qr + "'");
+  EXPECT_EQ(offline.exit_code, 0) << offline.out << offline.err;
+  EXPECT_THAT(offline.out, HasSubstr("expiry (17):     281130 (2028-11-30)"));
+  EXPECT_THAT(offline.out, HasSubstr("signature:       valid"));
+  // A forged expiry: invalid offline (exit 3), MISMATCH online (exit 12).
+  const std::string forged = absl::StrReplaceAll(qr, {{"17=281130", "17=291130"}});
+  EXPECT_EQ(Ctl("code inspect --keys_dir " + h_->keys_dir() + " '" + forged + "'").exit_code, 3);
+  Result mismatch = Ctl(absl::StrCat("verify --addr ", Addr(), " '", forged, "'"), t::kRetailer);
+  EXPECT_EQ(mismatch.exit_code, 12) << mismatch.out;
+  EXPECT_THAT(mismatch.out, HasSubstr("expiry_date_mismatch"));
+  // An expired lot: AUTHENTIC, exit 9.
+  Result old = Ctl(absl::StrCat("issue --addr ", Addr(), " --gtin 9506000134352 --lot OLD "
+                                "--expiry 200100 --count 1 --request-id old --json"),
+                   t::kIssuer);
+  ASSERT_EQ(old.exit_code, 0) << old.err;
+  const std::string old_link = Run("printf '%s' '" + old.out +
+                                   "' | sed -n 's/.*\"digital_link\":\"\\([^\"]*\\)\".*/\\1/p'");
+  Result expired = Ctl(absl::StrCat("verify --addr ", Addr(), " '",
+                                    absl::StripAsciiWhitespace(old_link), "'"),
+                       t::kRetailer);
+  EXPECT_EQ(expired.exit_code, 9) << expired.out << expired.err;
+  EXPECT_THAT(expired.out, HasSubstr("AUTHENTIC"));
+  EXPECT_THAT(expired.out, HasSubstr("expired"));
+  // Bad dates are refused before anything is written (exit 2).
+  Result bad = Ctl(absl::StrCat("issue --addr ", Addr(), " --gtin 9506000134352 --lot B27 "
+                                "--expiry 280230 --count 1 --request-id bad"),
+                   t::kIssuer);
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_THAT(bad.err, HasSubstr("expiry_date: 2028-02 has no day 30"));
+  // The correction: the old labels now read MISMATCH.
+  Result corrected = Ctl(absl::StrCat("correct-lot --addr ", Addr(), " --gtin 9506000134352 "
+                                      "--lot B26 --expiry 290531 --production 261115 "
+                                      "--reason 'stability data'"),
+                         t::kIssuer);
+  ASSERT_EQ(corrected.exit_code, 0) << corrected.err;
+  EXPECT_EQ(corrected.out, "lot B26: expiry 281130 -> 290531, production 261115 -> 261115\n");
+  EXPECT_EQ(Ctl(absl::StrCat("verify --addr ", Addr(), " '", qr, "'"), t::kRetailer).exit_code,
+            12);
+  EXPECT_EQ(Ctl(absl::StrCat("correct-lot --addr ", Addr(), " --gtin 9506000134352 --lot B26 "
+                             "--expiry 300531 --reason x"),
+                t::kRetailer)
+                .exit_code,
+            2);
 }
 
 TEST_F(CtlTest, ImportWithDuplicatesExitsThree) {
