@@ -9,6 +9,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "gs1/digital_link.h"
+#include "gs1/gs1.h"
 
 namespace hallmark::ctl {
 namespace {
@@ -99,7 +100,24 @@ google::protobuf::Value Object(const google::protobuf::Struct& s) {
   return v;
 }
 
-google::protobuf::Value Event(const v1::AuditEvent& e) {
+// The lot's master data (EPCIS "instance/lot master data", on the commissioning event): the lot
+// (CBV cbvmda:lotNumber), the expiry date (cbvmda:itemExpirationDate, an xsd:date) and the
+// production date (hallmark:productionDate: CBV has no production-date attribute). The dates
+// are the lot's as registered now; a correction since is an event of its own.
+google::protobuf::Value Ilmd(const v1::UnitRecord& record) {
+  google::protobuf::Struct ilmd;
+  auto& f = *ilmd.mutable_fields();
+  if (!record.lot().empty()) f["cbvmda:lotNumber"] = Str(record.lot());
+  if (!record.expiry_date().empty()) {
+    f["cbvmda:itemExpirationDate"] = Str(gs1::Gs1DateIso(record.expiry_date()));
+  }
+  if (!record.production_date().empty()) {
+    f["hallmark:productionDate"] = Str(gs1::Gs1DateIso(record.production_date()));
+  }
+  return Object(ilmd);
+}
+
+google::protobuf::Value Event(const v1::AuditEvent& e, const v1::UnitRecord& record) {
   const Vocabulary v = Map(e);
   google::protobuf::Struct o;
   auto& f = *o.mutable_fields();
@@ -110,6 +128,10 @@ google::protobuf::Value Event(const v1::AuditEvent& e) {
   f["epcList"] = List({Str(Epc(e.unit()))});
   f["action"] = Str(v.action);
   f["bizStep"] = Str(v.biz_step);
+  if (e.action() == "commissioned" &&
+      !(record.lot().empty() && record.expiry_date().empty() && record.production_date().empty())) {
+    f["ilmd"] = Ilmd(record);
+  }
   f["disposition"] = Str(v.disposition);
   if (IsGln(e.location())) {
     google::protobuf::Struct read_point;
@@ -134,7 +156,7 @@ google::protobuf::Value Event(const v1::AuditEvent& e) {
 
 std::string EpcisDocument(const v1::UnitHistory& history, absl::Time created) {
   std::vector<google::protobuf::Value> events;
-  for (const v1::AuditEvent& e : history.events()) events.push_back(Event(e));
+  for (const v1::AuditEvent& e : history.events()) events.push_back(Event(e, history.record()));
   google::protobuf::Struct extension;
   (*extension.mutable_fields())["hallmark"] = Str(kExtensionNamespace);
   google::protobuf::Struct body;

@@ -76,6 +76,29 @@ TEST(EpcisTest, EveryActionMapsToTheCbvVocabulary) {
   EXPECT_THAT(doc, ::testing::HasSubstr(
                        "\"readPoint\":{\"id\":\"https://id.gs1.org/414/4012345000009\"}"));
   EXPECT_THAT(doc, ::testing::HasSubstr("\"creationDate\":\"2026-09-21T"));
+  EXPECT_THAT(doc, ::testing::Not(::testing::HasSubstr("ilmd")));  // no lot, no dates
+}
+
+// A regulated unit's lot and dates are its lot master data (ilmd) on the commissioning event.
+TEST(EpcisTest, TheLotAndItsDatesAreTheCommissioningEventsIlmd) {
+  v1::UnitHistory h;
+  h.mutable_record()->set_lot("B26");
+  h.mutable_record()->set_expiry_date("281100");
+  h.mutable_record()->set_production_date("261115");
+  Add(&h, "commissioned", v1::UNIT_STATUS_ACTIVE, "lot B26");
+  Add(&h, "lot_dates_corrected", v1::UNIT_STATUS_ACTIVE, "from expiry 280531 ...");
+  const std::string doc = EpcisDocument(h, absl::FromUnixSeconds(1790000000));
+  std::string error;
+  const std::vector<testing::EpcisEvent> events = testing::CheckEpcis(doc, &error);
+  ASSERT_EQ(error, "") << doc;
+  ASSERT_EQ(events.size(), 2u);
+  // (Struct fields print in no fixed order.)
+  EXPECT_THAT(doc, ::testing::HasSubstr("\"ilmd\":{"));
+  EXPECT_THAT(doc, ::testing::HasSubstr("\"cbvmda:itemExpirationDate\":\"2028-11-30\""));
+  EXPECT_THAT(doc, ::testing::HasSubstr("\"cbvmda:lotNumber\":\"B26\""));
+  EXPECT_THAT(doc, ::testing::HasSubstr("\"hallmark:productionDate\":\"2026-11-15\""));
+  EXPECT_EQ(doc.find("ilmd"), doc.rfind("ilmd")) << "only on the commissioning event";
+  EXPECT_EQ(events[1].hallmark_action, "lot_dates_corrected");
 }
 
 TEST(EpcisTest, TheCheckerRejectsWhatTheSchemaRejects) {
