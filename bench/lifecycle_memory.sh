@@ -16,7 +16,7 @@ r() { redis-cli -s "$sock" "$@"; }
 used() { r INFO memory | sed -n 's/^used_memory:\([0-9]*\).*/\1/p'; }
 meta='hm:{09506000134352}'
 r FUNCTION LOAD REPLACE "$(cat server/registry/lua/*.lua)" >/dev/null
-r FCALL hm_begin_batch 1 "$meta" '' 0 acme r1 issue RANDOM "$units" L1 '' k 0 '' seed '' '' '' fp >/dev/null
+r FCALL hm_begin_batch 1 "$meta" '' 0 acme r1 issue RANDOM "$units" L1 '' k 0 '' seed '' '' '' fp '' '' >/dev/null
 serial() { printf 'S%015d' "$1"; }
 for ((first = 1; first <= units; first += 1000)); do
   last=$((first + 999 > units ? units : first + 999))

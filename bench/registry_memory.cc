@@ -57,6 +57,9 @@ int Run() {
   spec.format = "RANDOM";
   spec.count = n;
   spec.lot = "L1";
+  // A regulated lot: its dates are stored once for the lot, not per unit (P6).
+  spec.expiry = "281130";
+  spec.production = "261115";
   spec.sku = "SKU";
   spec.key_id = "0001";
   spec.seed = std::string(64, 'a');

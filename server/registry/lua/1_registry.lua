@@ -194,7 +194,8 @@ local function begin_batch(keys, args)
   local meta = keys[1]
   local counter_field, max_counter = args[1], tonumber(args[2])
   local values = {}
-  for i = 1, #BATCH_FIELDS do values[i] = args[2 + i] end
+  -- Fields a caller of an earlier version does not send (the dates) are empty.
+  for i = 1, #BATCH_FIELDS do values[i] = args[2 + i] or '' end
   local req_field = values[1] .. '\n' .. values[2]
   local existing = redis.call('HGET', meta .. ':req', req_field)
   if existing then

@@ -41,6 +41,7 @@ class AccessMatrixTest : public ::testing::Test {
     v1::IssueSerialsRequest r;
     r.set_gtin(t::kBrandGtin);
     r.set_count(8);
+    r.set_lot("MATRIX");
     r.set_request_id("matrix-setup");
     v1::IssueSerialsResponse resp;
     ASSERT_TRUE(v1::Issuance::NewStub(h_->channel())
@@ -184,6 +185,16 @@ class AccessMatrixTest : public ::testing::Test {
       v1::RecallResponse out;
       return stub->Recall(ctx.get(), r, &out).error_code();
     }
+    if (rpc == "CorrectLotDates") {
+      v1::CorrectLotDatesRequest r;
+      r.set_gtin(t::kBrandGtin);
+      r.set_lot("MATRIX");
+      r.set_expiry_date("291231");
+      r.set_reason("matrix");
+      r.set_request_id("matrix-lot-" + who);
+      v1::CorrectLotDatesResponse out;
+      return stub->CorrectLotDates(ctx.get(), r, &out).error_code();
+    }
     if (rpc == "GetWarranty") {
       v1::GetWarrantyRequest r;
       *r.mutable_unit() = unit_->unit();
@@ -312,6 +323,7 @@ TEST_F(AccessMatrixTest, EveryRoleAgainstEveryLifecycleRpc) {
           {"RecordEvent", {ok, no, ok, no, no, anon, anon}},
           {"GetHistory", {ok, no, no, no, ok, anon, anon}},
           {"Recall", {ok, no, no, no, no, anon, anon}},
+          {"CorrectLotDates", {ok, no, no, no, no, anon, anon}},
           {"GetWarranty", {ok, no, ok, ok, ok, anon, anon}},
           {"SetWarrantyTerms", {ok, no, no, no, no, anon, anon}},
           {"VerifyRegistration", {ok, no, no, no, no, anon, anon}},
