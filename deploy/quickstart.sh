@@ -85,7 +85,7 @@ if ! pid_alive "$var/hallmark-server.pid"; then
   nohup "$root/$build/server/hallmark-server" --listen "$addr" \
     --redis "unix://$var/redis.sock" --keys_dir "$var/keys" \
     --principals "$var/principals.textpb" --resolver_host id.example.com \
-    --http_listen "$web" --http_public_base "http://$web" \
+    --http_listen "$web" --http_public_base "http://$web" --responder_gln 0950600013439 \
     >>"$var/hallmark-server.log" 2>&1 &
   echo $! >"$var/hallmark-server.pid"
   for _ in $(seq 150); do
@@ -124,5 +124,17 @@ page="http://$web/${link#*://*/}"
 echo "The consumer page of the first unit (open it in a browser; JSON with Accept: application/json):"
 echo "  $page"
 curl -s -H 'Accept: application/json' "$page" && echo
+echo
+# Regulated goods: a lot with its expiry date, and the GS1 verification message a pharmacy's
+# system (or the DSCSA router) sends with its token (docs/regulated.md).
+med=$("$ctl" issue --addr "$addr" --token "$HALLMARK_TOKEN_DEV_ISSUER" --gtin 09506000134352 \
+  --lot MED1 --expiry 281130 --production 261115 --count 1 --request_id "quickstart-med" |
+  sed -n 2p)
+serial=$(echo "$med" | cut -d, -f2)
+echo "A dated pack: $(echo "$med" | cut -d, -f7)"
+echo "A pharmacy verifies its product identifier (GS1 verification message):"
+curl -s -H "Authorization: Bearer $HALLMARK_TOKEN_DEV_RETAILER" \
+  "http://$web/gtin/09506000134352/lot/MED1/ser/$serial?exp=281130&linkType=verificationService&context=dscsaSaleableReturn" &&
+  echo
 echo
 echo "Stop with: ./deploy/quickstart.sh stop"

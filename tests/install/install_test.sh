@@ -37,6 +37,9 @@ for f in ./usr/bin/hallmark-server ./usr/bin/hallmarkctl ./etc/hallmark/hallmark
          ./usr/lib/systemd/system/hallmark-server.service ./usr/lib/cmake/Hallmark/HallmarkConfig.cmake; do
   grep -q " $f\$" <<<"$contents" || { echo "not in the .deb: $f" >&2; exit 1; }
 done
-dpkg-deb -f "$deb" Depends | grep -q libgrpc++ || { echo ".deb without its dependencies" >&2; exit 1; }
-dpkg-deb --ctrl-tarfile "$deb" | tar -t | grep -q postinst || { echo ".deb without postinst" >&2; exit 1; }
+depends=$(dpkg-deb -f "$deb" Depends)
+grep -q libgrpc++ <<<"$depends" || { echo ".deb without its dependencies" >&2; exit 1; }
+# Listed first, then searched: `grep -q` quitting early would SIGPIPE tar and fail the pipeline.
+control=$(dpkg-deb --ctrl-tarfile "$deb" | tar -t)
+grep -q postinst <<<"$control" || { echo ".deb without postinst" >&2; exit 1; }
 echo "installed, linked and packaged: ok"

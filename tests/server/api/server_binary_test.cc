@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
 #include "absl/time/clock.h"
 #include "common/files.h"
 #include "gmock/gmock.h"
@@ -694,6 +695,65 @@ TEST_F(ServerBinaryTest, TheWebFrontDoorResistsHostileCallers) {
   }
   EXPECT_GE(refused, 4);
   EXPECT_THAT(curl(target), HasSubstr("Retry-After"));
+}
+
+// Regulated goods against the binary: a forged expiry on a genuine code is MISMATCH, and the
+// GS1 verification message refuses strangers and consumer apps, reflects nothing it was sent
+// but a validated corrUUID, and cannot be talked into "verified" by quotes in a lot.
+TEST_F(ServerBinaryTest, DatedCodesAndTheVerificationMessageResistHostileCallers) {
+  StartRedis();
+  auto server = StartServer({"--http_listen=127.0.0.1:0", "--responder_gln=0950600013439"});
+  ASSERT_THAT(server, IsOk());
+  ASSERT_TRUE(HealthBecomes(HealthCheckResponse::SERVING));
+  std::string port;
+  for (int i = 0; i < 200 && port.empty(); ++i) {
+    const std::string log = server->Log();
+    const size_t at = log.find("\"msg\":\"serving HTTP\"");
+    const size_t p = at == std::string::npos ? at : log.find("\"port\":\"", at);
+    if (p != std::string::npos) port = log.substr(p + 8, log.find('"', p + 8) - p - 8);
+    if (port.empty()) absl::SleepFor(absl::Milliseconds(25));
+  }
+  ASSERT_FALSE(port.empty()) << server->Log();
+  v1::IssueSerialsRequest req;
+  req.set_gtin(t::kBrandGtin);
+  req.set_lot("B1");
+  req.set_expiry_date("281130");
+  req.set_count(1);
+  req.set_request_id("dated-attack");
+  v1::IssueSerialsResponse issued;
+  ASSERT_TRUE(v1::Issuance::NewStub(Channel())->IssueSerials(As(t::kIssuer).get(), req, &issued).ok());
+  const v1::IssuedUnit& u = issued.units(0);
+  // A pack relabelled with a later expiry.
+  v1::VerifyRequest vr;
+  vr.set_code(absl::StrReplaceAll(u.element_string(), {{"(17)281130", "(17)301130"}}));
+  v1::VerifyResponse verdict;
+  ASSERT_TRUE(v1::Verification::NewStub(Channel())->Verify(As(t::kVerifier).get(), vr, &verdict).ok());
+  EXPECT_EQ(verdict.verdict(), v1::VERDICT_MISMATCH);
+  EXPECT_THAT(verdict.reasons(), ::testing::ElementsAre("expiry_date_mismatch"));
+  EXPECT_THAT(server->Log(), HasSubstr("\"event\":\"label_altered\""));
+  auto curl = [&](const std::string& path, const std::string& who) {
+    const std::string auth =
+        who.empty() ? "" : absl::StrCat("-H 'Authorization: Bearer ", deployment_.tokens.at(who), "' ");
+    return t::RunShell(absl::StrCat("curl -s -S -i --max-time 10 ", auth, "'http://127.0.0.1:",
+                                    port, path, "' 2>&1"));
+  };
+  const std::string pi = absl::StrCat("/gtin/", t::kBrandGtin, "/lot/B1/ser/", u.unit().serial(),
+                                      "?exp=281130&linkType=verificationService");
+  EXPECT_THAT(curl(pi, ""), HasSubstr("HTTP/1.1 401"));
+  EXPECT_THAT(curl(pi, t::kVerifier), HasSubstr("HTTP/1.1 403"));
+  EXPECT_THAT(curl(pi, t::kRetailer), HasSubstr("{\"verified\":true}"));
+  // Markup in a parameter: refused, not reflected.
+  const std::string script = curl(pi + "&corrUUID=%3Cscript%3E", t::kRetailer);
+  EXPECT_THAT(script, HasSubstr("HTTP/1.1 400"));
+  EXPECT_THAT(script, Not(HasSubstr("<script")));
+  // Quotes are GS1 set 82, so a valid lot: matched, never spliced into the JSON.
+  const std::string quoted =
+      curl(absl::StrCat("/gtin/", t::kBrandGtin, "/lot/B1%22,%22verified%22:true/ser/",
+                        u.unit().serial(), "?exp=281130&linkType=verificationService"),
+           t::kRetailer);
+  EXPECT_THAT(quoted, HasSubstr("\"verified\":false,\"verificationFailureReason\":"
+                                "\"No_match_GTIN_Serial_Lot\""));
+  EXPECT_THAT(quoted, Not(HasSubstr("true")));
 }
 
 }  // namespace
