@@ -51,6 +51,15 @@ CodeVerification VerifyUnitCode(const KeyRing& ring, const gs1::UnitCode& code) 
         break;
       case SignatureCheck::kInvalid:
         result.failure = DigSigFailure::kSignatureInvalid;
+        // Signed without the dates it prints (before dates existed)?
+        if (!code.expiry.empty() || !code.production.empty()) {
+          const std::string undated =
+              DigSigMessage(parsed->header, code.gtin, code.serial, code.lot);
+          if (key->verifier->Verify(parsed->signature, undated) == SignatureCheck::kValid) {
+            result.failure = DigSigFailure::kNone;
+            result.dates_signed = false;
+          }
+        }
         break;
     }
   }

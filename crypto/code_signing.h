@@ -34,11 +34,17 @@ absl::StatusOr<std::string> SignUnit(const KeyRing& ring, const gs1::UnitCode& c
 
 struct CodeVerification {
   DigSigFailure failure = DigSigFailure::kNone;
+  // False when the signature verified only over the code without its printed dates: a code
+  // signed before dates existed, printed with them beside it. The dates are then label data,
+  // not signed (docs/code-format.md §4).
+  bool dates_signed = true;
   bool key_id_known = false;  // whether key_id below was decoded from the DIGSIG
   KeyId key_id = 0;
   bool ok() const { return failure == DigSigFailure::kNone; }
 };
 
+// A code whose signature fails over what it prints is tried once more without its printed
+// dates, if it has any (see CodeVerification::dates_signed).
 CodeVerification VerifyUnitCode(const KeyRing& ring, const gs1::UnitCode& code);
 
 }  // namespace hallmark::crypto

@@ -196,14 +196,11 @@ int CorrectLot(const LifecycleOptions& o) {
   r.set_expiry_date(o.expiry);
   r.set_production_date(o.production);
   r.set_reason(o.reason);
-  std::string id = o.request_id;
-  if (id.empty()) {  // the change names it: running the same correction again is safe
-    id = "lot-dates-" + absl::BytesToHexString(crypto::Sha256(absl::StrCat(
-                            o.gtin, "\n", o.lot, "\n", o.expiry, "\n", o.production, "\n",
-                            o.reason)))
-                            .substr(0, 24);
-  }
-  r.set_request_id(id);
+  // A fresh id per run, as for events: a second run is a new correction (the same dates again
+  // are refused as no change); the client's retries of this run reuse it.
+  absl::StatusOr<std::string> id = o.request_id.empty() ? RandomRequestId() : o.request_id;
+  if (!id.ok()) return ReportError(id.status());
+  r.set_request_id(*id);
   absl::StatusOr<std::unique_ptr<Client>> client = Connect(o.connection);
   if (!client.ok()) return ReportError(client.status());
   absl::StatusOr<v1::CorrectLotDatesResponse> resp = (*client)->CorrectLotDates(r);
@@ -305,7 +302,7 @@ void AddLifecycleCommands(CLI::App& app, int* exit_code) {
                       "New production date, AI (11) YYMMDD (empty: none)");
   correct->add_option("--reason", o->reason, "Why (shown in every unit's history)")->required();
   correct->add_option("--request-id,--request_id", o->request_id,
-                      "Idempotency key (default: from the content)");
+                      "Idempotency key (default: a fresh one)");
   correct->callback([o, exit_code] { *exit_code = CorrectLot(*o); });
 
   CLI::App* warranty =

@@ -410,7 +410,7 @@ void LifecycleEngine::CorrectLotDates(const auth::Principal& caller,
                                           Organisation(caller), request.reason()};
   store_->CorrectLotDates(
       *gtin, request.lot(), std::move(correction),
-      "d:" + RequestKey(caller, request.request_id()), Deadline(call_deadline),
+      RequestKey(caller, request.request_id()), Deadline(call_deadline),
       [out, gtin = *gtin, request, principal = caller.name(),
        done = std::move(done)](absl::StatusOr<registry::LotDatesCorrected> r) mutable {
         if (!r.ok()) return done(r.status());

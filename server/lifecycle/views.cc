@@ -134,7 +134,11 @@ std::vector<registry::LifecycleEvent> History(const registry::UnitLife& unit) {
     out.insert(pos, std::move(e));
   };
   if (unit.lot_recall) place(LotRecalled(unit, *unit.lot_recall));
-  for (const registry::LifecycleEvent& e : unit.lot_events) place(e);
+  // A correction before the unit was issued is not part of its history (it was issued with
+  // the corrected dates).
+  for (const registry::LifecycleEvent& e : unit.lot_events) {
+    if (e.recorded_at >= unit.issued_at) place(e);
+  }
   return out;
 }
 

@@ -7,15 +7,15 @@ const std::vector<FunctionDecl>& Functions() {
   static const auto* functions = new std::vector<FunctionDecl>{
       {"hm_library_version", W::kReadOnly},
       // Issuance and the registry.
-      {"hm_begin_batch", W::kDurable},
+      {"hm_begin_batch2", W::kDurable},
       {"hm_register", W::kDurable},
       {"hm_drop_batch", W::kDurable},
       {"hm_unregister", W::kDurable},
-      {"hm_lookup", W::kReadOnly},
+      {"hm_lookup2", W::kReadOnly},
       {"hm_count", W::kReadOnly},
       // Verification: the verdict and the scan record (best effort), or the verdict alone.
-      {"hm_verify", W::kBestEffort},
-      {"hm_verify_ro", W::kReadOnly},
+      {"hm_verify2", W::kBestEffort},
+      {"hm_verify2_ro", W::kReadOnly},
       // The stolen registry.
       {"hm_case_open", W::kDurable},
       {"hm_report_stolen", W::kDurable},
@@ -24,7 +24,7 @@ const std::vector<FunctionDecl>& Functions() {
       {"hm_case", W::kReadOnly},
       {"hm_case_gtin", W::kReadOnly},
       // The lifecycle.
-      {"hm_life_read", W::kReadOnly},
+      {"hm_life_read2", W::kReadOnly},
       {"hm_life_apply", W::kDurable},
       {"hm_recall_lot", W::kDurable},
       {"hm_recall_units", W::kDurable},
@@ -38,6 +38,13 @@ const std::vector<FunctionDecl>& Functions() {
       {"hm_links_scan", W::kReadOnly},
       // Rate limits shared by replicas.
       {"hm_rl_presence", W::kBestEffort},
+      // The previous version's shapes, for its servers during a rolling upgrade (never called
+      // by this version).
+      {"hm_begin_batch", W::kDurable},
+      {"hm_lookup", W::kReadOnly},
+      {"hm_verify", W::kBestEffort},
+      {"hm_verify_ro", W::kReadOnly},
+      {"hm_life_read", W::kReadOnly},
   };
   return *functions;
 }
@@ -58,6 +65,7 @@ const std::vector<FunctionError>& FunctionErrors() {
       {"HM_LINKS_FULL", absl::StatusCode::kResourceExhausted, "scope: "},
       {"HM_EXHAUSTED", absl::StatusCode::kOutOfRange, "registry: "},
       {"HM_LOT_DATES", absl::StatusCode::kFailedPrecondition, "lot: "},
+      {"HM_LOT_FULL", absl::StatusCode::kResourceExhausted, "lot: "},
       // A reply the Lua could not build as declared (record_reply): a bug, never the caller's.
       {"HM_BUG", absl::StatusCode::kInternal, "registry bug: "},
   };

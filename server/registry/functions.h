@@ -47,21 +47,22 @@ const std::vector<FunctionError>& FunctionErrors();
 // Field lists the C++ and the Lua share, each in the Lua's order; functions_test checks each
 // against its Lua list (named in the comment), so neither side can reorder or add alone.
 //
-// hm_begin_batch's batch record (BATCH_FIELDS): the arguments after counter_field and
+// hm_begin_batch2's batch record (BATCH_FIELDS): the arguments after counter_field and
 // max_counter, and the reply after batch_id and existed.
 inline constexpr absl::string_view kBatchFields[] = {
     "issuer", "rid", "kind", "fmt", "cnt", "lot", "sku", "key", "at", "cs",
     "seed", "plant", "prefix", "day", "fp", "exp", "prod"};
 // Record replies (record_reply in lua/1_registry.lua): an array of these fields' values.
-// hm_lookup (LOOKUP_REPLY); nil for an unknown unit.
+// hm_lookup2 (LOOKUP_REPLY); nil for an unknown unit. (hm_lookup: its first 6 fields.)
 inline constexpr absl::string_view kLookupReply[] = {"status", "batch", "lot", "sku", "key",
                                                      "at", "exp", "prod"};
-// hm_verify and hm_verify_ro (VERIFY_REPLY); {0} alone for an unknown unit.
+// hm_verify2 and hm_verify2_ro (VERIFY_REPLY); {0} alone for an unknown unit. (hm_verify and
+// hm_verify_ro, for servers of the previous version: its first 13 fields.)
 inline constexpr absl::string_view kVerifyReply[] = {
     "registered", "status", "lot", "sku", "key", "issued_at", "stolen",
     "count", "first", "last", "clone_evidence", "after_decommission", "recalled",
     "exp", "prod", "exp_former"};
-// hm_life_read (LIFE_READ_REPLY); {0} alone for an unknown unit.
+// hm_life_read2 (LIFE_READ_REPLY); {0} alone for an unknown unit. (hm_life_read: the first 14.)
 inline constexpr absl::string_view kLifeReadReply[] = {
     "registered", "value", "lot", "sku", "issued_at", "issuer", "lot_recall", "stolen",
     "sku_months", "default_months", "fields", "event_count", "request_hit", "events",

@@ -182,7 +182,7 @@ void RedisLifecycleStore::Read(std::string gtin, std::string serial, std::string
                                bool all_events, absl::Time deadline,
                                Callback<std::optional<UnitLife>> done) {
   Call<std::optional<UnitLife>>(client_,
-                                {"FCALL_RO", "hm_life_read", "1", MetaKey(gtin), std::move(serial),
+                                {"FCALL_RO", "hm_life_read2", "1", MetaKey(gtin), std::move(serial),
                                  std::move(request_key), all_events ? "1" : "0"},
                                 deadline, std::move(done), ParseRead);
 }

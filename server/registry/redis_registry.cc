@@ -47,7 +47,7 @@ std::vector<std::string> BatchValues(const BatchSpec& s) {
 absl::StatusOr<Batch> ParseBatch(const RedisReply& r) {
   constexpr size_t kHead = 2;
   if (!r.is_array() || r.elements.size() != kHead + std::size(kBatchFields)) {
-    return absl::InternalError("registry: unexpected reply to hm_begin_batch");
+    return absl::InternalError("registry: unexpected reply to hm_begin_batch2");
   }
   auto field = [&r](absl::string_view name) -> const RedisReply& {
     return r.elements[kHead + BatchField(name)];
@@ -217,6 +217,12 @@ absl::Status RedisErrorToStatus(absl::string_view error) {
   if (absl::StartsWith(error, "OOM")) {
     return absl::ResourceExhaustedError(absl::StrCat("redis: ", error));
   }
+  // A function this version calls is missing: another version's library is loaded (replicas
+  // of two versions share Redis during an upgrade); ours is loaded again at the next recheck.
+  if (absl::StrContains(error, "Function not found")) {
+    return absl::UnavailableError(
+        absl::StrCat("redis: ", error, " (another server version's functions are loaded; retry)"));
+  }
   for (absl::string_view transient :
        {"LOADING", "BUSY", "READONLY", "MASTERDOWN", "TRYAGAIN", "CLUSTERDOWN", "NOREPLICAS"}) {
     if (absl::StartsWith(error, transient)) {
@@ -227,7 +233,7 @@ absl::Status RedisErrorToStatus(absl::string_view error) {
 }
 
 void RedisRegistry::BeginBatch(BatchSpec spec, absl::Time deadline, Callback<Batch> done) {
-  std::vector<std::string> argv = {"FCALL", "hm_begin_batch", "1", MetaKey(spec.gtin),
+  std::vector<std::string> argv = {"FCALL", "hm_begin_batch2", "1", MetaKey(spec.gtin),
                                    spec.counter_field, absl::StrCat(spec.max_counter)};
   for (std::string& v : BatchValues(spec)) argv.push_back(std::move(v));
   Call<Batch>(client_, std::move(argv), deadline, std::move(done), ParseBatch);
@@ -268,7 +274,7 @@ void RedisRegistry::DropEmptyBatch(std::string gtin, uint64_t batch, std::string
 void RedisRegistry::Lookup(std::string gtin, std::string serial, absl::Time deadline,
                            Callback<std::optional<UnitRecord>> done) {
   Call<std::optional<UnitRecord>>(
-      client_, {"FCALL_RO", "hm_lookup", "1", MetaKey(gtin), std::move(serial)}, deadline,
+      client_, {"FCALL_RO", "hm_lookup2", "1", MetaKey(gtin), std::move(serial)}, deadline,
       std::move(done), ParseLookup);
 }
 
@@ -280,13 +286,14 @@ void RedisRegistry::CountUnits(std::string gtin, absl::Time deadline, Callback<u
 
 void RedisRegistry::VerifyUnit(ScanInput scan, absl::Time deadline, Callback<VerifyRecord> done) {
   std::vector<std::string> argv = {
-      "FCALL", "hm_verify", "1", MetaKey(scan.gtin), std::move(scan.serial),
+      "FCALL", "hm_verify2", "1", MetaKey(scan.gtin), std::move(scan.serial),
       absl::StrCat(scan.now), scan.location ? absl::StrCat(*scan.location) : std::string(),
       absl::StrCat(scan.since), absl::StrCat(scan.caller), absl::StrCat(scan.weight)};
   std::vector<std::string> read_only = argv;
   read_only[0] = "FCALL_RO";
-  read_only[1] = "hm_verify_ro";
+  read_only[1] = "hm_verify2_ro";
   if (!scan.record) {
+    read_only.push_back("look");
     Call<VerifyRecord>(client_, std::move(read_only), deadline,
                        [done = std::move(done)](absl::StatusOr<VerifyRecord> r) mutable {
                          if (r.ok()) r->scan_recorded = false;

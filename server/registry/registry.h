@@ -114,9 +114,9 @@ struct ScanInput {
   // police; 1 an app's self-declared location).
   uint32_t caller = 0;
   uint32_t weight = 2;
-  // False: answer from the stored record without storing a scan (a registry match that is
-  // not a scan of a printed code, or a second look at a code whose signature failed). The
-  // answer's counts then include this call as hm_verify_ro's do (scan_recorded false).
+  // False: a look, not a scan (a registry match that is not a scan of a printed code, or a
+  // second look at a code whose signature failed): the stored record as it is, this call
+  // counted nowhere (scan_recorded false).
   bool record = true;
 };
 

@@ -9,10 +9,12 @@ namespace hallmark::verification {
 namespace {
 
 absl::uint128 CacheKey(const gs1::UnitCode& code) {
-  // Length-prefixed fields: no two codes share an encoding.
+  // Length-prefixed fields: no two codes share an encoding. Every printed field the signature
+  // may cover is in it (a code with its dates stripped is another code).
   const std::string digest = crypto::Sha256(absl::StrCat(
       code.gtin.size(), ":", code.gtin, code.serial.size(), ":", code.serial, code.lot.size(),
-      ":", code.lot, code.digsig.size(), ":", code.digsig));
+      ":", code.lot, code.digsig.size(), ":", code.digsig, code.expiry.size(), ":",
+      code.expiry, code.production.size(), ":", code.production));
   uint64_t hi, lo;
   std::memcpy(&hi, digest.data(), 8);
   std::memcpy(&lo, digest.data() + 8, 8);
@@ -45,7 +47,7 @@ CodeChecker::Result CodeChecker::Check(const gs1::UnitCode& code) const {
         }
       }
       crypto::CodeVerification v = crypto::VerifyUnitCode(*ring_, code);
-      if (v.ok()) {
+      if (v.ok() && v.dates_signed) {  // (codes with unsigned dates are rare: not cached)
         absl::MutexLock lock(&shard.mu);
         if (shard.valid.size() >= shard_capacity_) shard.valid.clear();
         shard.valid.insert(k);

@@ -4,7 +4,7 @@
 // signature already verified, so a repeat scan skips the public-key operation.
 //
 // The cache holds only positive results (a forger cannot fill it), keyed by a 128-bit digest
-// of GTIN, serial, lot and DIGSIG. It belongs to the key ring it was filled with: reloading
+// of GTIN, serial, lot, dates and DIGSIG. It belongs to the key ring it was filled with: reloading
 // the keys (e.g. after a revocation) builds a new CodeChecker with an empty cache, and the
 // ring's key state is checked before the cache is consulted. Bounded: 16 shards, each emptied
 // when it reaches its share of the capacity. Thread-safe.

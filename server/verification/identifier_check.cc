@@ -51,8 +51,9 @@ IdentifierCheck CheckIdentifier(const ProductIdentifier& pi, absl::string_view c
     default:
       break;
   }
-  if (extended) return {true, "", "ExpirationExtended"};
+  // Past even the extended date: expired first.
   if (Expired(record.unit.expiry, today)) return {true, "", "Expired"};
+  if (extended) return {true, "", "ExpirationExtended"};
   return {true, "", ""};
 }
 

@@ -19,7 +19,7 @@
 //   recalled                         verified true, Recalled; for a saleable return
 //                                    (context dscsaSaleableReturn) verified false,
 //                                    Manufacturer_policy, Recalled
-//   past its expiry date             verified true, Expired
+//   past its expiry date             verified true, Expired (also when it was extended)
 //   otherwise                        verified true
 // (A missing lot or expiry in the request is a value like any other: it matches only a unit
 // without one.)

@@ -39,11 +39,17 @@ Decision RegistryDecision(const gs1::UnitCode& code, const registry::VerifyRecor
   auto first = [&d](v1::Verdict v) {
     if (d.verdict == v1::VERDICT_UNSPECIFIED) d.verdict = v;
   };
-  // A date is compared when printed, or, on an altered label, when registered.
-  const bool altered = printed == Printed::kAltered;
-  const auto differs = [altered](const std::string& printed_value,
+  // A date is compared when printed (and, if unsigned, registered), or, on an altered label,
+  // always.
+  const auto differs = [printed](const std::string& printed_value,
                                  const std::string& registered) {
-    return (altered || !printed_value.empty()) && printed_value != registered;
+    if (printed_value == registered) return false;
+    switch (printed) {
+      case Printed::kAltered: return true;
+      case Printed::kDatesUnsigned: return !printed_value.empty() && !registered.empty();
+      case Printed::kSigned: break;
+    }
+    return !printed_value.empty();
   };
   if (code.lot != record.unit.lot) {
     first(v1::VERDICT_MISMATCH);

@@ -11,7 +11,7 @@
 // reasons of crypto/digsig.h (digsig_missing, signature_invalid, unknown_key, key_revoked, ...),
 // not_registered, lot_mismatch, expiry_date_mismatch, production_date_mismatch, stolen, recalled,
 // decommissioned, clone_scanned_after_decommission, clone_distinct_locations; and beside the
-// verdict, expired.
+// verdict, expired and dates_not_signed (the engine's).
 #ifndef HALLMARK_SERVER_VERIFICATION_VERDICT_H_
 #define HALLMARK_SERVER_VERIFICATION_VERDICT_H_
 
@@ -51,6 +51,9 @@ enum class Printed {
   // The signature verified only over the registry's lot and dates, not over what is printed:
   // the label was altered, and every field that differs, absent ones included, is a mismatch.
   kAltered,
+  // The signature verified over the code without its printed dates (signed before dates
+  // existed): a printed date is compared only where the registry has one for the lot.
+  kDatesUnsigned,
 };
 
 // The verdict for a code, given its registry record (this scan included).

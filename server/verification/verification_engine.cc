@@ -152,9 +152,13 @@ void VerificationEngine::VerifyOne(const auth::Principal& caller,
                          {"key_id", crypto::FormatKeyId(signature.key_id)},
                          {"principal", caller.name()}});
     }
-    // Only a code that prints a lot or a date can be a genuine code on an altered label.
+    // Only a code that prints a lot or a date can be a genuine code on an altered label; the
+    // looks at them have a budget of their own.
     const bool alterable = !code->lot.empty() || !code->expiry.empty() || !code->production.empty();
-    if (signature.failure == crypto::DigSigFailure::kSignatureInvalid && alterable) {
+    if (signature.failure == crypto::DigSigFailure::kSignatureInvalid && alterable &&
+        (options_.limiter == nullptr ||
+         options_.limiter->Acquire("verify:altered-looks", options_.altered_looks, 1, absl::Now())
+             .ok())) {
       return CheckAltered(caller, *std::move(code), call_deadline, out, std::move(done));
     }
     Fill(CounterfeitDecision(signature), out);
@@ -168,8 +172,8 @@ void VerificationEngine::VerifyOne(const auth::Principal& caller,
   scan.weight = caller.role() == admin::ROLE_VERIFIER ? 1 : 2;
   registry_->VerifyUnit(
       std::move(scan), std::min(call_deadline, now + options_.redis_timeout),
-      [this, code = *std::move(code), caller_owner = auth::OwnerId(caller),
-       caller_name = caller.name(), now, out,
+      [this, code = *std::move(code), dates_signed = signature.dates_signed,
+       caller_owner = auth::OwnerId(caller), caller_name = caller.name(), now, out,
        done = std::move(done)](absl::StatusOr<registry::VerifyRecord> record) mutable {
         if (!record.ok()) return done(record.status());
         // Redis at maxmemory, or a master short of replicas: answered, but not counted.
@@ -180,10 +184,16 @@ void VerificationEngine::VerifyOne(const auth::Principal& caller,
                             "replicas): verdict from the stored record",
                             {{"gtin", code.gtin}});
         }
-        const Decision d = RegistryDecision(code, *record, options_.clone);
+        // Dates printed beside a code signed without them are label data: compared with the
+        // registry's where the lot has dates, never taken for the unit's.
+        Decision d = RegistryDecision(
+            code, *record, options_.clone, dates_signed ? Printed::kSigned : Printed::kDatesUnsigned);
+        if (!dates_signed) d.reasons.push_back("dates_not_signed");
         Fill(d, out);
         if (record->registered) FillRegistered(*record, caller_owner, out);
-        FillDates(code, *record, now, out);
+        gs1::UnitCode signed_code = code;
+        if (!dates_signed) signed_code.expiry = signed_code.production = "";
+        FillDates(signed_code, *record, now, out);
         LogSecurityEvent(code, d, caller_name, options_.metrics);
         done(absl::OkStatus());
       });
@@ -203,17 +213,22 @@ void VerificationEngine::CheckAltered(const auth::Principal& caller, gs1::UnitCo
        done = std::move(done)](absl::StatusOr<registry::VerifyRecord> record) mutable {
         std::optional<gs1::UnitCode> as_signed;
         if (record.ok() && record->registered) as_signed = AsRegistered(code, record->unit);
+        // One signature check whatever the registry said, so the time of the answer does not
+        // tell a forger whether the serial exists (without a registered unit: over the code
+        // without its lot and dates, which fails).
+        gs1::UnitCode bare = code;
+        bare.lot = bare.expiry = bare.production = "";
+        const bool genuine = crypto::VerifyUnitCode(checker->ring(), as_signed ? *as_signed : bare)
+                                 .ok() && as_signed.has_value();
         // The signature failed: without a registry answer, or if it does not verify over the
         // registry's lot and dates either, the code is counterfeit as any forgery.
-        if (!as_signed || !crypto::VerifyUnitCode(checker->ring(), *as_signed).ok()) {
+        if (!genuine) {
           Fill({v1::VERDICT_COUNTERFEIT, {"signature_invalid"}}, out);
           return done(absl::OkStatus());
         }
         const Decision d = RegistryDecision(code, *record, options_.clone, Printed::kAltered);
         Fill(d, out);
         FillRegistered(*record, caller_owner, out);
-        // The read-only answer counts this look as a scan it did not store; it was none.
-        out->set_scan_count(record->scan_count > 0 ? record->scan_count - 1 : 0);
         FillDates(*as_signed, *record, now, out);
         if (options_.metrics != nullptr) options_.metrics->SecurityEvent("label_altered");
         log::WriteLimited("label_altered", "warn",

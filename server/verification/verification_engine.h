@@ -21,6 +21,7 @@
 #include "absl/status/status.h"
 #include "absl/time/time.h"
 #include "hallmark/v1/verification.pb.h"
+#include "server/auth/access.h"
 #include "server/auth/principals.h"
 #include "server/common/metrics.h"
 #include "server/common/snapshot.h"
@@ -37,6 +38,11 @@ struct VerificationOptions {
   ClonePolicy clone;
   absl::Duration redis_timeout = absl::Seconds(2);
   Metrics* metrics = nullptr;  // optional
+  // Looks at codes whose signature failed (CheckAltered), all callers together: past this
+  // rate such a code is COUNTERFEIT without a look, so forged codes cannot load Redis. No
+  // limit without a limiter.
+  auth::RateLimiter* limiter = nullptr;
+  auth::RateLimitSpec altered_looks{500, 1000};
 };
 
 class VerificationEngine {

@@ -353,6 +353,7 @@ void FrontDoor::Worker::VerificationMessage(evhttp_request* req, absl::string_vi
   VerificationRequest r;
   r.uri = std::string(uri);
   r.authorization = AllHeaders(req, "Authorization");
+  r.client = Client(req);
   verification_service->Answer(std::move(r), PostTo(req, hsts));
 }
 
@@ -408,7 +409,7 @@ absl::StatusOr<std::unique_ptr<FrontDoor>> FrontDoor::Start(FrontDoorOptions opt
     }
     door->verification_service_ = std::make_unique<VerificationService>(
         door->options_->responder_gln, door->deps_->engine, door->deps_->principals,
-        door->deps_->limiter, door->options_->verify_timeout);
+        door->deps_->limiter, door->options_->per_client, door->options_->verify_timeout);
   }
   absl::StatusOr<int> fd = ListenOn(door->options_->listen, &door->port_);
   if (!fd.ok()) return fd.status();

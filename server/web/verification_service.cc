@@ -10,6 +10,7 @@
 #include "absl/strings/strip.h"
 #include "absl/time/clock.h"
 #include "gs1/gs1.h"
+#include "server/auth/client_address.h"
 #include "server/common/log.h"
 
 namespace hallmark::web {
@@ -190,24 +191,40 @@ absl::Status VerificationService::ValidateGln(absl::string_view gln, absl::strin
   return absl::OkStatus();
 }
 
+HttpAnswer VerificationService::Unauthenticated(const std::string& client,
+                                               absl::string_view why) const {
+  const std::string key = auth::AddressBucketKey(client, "vrs:", 4096);
+  if (!limiter_->Acquire(key, strangers_, 1, absl::Now()).ok()) {
+    HttpAnswer a = Plain(429, "too many requests without a valid token");
+    a.headers.emplace_back("Retry-After", "1");
+    return a;
+  }
+  if (!why.empty()) {
+    log::WriteLimited("auth_failure", "warn", "security: verification service request refused",
+                      {{"event", "auth_failure"}, {"why", std::string(why)}});
+    HttpAnswer a = Plain(401, "unknown or disabled token");
+    a.headers.emplace_back("WWW-Authenticate",
+                           "Bearer realm=\"hallmark\", error=\"invalid_token\"");
+    return a;
+  }
+  HttpAnswer a = Plain(401, "authentication required: Authorization: Bearer <token>");
+  a.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"hallmark\"");
+  return a;
+}
+
 void VerificationService::Answer(VerificationRequest request,
                                  absl::AnyInvocable<void(HttpAnswer)> done) const {
   // Who asks first: nothing about the request is read for an unknown caller.
   absl::string_view auth = absl::StripAsciiWhitespace(request.authorization);
-  if (!absl::ConsumePrefix(&auth, "Bearer ") || auth.empty()) {
-    HttpAnswer a = Plain(401, "authentication required: Authorization: Bearer <token>");
-    a.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"hallmark\"");
-    return done(std::move(a));
+  // The scheme is case-insensitive (RFC 9110 11.1).
+  const bool bearer = absl::StartsWithIgnoreCase(auth, "Bearer ");
+  if (bearer) auth.remove_prefix(7);
+  if (!bearer || absl::StripAsciiWhitespace(auth).empty()) {
+    return done(Unauthenticated(request.client, ""));
   }
   std::shared_ptr<const auth::PrincipalStore> store = principals_->Get();
   const auth::Principal* who = store->FindByToken(absl::StripAsciiWhitespace(auth));
-  if (who == nullptr) {
-    log::WriteLimited("auth_failure", "warn", "security: verification service request refused",
-                      {{"event", "auth_failure"}, {"why", "unknown token"}});
-    HttpAnswer a = Plain(401, "unknown or disabled token");
-    a.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"hallmark\", error=\"invalid_token\"");
-    return done(std::move(a));
-  }
+  if (who == nullptr) return done(Unauthenticated(request.client, "unknown token"));
   if (!auth::RequireRole(*who, {admin::ROLE_RETAILER, admin::ROLE_LAW_ENFORCEMENT,
                                 admin::ROLE_ISSUER},
                          "verification service")

@@ -19,7 +19,8 @@
 // (only a 200 has a payload): 400 a malformed request (a plain-text line names the parameter),
 // 401 no or an unknown bearer token (WWW-Authenticate: Bearer), 403 a consumer app's token or
 // an issuer asking about another brand's GTIN, 429 over the principal's rate limit (the
-// bucket its gRPC calls draw from), 503 the registry unavailable.
+// bucket its gRPC calls draw from; or, for a client address failing authentication again and
+// again, past the web door's per-client rate), 503 the registry unavailable.
 //
 // Partners only: retailers (pharmacies, wholesalers, the router acting for them), law
 // enforcement, and issuers for their own GTINs. A check stores no scan. Thread-safe.
@@ -63,16 +64,20 @@ std::string VerificationResponseJson(const verification::IdentifierCheck& check,
 struct VerificationRequest {
   std::string uri;
   std::string authorization;  // the Authorization header, as received
+  std::string client;         // the client address believed (trusted proxies considered)
 };
 
 class VerificationService {
  public:
   // `responder_gln`: 13 digits with a valid check digit (Validate checks it).
+  // `strangers`: the rate at which one client address may fail authentication (the web door's
+  // per-client limit); past it, 429 instead of 401.
   VerificationService(std::string responder_gln, verification::VerificationEngine* engine,
                       const Snapshot<auth::PrincipalStore>* principals,
-                      auth::RateLimiter* limiter, absl::Duration timeout)
+                      auth::RateLimiter* limiter, auth::RateLimitSpec strangers,
+                      absl::Duration timeout)
       : responder_gln_(std::move(responder_gln)), engine_(engine), principals_(principals),
-        limiter_(limiter), timeout_(timeout) {}
+        limiter_(limiter), strangers_(strangers), timeout_(timeout) {}
 
   static absl::Status ValidateGln(absl::string_view gln, absl::string_view field);
 
@@ -82,7 +87,11 @@ class VerificationService {
   const std::string responder_gln_;
   verification::VerificationEngine* const engine_;
   const Snapshot<auth::PrincipalStore>* const principals_;
+  // 401 for a request without a valid token, or 429 when its address failed too often.
+  HttpAnswer Unauthenticated(const std::string& client, absl::string_view why) const;
+
   auth::RateLimiter* const limiter_;
+  const auth::RateLimitSpec strangers_;
   const absl::Duration timeout_;
 };
 

@@ -42,6 +42,13 @@
 namespace hallmark::api {
 
 struct HallmarkServer::State {
+  // Also when Start fails half way: the Redis client's callbacks (health, metrics) must stop
+  // before the gRPC server whose health service they update goes away with the other members.
+  ~State() {
+    health.Detach();
+    if (redis != nullptr) redis->Stop();
+  }
+
   ServerConfig config;
   HealthReporter health;
   std::unique_ptr<Metrics> metrics = Metrics::Create();
@@ -166,6 +173,13 @@ absl::Status HallmarkServer::CheckConfig(const ServerConfig& config) {
         "--clone_max_locations: must be 1..5 (6 distinct locations are kept per unit), got ",
         config.clone_max_locations));
   }
+  if (!config.responder_gln.empty() && config.require_client_cert) {
+    // The verification message takes bearer tokens; a deployment that asks every gRPC caller
+    // for a certificate would let a leaked token alone through the front door.
+    return absl::InvalidArgumentError(
+        "--responder_gln: the GS1 verification message authenticates by bearer token only; it "
+        "cannot be served with --require_client_cert");
+  }
   HALLMARK_ASSIGN_OR_RETURN(LibraryLogLevel library_log_level,
                             ParseLibraryLogLevel(config.library_log_level));
   RouteLibraryLogs(library_log_level);
@@ -261,6 +275,7 @@ absl::Status HallmarkServer::BuildEngines(State* s) {
   vo.clone = {config.clone_max_locations, config.clone_window};
   vo.redis_timeout = config.redis_timeout;
   vo.metrics = s->metrics.get();
+  vo.limiter = s->limiter.get();
   s->verification = std::make_unique<verification::VerificationEngine>(
       s->registry.get(), s->pool.get(), s->checker.get(), vo);
   s->stolen = std::make_unique<stolen::StolenRegistryEngine>(s->stolen_store.get(),

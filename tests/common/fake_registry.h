@@ -123,10 +123,9 @@ class FakeRegistry final : public registry::Registry {
     auto it = units_.find({scan.gtin, scan.serial});
     if (it == units_.end()) return done(registry::VerifyRecord());
     registry::VerifyRecord& r = it->second;
-    if (!scan.record) {  // as hm_verify_ro: counted in the answer, not stored
+    if (!scan.record) {  // a look: the stored record as it is
       registry::VerifyRecord copy = r;
       copy.scan_recorded = false;
-      ++copy.scan_count;
       return done(copy);
     }
     ++r.scan_count;

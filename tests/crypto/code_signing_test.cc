@@ -98,6 +98,33 @@ TEST_P(CodeSigningTest, AlteredFieldsAreSignatureInvalid) {
   }
 }
 
+// Dates are signed when issued with them; a code signed without dates (before they existed)
+// still verifies with dates printed beside it, which are then reported as not signed.
+TEST_P(CodeSigningTest, DatesAreSignedAndUnsignedOnesAreReportedSo) {
+  UnitCode dated = Signed();
+  dated.expiry = "281130";
+  dated.production = "261115";
+  dated.digsig = *SignUnit(*ring_, dated);
+  CodeVerification v = VerifyUnitCode(*ring_, dated);
+  EXPECT_TRUE(v.ok());
+  EXPECT_TRUE(v.dates_signed);
+  for (auto alter : {+[](UnitCode* c) { c->expiry = "281231"; },
+                     +[](UnitCode* c) { c->expiry.clear(); },
+                     +[](UnitCode* c) { c->production.clear(); },
+                     +[](UnitCode* c) { c->expiry.clear(), c->production.clear(); }}) {
+    UnitCode altered = dated;
+    alter(&altered);
+    EXPECT_EQ(Verify(altered), DigSigFailure::kSignatureInvalid) << altered.expiry;
+  }
+  UnitCode legacy = Signed();  // signed over GTIN, serial and lot only
+  legacy.expiry = "281130";
+  v = VerifyUnitCode(*ring_, legacy);
+  EXPECT_TRUE(v.ok());
+  EXPECT_FALSE(v.dates_signed);
+  legacy.lot = "L43";  // the signed fields still count
+  EXPECT_EQ(Verify(legacy), DigSigFailure::kSignatureInvalid);
+}
+
 TEST_P(CodeSigningTest, FlippedSignatureByteIsSignatureInvalid) {
   UnitCode code = Signed();
   std::string bytes;

@@ -38,6 +38,8 @@
 --                             changed only by hm_lot_dates (a correction, with an event in
 --                             hm:{G}:le:<lot>); former expiries comma-separated, oldest first
 --   hm:{G}:le:<lot>     list  the lot's events (date corrections), unit-event format
+--   hm:{G}:lq           hash  "<principal>\n<request_id>" -> a lot correction's reply
+--                             "old expiry|old production|event number|sha1 of the request"
 --   hm:{G}:recall       hash  recalled lots: lot -> "at\nprincipal\norganisation\nreason".
 --                             Verify reads it, so a lot recall is one write however many
 --                             units the lot has
@@ -185,7 +187,7 @@ local function record_reply(fields, values)
   return out
 end
 
--- hm_begin_batch KEYS[1]=meta
+-- hm_begin_batch2 KEYS[1]=meta (hm_begin_batch: the previous version's, see 5_functions.lua)
 --   ARGV: counter_field max_counter, then the BATCH_FIELDS values in order (pass '' for cs: it
 --         is allocated here)
 -- Creates the batch of a new request, allocating its counter range atomically, or returns the
@@ -202,8 +204,6 @@ local function begin_batch(keys, args)
     local stored = redis.call('HMGET', meta .. ':b:' .. existing, unpack(BATCH_FIELDS))
     return {existing, 1, unpack(stored)}
   end
-  local refused = claim_lot_dates(meta, values[6], values[16], values[17])
-  if refused then return refused end
   local count = tonumber(values[5])
   if counter_field ~= '' then
     local last = redis.call('HINCRBY', meta, counter_field, count)
@@ -215,6 +215,12 @@ local function begin_batch(keys, args)
     values[10] = string.format('%d', last - count + 1)
   else
     values[10] = '0'
+  end
+  -- Last of the checks: a refused request claims nothing (the counter is given back).
+  local refused = claim_lot_dates(meta, values[6], values[16], values[17])
+  if refused then
+    if counter_field ~= '' then redis.call('HINCRBY', meta, counter_field, -count) end
+    return refused
   end
   local id = redis.call('HINCRBY', meta, 'nb', 1)
   local record = {}

@@ -42,6 +42,17 @@ local function pack_scan(scan)
   return table.concat(parts)
 end
 
+-- The clone evidence of a scan record since `since` (see record_scan).
+local function clone_evidence(scan, since)
+  local best = {}
+  for _, l in ipairs(scan.locations) do
+    if l[2] >= since and (best[l[1]] or 0) < l[4] then best[l[1]] = l[4] end
+  end
+  local evidence = 0
+  for _, w in pairs(best) do evidence = evidence + w end
+  return evidence
+end
+
 -- Counts this scan and remembers where it was: one location per caller (its latest: a caller
 -- declaring many places counts as one), the most recent MAX_LOCATIONS callers. Returns the
 -- clone evidence since `since`: the distinct locations, each weighing what the strongest of its
@@ -65,13 +76,7 @@ local function record_scan(scan, now, location, since, status, caller, weight)
     table.sort(scan.locations, function(a, b) return a[2] > b[2] end)
     while #scan.locations > MAX_LOCATIONS do table.remove(scan.locations) end
   end
-  local best = {}
-  for _, l in ipairs(scan.locations) do
-    if l[2] >= since and (best[l[1]] or 0) < l[4] then best[l[1]] = l[4] end
-  end
-  local evidence = 0
-  for _, w in pairs(best) do evidence = evidence + w end
-  return evidence
+  return clone_evidence(scan, since)
 end
 
 -- hm_verify KEYS[1]=meta  ARGV: serial now location(decimal fingerprint or '') since caller
@@ -82,6 +87,9 @@ end
 -- `since`; recalled 0|1: the unit or its lot).
 -- `record`: write this scan into the unit's scan record (hm_verify); hm_verify_ro answers the
 -- same from the stored record without writing, for a Redis at maxmemory that refuses writes.
+-- ARGV[7] 'look' (hm_verify2_ro only): a look that is no scan (a partner's product-identifier
+-- check, a second look at a code whose signature failed): the stored record as it is, this
+-- call not counted in it.
 local VERIFY_REPLY = {'registered', 'status', 'lot', 'sku', 'key', 'issued_at', 'stolen',
                       'count', 'first', 'last', 'clone_evidence', 'after_decommission',
                       'recalled', 'exp', 'prod', 'exp_former'}
@@ -101,8 +109,13 @@ local function verify(keys, args, record)
   local recalled = unit_recalled(n) or
                    (b[1] and redis.call('HEXISTS', meta .. ':recall', b[1]) == 1)
   local scan = unpack_scan(unit[2] or unit[3])
-  local distinct = record_scan(scan, now, location, since, status, tonumber(args[5]) or 0,
-                               tonumber(args[6]) or 2)
+  local distinct
+  if args[7] == 'look' then
+    distinct = clone_evidence(scan, since)
+  else
+    distinct = record_scan(scan, now, location, since, status, tonumber(args[5]) or 0,
+                           tonumber(args[6]) or 2)
+  end
   -- Scan records are statistics, not acknowledged state: they go to replicas but not to the
   -- AOF, so a Verify never waits for an fsync. They persist through RDB snapshots and AOF
   -- rewrites (which write the whole dataset); a crash can lose the scans since the last one.

@@ -124,7 +124,11 @@ local function recall_replay(meta, request_key, fingerprint)
   local done = redis.call('HGET', meta .. ':rq', request_key)
   if not done then return nil end
   local affected, stored = string.match(done, '^(%d+)|(%x+)$')
-  if not affected then return tonumber(done) end
+  if not affected then
+    -- A reply stored before fingerprints ("affected" alone); anything else is not a recall's.
+    if string.match(done, '^%d+$') then return tonumber(done) end
+    return redis.error_reply('HM_REQUEST_REUSED request_id: already used for a different request')
+  end
   if stored ~= fingerprint then
     return redis.error_reply('HM_REQUEST_REUSED request_id: already used for a different recall')
   end

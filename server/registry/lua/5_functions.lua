@@ -5,18 +5,44 @@
 -- while the slot is migrating (see server/registry/reply_util.h), so no function runs on a
 -- GTIN whose keys are half moved.
 
-redis.register_function('hm_begin_batch', begin_batch)
+-- Servers of the previous version (before lot dates) may share this Redis during a rolling
+-- upgrade: the functions whose record replies grew keep their names and their earlier shape
+-- (record fields are only ever appended, so that shape is the first ones), and this version
+-- calls the full ones under new names. hm_begin_batch answers as many batch fields as the
+-- caller sent (an earlier server sends no dates, and gets none back).
+local function first_fields(reply, n)
+  if type(reply) ~= 'table' or #reply <= n then return reply end
+  local out = {}
+  for i = 1, n do out[i] = reply[i] end
+  return out
+end
+local PREVIOUS_LOOKUP_FIELDS, PREVIOUS_VERIFY_FIELDS, PREVIOUS_LIFE_READ_FIELDS = 6, 13, 14
+
+redis.register_function('hm_begin_batch2', begin_batch)
+redis.register_function('hm_begin_batch',
+                        function(keys, args) return first_fields(begin_batch(keys, args), #args) end)
 redis.register_function('hm_register', register)
 redis.register_function('hm_drop_batch', drop_batch)
 redis.register_function('hm_unregister', unregister)
-redis.register_function{function_name = 'hm_lookup', callback = lookup,
+redis.register_function{function_name = 'hm_lookup2', callback = lookup,
                         flags = {'no-writes'}}
+redis.register_function{function_name = 'hm_lookup', flags = {'no-writes'},
+                        callback = function(keys, args)
+                          return first_fields(lookup(keys, args), PREVIOUS_LOOKUP_FIELDS)
+                        end}
 redis.register_function{function_name = 'hm_count', callback = count,
                         flags = {'no-writes'}}
-redis.register_function('hm_verify', function(keys, args) return verify(keys, args, true) end)
-redis.register_function{function_name = 'hm_verify_ro',
+redis.register_function('hm_verify2', function(keys, args) return verify(keys, args, true) end)
+redis.register_function{function_name = 'hm_verify2_ro',
                         callback = function(keys, args) return verify(keys, args, false) end,
                         flags = {'no-writes'}}
+redis.register_function('hm_verify', function(keys, args)
+  return first_fields(verify(keys, args, true), PREVIOUS_VERIFY_FIELDS)
+end)
+redis.register_function{function_name = 'hm_verify_ro', flags = {'no-writes'},
+                        callback = function(keys, args)
+                          return first_fields(verify(keys, args, false), PREVIOUS_VERIFY_FIELDS)
+                        end}
 redis.register_function('hm_report_stolen', report_stolen)
 redis.register_function('hm_clear_stolen', clear_stolen)
 redis.register_function{function_name = 'hm_check_stolen', callback = check_stolen,
@@ -26,8 +52,12 @@ redis.register_function{function_name = 'hm_case_gtin', callback = case_gtin,
 redis.register_function('hm_case_open', case_open)
 redis.register_function{function_name = 'hm_case', callback = case_info,
                         flags = {'no-writes'}}
-redis.register_function{function_name = 'hm_life_read', callback = life_read,
+redis.register_function{function_name = 'hm_life_read2', callback = life_read,
                         flags = {'no-writes'}}
+redis.register_function{function_name = 'hm_life_read', flags = {'no-writes'},
+                        callback = function(keys, args)
+                          return first_fields(life_read(keys, args), PREVIOUS_LIFE_READ_FIELDS)
+                        end}
 redis.register_function('hm_life_apply', life_apply)
 redis.register_function('hm_recall_lot', recall_lot)
 redis.register_function('hm_recall_units', recall_units)

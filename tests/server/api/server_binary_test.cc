@@ -731,6 +731,35 @@ TEST_F(ServerBinaryTest, DatedCodesAndTheVerificationMessageResistHostileCallers
   EXPECT_EQ(verdict.verdict(), v1::VERDICT_MISMATCH);
   EXPECT_THAT(verdict.reasons(), ::testing::ElementsAre("expiry_date_mismatch"));
   EXPECT_THAT(server->Log(), HasSubstr("\"event\":\"label_altered\""));
+  // The verification message takes bearer tokens: not with --require_client_cert.
+  const std::string pki = JoinPath(tmp_.path(), "pki");
+  ASSERT_EQ(mkdir(pki.c_str(), 0700), 0);
+  ASSERT_EQ(std::system(absl::StrCat(HALLMARK_SOURCE_DIR "/tests/common/make_test_pki.sh ", pki)
+                            .c_str()),
+            0);
+  auto mtls = t::Subprocess::Start(
+      {HALLMARK_BINARY_DIR "/server/hallmark-server", "--listen=unix:" + Socket() + "2",
+       "--redis=" + redis_->address(), "--keys_dir=" + deployment_.keys_dir,
+       "--principals=" + deployment_.principals, "--http_listen=127.0.0.1:0",
+       "--responder_gln=0950600013439", "--tls_cert=" + JoinPath(pki, "server.pem"),
+       "--tls_key=" + JoinPath(pki, "server.key"), "--client_ca=" + JoinPath(pki, "ca.pem"),
+       "--require_client_cert"},
+      JoinPath(tmp_.path(), "mtls.log"));
+  ASSERT_THAT(mtls, IsOk());
+  const std::optional<int> mtls_exit = mtls->Wait(absl::Seconds(30));
+  EXPECT_NE(mtls_exit, 0);
+  EXPECT_THAT(mtls->Log(), HasSubstr("cannot be served with --require_client_cert"))
+      << (mtls_exit ? *mtls_exit : -1);
+  // A start that fails after Redis is connected (here: the front door's port is taken) exits
+  // with its reason, not a crash.
+  auto taken = t::Subprocess::Start(
+      {HALLMARK_BINARY_DIR "/server/hallmark-server", "--listen=unix:" + Socket() + "3",
+       "--redis=" + redis_->address(), "--keys_dir=" + deployment_.keys_dir,
+       "--principals=" + deployment_.principals, "--http_listen=127.0.0.1:" + port},
+      JoinPath(tmp_.path(), "taken.log"));
+  ASSERT_THAT(taken, IsOk());
+  EXPECT_EQ(taken->Wait(absl::Seconds(30)), 1) << taken->Log();
+  EXPECT_THAT(taken->Log(), HasSubstr("cannot start"));
   auto curl = [&](const std::string& path, const std::string& who) {
     const std::string auth =
         who.empty() ? "" : absl::StrCat("-H 'Authorization: Bearer ", deployment_.tokens.at(who), "' ");

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "absl/synchronization/notification.h"
 #include "gmock/gmock.h"
 #include "tests/common/await.h"
@@ -123,6 +124,65 @@ TEST_F(RegistryTest, BeginBatchIsIdempotentPerIssuerAndRequest) {
   ASSERT_THAT(other, IsOk());
   EXPECT_FALSE(other->existed);
   EXPECT_NE(other->id, first->id);
+}
+
+// A lot's dates: claimed by its first batch, refused to a batch with others, read with the unit.
+TEST_F(RegistryTest, ALotsFirstBatchClaimsItsDates) {
+  BatchSpec dated = Spec("dated", 2);
+  dated.expiry = "281130";
+  dated.production = "261115";
+  absl::StatusOr<Batch> b = Begin(dated);
+  ASSERT_THAT(b, IsOk());
+  EXPECT_EQ(b->stored.expiry, "281130");
+  ASSERT_THAT(Register(b->id, {"S1"}, true), IsOk());
+  absl::StatusOr<std::optional<UnitRecord>> u = Lookup("S1");
+  ASSERT_THAT(u, IsOk());
+  ASSERT_TRUE(u->has_value());
+  EXPECT_EQ((*u)->expiry, "281130");
+  EXPECT_EQ((*u)->production, "261115");
+  BatchSpec other = Spec("other", 1);
+  other.expiry = "281231";
+  EXPECT_THAT(Begin(other), StatusIs(absl::StatusCode::kFailedPrecondition,
+                                     HasSubstr("lot L1 has expiry 281130, production 261115")));
+  // Nothing of the refused batch was written: its request id is free.
+  EXPECT_EQ(*redis_->Command({"HGET", "hm:{" + std::string(kGtin) + "}:req", "acme\nother"}), "");
+  // A batch refused for its counter claims no dates for its lot.
+  BatchSpec exhausted = Spec("exhausted", 1000, "seq");
+  exhausted.lot = "L2";
+  exhausted.expiry = "281130";
+  EXPECT_THAT(Begin(exhausted), StatusIs(absl::StatusCode::kOutOfRange));
+  BatchSpec l2 = Spec("l2", 1, "seq");
+  l2.lot = "L2";
+  l2.expiry = "290101";
+  EXPECT_THAT(Begin(l2), IsOk());
+}
+
+// During a rolling upgrade, a server of the previous version (no dates) shares this Redis: the
+// function names it calls keep its reply shapes, and its batches are dateless.
+TEST_F(RegistryTest, APreviousVersionsServerKeepsItsCallShapes) {
+  BatchSpec dated = Spec("dated", 1);
+  dated.expiry = "281130";
+  absl::StatusOr<Batch> b = Begin(dated);
+  ASSERT_THAT(b, IsOk());
+  ASSERT_THAT(Register(b->id, {"S1"}, true), IsOk());
+  const std::string meta = "hm:{" + std::string(kGtin) + "}";
+  const auto fields = [](const absl::StatusOr<std::string>& reply) {
+    return reply.ok() ? std::vector<std::string>(absl::StrSplit(*reply, '\n')).size() : 0;
+  };
+  EXPECT_EQ(fields(redis_->Command({"FCALL_RO", "hm_lookup", "1", meta, "S1"})), 6u);
+  EXPECT_EQ(fields(redis_->Command({"FCALL_RO", "hm_lookup2", "1", meta, "S1"})), 8u);
+  EXPECT_EQ(fields(redis_->Command(
+                {"FCALL", "hm_verify", "1", meta, "S1", "1790000000", "", "0", "1", "2"})),
+            13u);
+  // The previous version's hm_begin_batch: 15 batch fields in, 2 + 15 out; a dateless batch of
+  // a new lot is fine, of the dated lot refused.
+  std::vector<std::string> old = {"FCALL", "hm_begin_batch", "1", meta, "", "0", "acme", "old",
+                                  "issue", "RANDOM", "1", "L9", "", "k", "0", "", "seed", "",
+                                  "", "", "fp"};
+  EXPECT_EQ(fields(redis_->Command(old)), 17u);
+  old[7] = "old2";
+  old[11] = "L1";
+  EXPECT_THAT(redis_->Command(old), StatusIs(absl::StatusCode::kInternal, HasSubstr("HM_LOT_DATES")));
 }
 
 TEST_F(RegistryTest, CountersAreAllocatedAtomicallyAndNeverPastTheMaximum) {
@@ -245,6 +305,9 @@ TEST(RedisErrorTest, MapsToRetryableOrNot) {
   EXPECT_THAT(RedisErrorToStatus("HM_EXHAUSTED counter seq"),
               StatusIs(absl::StatusCode::kOutOfRange));
   EXPECT_THAT(RedisErrorToStatus("ERR unknown"), StatusIs(absl::StatusCode::kInternal));
+  // Another version's library loaded (an upgrade in progress): retried, not a bug.
+  EXPECT_THAT(RedisErrorToStatus("ERR Function not found"),
+              StatusIs(absl::StatusCode::kUnavailable));
 }
 
 }  // namespace

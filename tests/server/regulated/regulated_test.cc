@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "absl/strings/str_replace.h"
+#include "absl/time/clock.h"
 #include "gmock/gmock.h"
 #include "gs1/unit_code.h"
 #include "gtest/gtest.h"
@@ -105,6 +106,10 @@ TEST_F(RegulatedTest, AForgedOrStrippedDateOnAGenuineCodeIsAMismatchNamingTheFie
   std::vector<v1::IssuedUnit> units;
   ASSERT_TRUE(Issue(Request("dated-2", "B7", "281130", "261115"), &units).ok());
   const v1::IssuedUnit& u = units[0];
+  // Scanned genuine first: the server's cache of verified codes must not vouch for the same
+  // code with its dates altered or stripped.
+  ASSERT_EQ(Verify(u.digital_link()).verdict(), v1::VERDICT_AUTHENTIC);
+  ASSERT_EQ(Verify(u.element_string()).verdict(), v1::VERDICT_AUTHENTIC);
   const struct {
     std::string code;
     const char* reason;
@@ -113,6 +118,7 @@ TEST_F(RegulatedTest, AForgedOrStrippedDateOnAGenuineCodeIsAMismatchNamingTheFie
       {absl::StrReplaceAll(u.element_string(), {{"(17)281130", "(17)291130"}}),
        "expiry_date_mismatch"},
       {absl::StrReplaceAll(u.element_string(), {{"(17)281130", ""}}), "expiry_date_mismatch"},
+      {absl::StrReplaceAll(u.digital_link(), {{"17=281130&", ""}}), "expiry_date_mismatch"},
       {absl::StrReplaceAll(u.digital_link(), {{"11=261115", "11=261116"}}),
        "production_date_mismatch"},
   };
@@ -127,8 +133,36 @@ TEST_F(RegulatedTest, AForgedOrStrippedDateOnAGenuineCodeIsAMismatchNamingTheFie
       absl::StrReplaceAll(u.element_string(), {{u.digsig(), units[1].digsig()}});
   EXPECT_EQ(Verify(absl::StrReplaceAll(swapped, {{"(17)281130", "(17)291130"}})).verdict(),
             v1::VERDICT_COUNTERFEIT);
-  // The forged scans counted nothing: the genuine code's first scan is its first.
-  EXPECT_EQ(Verify(u.digital_link()).scan_count(), 1u);
+  // The forged scans counted nothing: the genuine code's third scan is its third.
+  EXPECT_EQ(Verify(u.digital_link()).scan_count(), 3u);
+}
+
+// A code issued before dates existed, printed with the lot's expiry beside it (the usual
+// pharmaceutical DataMatrix layout): it still verifies, its printed date is label data.
+TEST_F(RegulatedTest, ACodeSignedWithoutDatesKeepsVerifyingWithADatePrintedBesideIt) {
+  std::vector<v1::IssuedUnit> units;
+  ASSERT_TRUE(Issue(Request("legacy", "LEG", "", ""), &units).ok());
+  const std::string es = units[0].element_string();
+  const std::string beside = absl::StrReplaceAll(es, {{"(21)", "(17)281130(21)"}});
+  v1::VerifyResponse r = Verify(beside);
+  EXPECT_EQ(r.verdict(), v1::VERDICT_AUTHENTIC);
+  EXPECT_THAT(r.reasons(), ElementsAre("dates_not_signed"));
+  EXPECT_EQ(r.expiry_date(), "") << "an unsigned date is not the unit's";
+  // Nor does an unsigned past date make it expired.
+  r = Verify(absl::StrReplaceAll(es, {{"(21)", "(17)200100(21)"}}));
+  EXPECT_EQ(r.verdict(), v1::VERDICT_AUTHENTIC);
+  EXPECT_FALSE(r.expired());
+  // Once the lot has a registered date, a printed one must match it.
+  v1::CorrectLotDatesResponse resp;
+  ASSERT_TRUE(Correct("LEG", "281130", "", "legacy-dates", &resp).ok());
+  r = Verify(beside);
+  EXPECT_EQ(r.verdict(), v1::VERDICT_AUTHENTIC);
+  EXPECT_EQ(r.expiry_date(), "281130");
+  r = Verify(absl::StrReplaceAll(es, {{"(21)", "(17)291130(21)"}}));
+  EXPECT_EQ(r.verdict(), v1::VERDICT_MISMATCH);
+  EXPECT_THAT(r.reasons(), ElementsAre("expiry_date_mismatch", "dates_not_signed"));
+  // The code as first printed, without a date, is as genuine as ever.
+  EXPECT_EQ(Verify(es).verdict(), v1::VERDICT_AUTHENTIC);
 }
 
 TEST_F(RegulatedTest, AUnitPastItsExpiryIsExpiredWithItsVerdictKept) {
@@ -244,9 +278,16 @@ TEST_F(RegulatedTest, ACorrectionIsAuditedAndOldLabelsThenMismatch) {
   // New batches of the lot give the corrected dates.
   EXPECT_EQ(Issue(Request("after-old", "C1", "281130", "261115"), nullptr).error_code(),
             grpc::StatusCode::FAILED_PRECONDITION);
+  // (Times are in seconds: the next unit is issued in a later second than the correction.)
+  const int64_t corrected_at = absl::ToUnixSeconds(absl::Now());
+  while (absl::ToUnixSeconds(absl::Now()) <= corrected_at) absl::SleepFor(absl::Milliseconds(20));
   std::vector<v1::IssuedUnit> fresh;
   ASSERT_TRUE(Issue(Request("after-new", "C1", "290531", "261115", 1), &fresh).ok());
   EXPECT_EQ(Verify(fresh[0].digital_link()).verdict(), v1::VERDICT_AUTHENTIC);
+  // A unit issued after the correction was issued with the new dates: not in its history.
+  *hr.mutable_unit() = fresh[0].unit();
+  ASSERT_TRUE(lifecycle_->GetHistory(h_->Context(t::kIssuer).get(), hr, &history).ok());
+  EXPECT_EQ(history.events_size(), 1) << "commissioned only";
 }
 
 TEST_F(RegulatedTest, CorrectionsAreRefusedToOthersAndForNothing) {
@@ -258,6 +299,21 @@ TEST_F(RegulatedTest, CorrectionsAreRefusedToOthersAndForNothing) {
             grpc::StatusCode::PERMISSION_DENIED);
   EXPECT_EQ(Correct("NO-SUCH-LOT", "290101", "", "r3", &resp).error_code(),
             grpc::StatusCode::NOT_FOUND);
+  // A lot whose only batch issued nothing still holds the dates it claimed; a correction can
+  // change them (here: an import whose every serial was taken).
+  v1::ImportSerialsRequest imp;
+  imp.set_gtin(t::kBrandGtin);
+  imp.set_lot("EMPTY");
+  imp.set_expiry_date("281130");
+  imp.add_serials("TAKEN-1");
+  imp.set_request_id("imp-1");
+  v1::ImportSerialsResponse ir;
+  ASSERT_TRUE(issuance_->ImportSerials(h_->Context(t::kIssuer).get(), imp, &ir).ok());
+  imp.set_lot("EMPTY2");
+  imp.set_request_id("imp-2");
+  ASSERT_TRUE(issuance_->ImportSerials(h_->Context(t::kIssuer).get(), imp, &ir).ok());
+  ASSERT_EQ(ir.rejected_size(), 1);
+  EXPECT_TRUE(Correct("EMPTY2", "290101", "", "r6", &resp).ok());
   EXPECT_EQ(Correct("C2", "281130", "", "r4", &resp).error_code(),
             grpc::StatusCode::FAILED_PRECONDITION);
   const grpc::Status bad = Correct("C2", "290101", "290102", "r5", &resp);

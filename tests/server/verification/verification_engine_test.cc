@@ -163,6 +163,28 @@ TEST_F(VerificationEngineTest, AForgedCodeThatPrintsALotIsLookedUpWithoutCountin
   EXPECT_EQ(down->verdict(), v1::VERDICT_COUNTERFEIT);
 }
 
+// Looks at codes whose signature failed have a budget of their own: past it, no look.
+TEST_F(VerificationEngineTest, LooksAtFailedCodesAreRateLimited) {
+  auth::RateLimiter limiter;
+  VerificationOptions o;
+  o.limiter = &limiter;
+  o.altered_looks = {0.001, 1};
+  VerificationEngine engine(&registry_, &pool_, checker_.get(), o);
+  Register("S1");
+  const std::string forged = Code("S1", "L1", /*tamper=*/true);
+  for (int i = 0; i < 3; ++i) {
+    v1::VerifyRequest r;
+    r.set_code(forged);
+    v1::VerifyResponse out;
+    absl::Notification done;
+    engine.Verify(Caller(admin::ROLE_VERIFIER, "App"), r, absl::Now() + absl::Seconds(5), &out,
+                  [&](absl::Status) { done.Notify(); });
+    done.WaitForNotification();
+    EXPECT_EQ(out.verdict(), v1::VERDICT_COUNTERFEIT);
+  }
+  EXPECT_EQ(registry_.verify_calls(), 1) << "one look, then none";
+}
+
 TEST_F(VerificationEngineTest, AForgedExpiryOnAGenuineCodeIsAMismatchNamingTheField) {
   registry::VerifyRecord rec;
   rec.unit.expiry = "261231";
@@ -179,6 +201,7 @@ TEST_F(VerificationEngineTest, AForgedExpiryOnAGenuineCodeIsAMismatchNamingTheFi
   EXPECT_THAT(forged->reasons(), ElementsAre("expiry_date_mismatch"));
   EXPECT_EQ(forged->expiry_date(), "261231") << "the answer gives the registry's date";
   EXPECT_EQ(forged->scan_count(), 1u) << "the altered label's scan is not counted";
+  // Scanned genuine before: the verified-code cache does not vouch for the stripped code.
   // Stripped: the date removed from a code signed with it.
   absl::StatusOr<v1::VerifyResponse> stripped = Verify(DatedCode("D1", "261231", ""));
   ASSERT_THAT(stripped, IsOk());

@@ -172,6 +172,11 @@ TEST(IdentifierCheckTest, EveryAnswerOfTheStandard) {
   extended.former_expiries = {"281130"};
   is(check(pi, extended), true, "", "ExpirationExtended");
   // A former expiry later than the current one is no extension.
+  // An extended date that has passed too: expired first.
+  registry::VerifyRecord extended_past = unit;
+  extended_past.unit.expiry = "261100";
+  extended_past.former_expiries = {"260500"};
+  is(check({pi.gtin, "S", "B1", "260500"}, extended_past), true, "", "Expired");
   registry::VerifyRecord shortened = unit;
   shortened.unit.expiry = "271130";
   shortened.former_expiries = {"281130"};
@@ -197,6 +202,7 @@ class VerificationServiceTest : public HarnessTest {
     o.configure = [](api::ServerConfig* c) {
       c->http_listen = "127.0.0.1:0";
       c->responder_gln = kGln;
+      c->http_client_rate = 1;  // burst 3: an address failing authentication is soon refused
     };
     return o;
   }
@@ -316,6 +322,27 @@ TEST_F(VerificationServiceTest, APartnerGetsTheStandardsAnswerForEveryCase) {
   d = Data(Get(Target(u[3], "B1", "281130"), kRetailer));
   EXPECT_TRUE(d.fields().at("verified").bool_value());
   EXPECT_EQ(Str(d, "additionalInfo"), "ExpirationExtended");
+  // Decommissioned (dispensed) and scanned once since: manufacturer policy, not a suspect —
+  // the partner's check is no scan.
+  const std::vector<v1::IssuedUnit> dispensed = IssueDated("vrs-dec", "B5", "281130", 1);
+  v1::RecordEventRequest dispense;
+  *dispense.mutable_unit() = dispensed[0].unit();
+  dispense.set_action(v1::LIFECYCLE_ACTION_DECOMMISSIONED);
+  dispense.set_decommission_reason(v1::DECOMMISSION_REASON_SAMPLE);
+  dispense.set_request_id("dispense-1");
+  v1::UnitRecord rec;
+  ASSERT_TRUE(lifecycle_->RecordEvent(h_->Context(kIssuer).get(), dispense, &rec).ok());
+  v1::VerifyRequest once;
+  once.set_code(dispensed[0].digital_link());
+  v1::VerifyResponse seen;
+  ASSERT_TRUE(verify_->Verify(h_->Context(kRetailer).get(), once, &seen).ok());
+  ASSERT_EQ(seen.verdict(), v1::VERDICT_DECOMMISSIONED);
+  for (int i = 0; i < 2; ++i) {
+    d = Data(Get(Target(dispensed[0], "B5", "281130"), kRetailer));
+    EXPECT_FALSE(d.fields().at("verified").bool_value());
+    EXPECT_EQ(Str(d, "verificationFailureReason"), "Manufacturer_policy");
+    EXPECT_EQ(Str(d, "additionalInfo"), "");
+  }
   // Expired.
   const std::vector<v1::IssuedUnit> old = IssueDated("vrs-old", "OLD", "200100", 1);
   d = Data(Get(Target(old[0], "OLD", "200100"), kRetailer));
@@ -343,6 +370,11 @@ TEST_F(VerificationServiceTest, CallersWhoAreNotPartnersAreRefused) {
   EXPECT_EQ(Get(target, "?").status, 401);
   EXPECT_EQ(Get(target, kVerifier).status, 403) << "a consumer app is no trading partner";
   EXPECT_EQ(Get(target, kForeignIssuer).status, 403) << "another brand's issuer";
+  // The scheme is case-insensitive.
+  const std::string lower = RunShell(absl::StrCat(
+      "curl -s -o /dev/null -w '%{http_code}' -H 'Authorization: bearer ", h_->token(kRetailer),
+      "' 'http://127.0.0.1:", h_->server().http_port(), target, "'"));
+  EXPECT_EQ(lower, "200");
   // Bad requests are 400 naming the parameter, after authentication.
   const Http bad = Get(Target(u[0], "B1", "281131"), kRetailer);
   EXPECT_EQ(bad.status, 400);
@@ -357,6 +389,12 @@ TEST_F(VerificationServiceTest, CallersWhoAreNotPartnersAreRefused) {
   const Http page = Get(dl.substr(dl.find('/', 8)) + "&linkType=gs1:verificationService", "");
   EXPECT_EQ(page.status, 200);
   EXPECT_THAT(page.body, HasSubstr("AUTHENTIC"));
+  // An address that keeps failing authentication is refused (429 instead of 401) once it has
+  // failed past the web door's per-client rate; a valid token is still served.
+  int refused = 0;
+  for (int i = 0; i < 8; ++i) refused += Get(target, "?").status == 429;
+  EXPECT_GE(refused, 3);
+  EXPECT_EQ(Get(target, kRetailer).status, 200);
 }
 
 }  // namespace
