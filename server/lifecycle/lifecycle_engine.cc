@@ -143,6 +143,20 @@ absl::StatusOr<EventInput> ValidateEvent(const v1::RecordEventRequest& r, absl::
   return e;
 }
 
+// The GTIN `text`, normalised, when `caller` may act on it (an issuer: its own prefixes).
+absl::StatusOr<std::string> AccessibleGtin(const auth::Principal& caller, absl::string_view text) {
+  absl::StatusOr<std::string> gtin = gs1::NormalizeGtin(text, "gtin");
+  if (!gtin.ok()) return gtin.status();
+  if (absl::Status s = auth::CheckGtinAccess(caller, *gtin); !s.ok()) return s;
+  return gtin;
+}
+
+// The reason and request id every issuer action (recall, lot-date correction) requires.
+absl::Status ValidateReasonAndRequestId(absl::string_view reason, absl::string_view request_id) {
+  if (absl::Status s = ValidateText(reason, 1, kMaxReason, "reason"); !s.ok()) return s;
+  return ValidatePrintable(request_id, 1, kMaxRequestId, "request_id", false);
+}
+
 absl::Status NotRegistered(const std::string& gtin, const std::string& serial) {
   return absl::NotFoundError(
       absl::StrCat("unit: GTIN ", gtin, " serial ", serial, " is not registered"));
@@ -326,19 +340,14 @@ void LifecycleEngine::Recall(const auth::Principal& caller, const v1::RecallRequ
     return done(absl::InvalidArgumentError(by_lot ? "lot, units: give one of them, not both"
                                                   : "lot or units: one is required"));
   }
-  if (absl::Status s = ValidateText(request.reason(), 1, kMaxReason, "reason"); !s.ok()) {
-    return done(s);
-  }
-  if (absl::Status s =
-          ValidatePrintable(request.request_id(), 1, kMaxRequestId, "request_id", false);
+  if (absl::Status s = ValidateReasonAndRequestId(request.reason(), request.request_id());
       !s.ok()) {
     return done(s);
   }
   std::string gtin_text = request.gtin();
   if (gtin_text.empty() && by_units) gtin_text = request.units(0).gtin();
-  absl::StatusOr<std::string> gtin = gs1::NormalizeGtin(gtin_text, "gtin");
+  absl::StatusOr<std::string> gtin = AccessibleGtin(caller, gtin_text);
   if (!gtin.ok()) return done(gtin.status());
-  if (absl::Status s = auth::CheckGtinAccess(caller, *gtin); !s.ok()) return done(s);
   std::vector<std::string> serials;
   if (by_lot) {
     if (absl::Status s = gs1::ValidateLot(request.lot(), "lot"); !s.ok()) return done(s);
@@ -389,19 +398,14 @@ void LifecycleEngine::CorrectLotDates(const auth::Principal& caller,
                                       const v1::CorrectLotDatesRequest& request,
                                       absl::Time call_deadline, v1::CorrectLotDatesResponse* out,
                                       Done done) {
-  absl::StatusOr<std::string> gtin = gs1::NormalizeGtin(request.gtin(), "gtin");
+  absl::StatusOr<std::string> gtin = AccessibleGtin(caller, request.gtin());
   if (!gtin.ok()) return done(gtin.status());
-  if (absl::Status s = auth::CheckGtinAccess(caller, *gtin); !s.ok()) return done(s);
   if (absl::Status s = gs1::ValidateLot(request.lot(), "lot"); !s.ok()) return done(s);
   if (absl::Status s = gs1::ValidateLotDates(request.expiry_date(), request.production_date());
       !s.ok()) {
     return done(s);
   }
-  if (absl::Status s = ValidateText(request.reason(), 1, kMaxReason, "reason"); !s.ok()) {
-    return done(s);
-  }
-  if (absl::Status s =
-          ValidatePrintable(request.request_id(), 1, kMaxRequestId, "request_id", false);
+  if (absl::Status s = ValidateReasonAndRequestId(request.reason(), request.request_id());
       !s.ok()) {
     return done(s);
   }
@@ -460,9 +464,8 @@ void LifecycleEngine::SetWarrantyTerms(const auth::Principal& caller,
                                        const v1::SetWarrantyTermsRequest& request,
                                        absl::Time call_deadline, v1::WarrantyTerms* out,
                                        Done done) {
-  absl::StatusOr<std::string> gtin = gs1::NormalizeGtin(request.gtin(), "gtin");
+  absl::StatusOr<std::string> gtin = AccessibleGtin(caller, request.gtin());
   if (!gtin.ok()) return done(gtin.status());
-  if (absl::Status s = auth::CheckGtinAccess(caller, *gtin); !s.ok()) return done(s);
   if (absl::Status s = ValidatePrintable(request.sku(), 0, kMaxSku, "sku"); !s.ok()) {
     return done(s);
   }

@@ -1,6 +1,7 @@
 #include "tests/common/subprocess.h"
 
 #include <cstdio>
+#include <cstdlib>
 
 #include <fcntl.h>
 #include <signal.h>
@@ -8,6 +9,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "common/files.h"
 
@@ -75,6 +78,17 @@ std::string RunShell(const std::string& command) {
   while ((n = std::fread(buf, 1, sizeof(buf), p)) > 0) out.append(buf, n);
   ::pclose(p);
   return out;
+}
+
+HttpReply Curl(int port, const std::string& target, const std::string& curl_args) {
+  const std::string out = RunShell(absl::StrCat("curl -s -S -i --max-time 10 ", curl_args,
+                                                " 'http://127.0.0.1:", port, target, "' 2>&1"));
+  HttpReply r;
+  const size_t split = out.find("\r\n\r\n");
+  r.head = out.substr(0, split);
+  r.body = split == std::string::npos ? "" : out.substr(split + 4);
+  if (absl::StartsWith(out, "HTTP/1.1 ")) r.status = std::atoi(out.c_str() + 9);
+  return r;
 }
 
 }  // namespace hallmark::testing

@@ -41,6 +41,16 @@ class Subprocess {
 // not start). For stock tools a test drives: curl, zbarimg, dmtxread.
 std::string RunShell(const std::string& command);
 
+// An HTTP answer as curl -i shows it.
+struct HttpReply {
+  int status = 0;    // 0 when curl got no answer
+  std::string head;  // status line and headers
+  std::string body;
+};
+
+// GET (or what `curl_args` says) http://127.0.0.1:`port``target` with curl.
+HttpReply Curl(int port, const std::string& target, const std::string& curl_args = "");
+
 }  // namespace hallmark::testing
 
 #endif  // HALLMARK_TESTS_COMMON_SUBPROCESS_H_

@@ -64,6 +64,22 @@ class OpenSslCliTest : public ::testing::TestWithParam<Algorithm> {
     return std::system((cmd + " >/dev/null 2>&1").c_str()) == 0;
   }
   std::string Path(const char* name) { return JoinPath(tmp_.path(), name); }
+  // Writes the ring's public key and `digsig`'s signature (DER for ES256) where OpenSslVerifies
+  // reads them; returns the DIGSIG's header and raw signature.
+  std::pair<std::string, std::string> WriteKeyAndSignature(const KeyRing& ring,
+                                                           const std::string& digsig) {
+    std::string bytes;
+    EXPECT_TRUE(absl::WebSafeBase64Unescape(digsig, &bytes));
+    EXPECT_EQ(bytes.size(), 67u);
+    const std::string raw = bytes.substr(3);
+    EXPECT_THAT(WriteFileAtomically(Path("pub.pem"), ring.active()->material->PublicPem()),
+                IsOk());
+    EXPECT_THAT(WriteFileAtomically(Path("sig.der"), GetParam() == Algorithm::kEs256
+                                                         ? RawToDerWithOpenSsl(raw)
+                                                         : raw),
+                IsOk());
+    return {bytes.substr(0, 3), raw};
+  }
   TempDir tmp_;
 };
 
@@ -75,18 +91,7 @@ TEST_P(OpenSslCliTest, ProjectSignatureVerifiesWithStockOpenssl) {
   const std::string gtin = "09506000134352", serial = "X(1)/Y", lot = "L42";
   auto digsig = SignUnit(*ring, gtin, serial, lot);
   ASSERT_THAT(digsig, IsOk());
-
-  std::string bytes;
-  ASSERT_TRUE(absl::WebSafeBase64Unescape(*digsig, &bytes));
-  ASSERT_EQ(bytes.size(), 67u);
-  const std::string header = bytes.substr(0, 3);
-  const std::string raw = bytes.substr(3);
-  ASSERT_THAT(WriteFileAtomically(Path("pub.pem"), ring->active()->material->PublicPem()),
-              IsOk());
-  ASSERT_THAT(WriteFileAtomically(Path("sig.der"), GetParam() == Algorithm::kEs256
-                                                       ? RawToDerWithOpenSsl(raw)
-                                                       : raw),
-              IsOk());
+  const auto [header, raw] = WriteKeyAndSignature(*ring, *digsig);
 
   EXPECT_TRUE(OpenSslVerifies(DocumentedMessage(header, gtin, serial, lot)));
   // The check is real: other bytes do not verify.
@@ -120,15 +125,7 @@ TEST_P(OpenSslCliTest, ADatedCodesSignatureVerifiesWithStockOpenssl) {
   code.production = "261115";
   auto digsig = SignUnit(*ring, code);
   ASSERT_THAT(digsig, IsOk());
-  std::string bytes;
-  ASSERT_TRUE(absl::WebSafeBase64Unescape(*digsig, &bytes));
-  const std::string header = bytes.substr(0, 3), raw = bytes.substr(3);
-  ASSERT_THAT(WriteFileAtomically(Path("pub.pem"), ring->active()->material->PublicPem()),
-              IsOk());
-  ASSERT_THAT(WriteFileAtomically(Path("sig.der"), GetParam() == Algorithm::kEs256
-                                                       ? RawToDerWithOpenSsl(raw)
-                                                       : raw),
-              IsOk());
+  const std::string header = WriteKeyAndSignature(*ring, *digsig).first;
   EXPECT_TRUE(OpenSslVerifies(
       DocumentedMessage(header, code.gtin, code.serial, code.lot, "281130", "261115")));
   EXPECT_FALSE(OpenSslVerifies(

@@ -94,6 +94,19 @@ class ServerBinaryTest : public ::testing::Test {
     return false;
   }
 
+  // The front door's port, as the server logs it once it serves HTTP ("" if it never does).
+  static std::string HttpPort(const t::Subprocess& server) {
+    std::string port;
+    for (int i = 0; i < 200 && port.empty(); ++i) {
+      const std::string log = server.Log();
+      const size_t at = log.find("\"msg\":\"serving HTTP\"");
+      const size_t p = at == std::string::npos ? at : log.find("\"port\":\"", at);
+      if (p != std::string::npos) port = log.substr(p + 8, log.find('"', p + 8) - p - 8);
+      if (port.empty()) absl::SleepFor(absl::Milliseconds(25));
+    }
+    return port;
+  }
+
   std::unique_ptr<grpc::ClientContext> As(const std::string& who) {
     auto ctx = std::make_unique<grpc::ClientContext>();
     ctx->AddMetadata("authorization", "Bearer " + deployment_.tokens.at(who));
@@ -646,14 +659,7 @@ TEST_F(ServerBinaryTest, TheWebFrontDoorResistsHostileCallers) {
                              "--http_public_base=https://id.brand.example"});
   ASSERT_THAT(server, IsOk());
   ASSERT_TRUE(HealthBecomes(HealthCheckResponse::SERVING));
-  std::string port;
-  for (int i = 0; i < 200 && port.empty(); ++i) {
-    const std::string log = server->Log();
-    const size_t at = log.find("\"msg\":\"serving HTTP\"");
-    const size_t p = at == std::string::npos ? at : log.find("\"port\":\"", at);
-    if (p != std::string::npos) port = log.substr(p + 8, log.find('"', p + 8) - p - 8);
-    if (port.empty()) absl::SleepFor(absl::Milliseconds(25));
-  }
+  const std::string port = HttpPort(*server);
   ASSERT_FALSE(port.empty()) << server->Log();
   v1::IssueSerialsRequest req;
   req.set_gtin(t::kBrandGtin);
@@ -705,14 +711,7 @@ TEST_F(ServerBinaryTest, DatedCodesAndTheVerificationMessageResistHostileCallers
   auto server = StartServer({"--http_listen=127.0.0.1:0", "--responder_gln=0950600013439"});
   ASSERT_THAT(server, IsOk());
   ASSERT_TRUE(HealthBecomes(HealthCheckResponse::SERVING));
-  std::string port;
-  for (int i = 0; i < 200 && port.empty(); ++i) {
-    const std::string log = server->Log();
-    const size_t at = log.find("\"msg\":\"serving HTTP\"");
-    const size_t p = at == std::string::npos ? at : log.find("\"port\":\"", at);
-    if (p != std::string::npos) port = log.substr(p + 8, log.find('"', p + 8) - p - 8);
-    if (port.empty()) absl::SleepFor(absl::Milliseconds(25));
-  }
+  const std::string port = HttpPort(*server);
   ASSERT_FALSE(port.empty()) << server->Log();
   v1::IssueSerialsRequest req;
   req.set_gtin(t::kBrandGtin);

@@ -26,11 +26,7 @@ namespace {
 using ::testing::HasSubstr;
 using ::testing::Not;
 
-struct Http {
-  int status = 0;
-  std::string head;  // status line and headers
-  std::string body;
-};
+using Http = HttpReply;
 
 class WebTest : public HarnessTest {
  protected:
@@ -49,16 +45,7 @@ class WebTest : public HarnessTest {
 
   // curl `target` (a path) with extra curl arguments; the answer split into head and body.
   Http Get(const std::string& target, const std::string& args = "") {
-    const std::string cmd =
-        absl::StrCat("curl -s -S -i --max-time 10 ", args, " 'http://127.0.0.1:",
-                     h_->server().http_port(), target, "' 2>&1");
-    const std::string out = RunShell(cmd);
-    Http r;
-    const size_t split = out.find("\r\n\r\n");
-    r.head = out.substr(0, split);
-    r.body = split == std::string::npos ? "" : out.substr(split + 4);
-    if (absl::StartsWith(out, "HTTP/1.1 ")) r.status = std::atoi(out.c_str() + 9);
-    return r;
+    return Curl(h_->server().http_port(), target, args);
   }
 
   // Sets the brand's entry at `scope` (as the issuer); false on any error.

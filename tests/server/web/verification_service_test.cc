@@ -207,11 +207,7 @@ class VerificationServiceTest : public HarnessTest {
     return o;
   }
 
-  struct Http {
-    int status = 0;
-    std::string head;
-    std::string body;
-  };
+  using Http = HttpReply;
 
   // GET `target` with `principal`'s bearer token ("" for none, "?" for an unknown one).
   Http Get(const std::string& target, const std::string& principal) {
@@ -220,15 +216,7 @@ class VerificationServiceTest : public HarnessTest {
     if (!principal.empty() && principal != "?") {
       auth = absl::StrCat("-H 'Authorization: Bearer ", h_->token(principal), "' ");
     }
-    const std::string out = RunShell(absl::StrCat(
-        "curl -s -S -i --max-time 10 -H 'Accept: application/json' ", auth, "'http://127.0.0.1:",
-        h_->server().http_port(), target, "' 2>&1"));
-    Http r;
-    const size_t split = out.find("\r\n\r\n");
-    r.head = out.substr(0, split);
-    r.body = split == std::string::npos ? "" : out.substr(split + 4);
-    if (absl::StartsWith(out, "HTTP/1.1 ")) r.status = std::atoi(out.c_str() + 9);
-    return r;
+    return Curl(h_->server().http_port(), target, "-H 'Accept: application/json' " + auth);
   }
 
   static std::string Target(const v1::IssuedUnit& u, const std::string& lot,
