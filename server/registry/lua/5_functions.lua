@@ -16,7 +16,11 @@ local function first_fields(reply, n)
   for i = 1, n do out[i] = reply[i] end
   return out
 end
-local PREVIOUS_LOOKUP_FIELDS, PREVIOUS_VERIFY_FIELDS, PREVIOUS_LIFE_READ_FIELDS = 6, 13, 14
+-- Registers `name`, the previous version's function: `fn`'s reply cut to its first n fields.
+local function register_previous(name, fn, n, read_only)
+  redis.register_function{function_name = name, flags = read_only and {'no-writes'} or {},
+                          callback = function(keys, args) return first_fields(fn(keys, args), n) end}
+end
 
 redis.register_function('hm_begin_batch2', begin_batch)
 redis.register_function('hm_begin_batch',
@@ -26,23 +30,16 @@ redis.register_function('hm_drop_batch', drop_batch)
 redis.register_function('hm_unregister', unregister)
 redis.register_function{function_name = 'hm_lookup2', callback = lookup,
                         flags = {'no-writes'}}
-redis.register_function{function_name = 'hm_lookup', flags = {'no-writes'},
-                        callback = function(keys, args)
-                          return first_fields(lookup(keys, args), PREVIOUS_LOOKUP_FIELDS)
-                        end}
+register_previous('hm_lookup', lookup, 6, true)
 redis.register_function{function_name = 'hm_count', callback = count,
                         flags = {'no-writes'}}
 redis.register_function('hm_verify2', function(keys, args) return verify(keys, args, true) end)
 redis.register_function{function_name = 'hm_verify2_ro',
                         callback = function(keys, args) return verify(keys, args, false) end,
                         flags = {'no-writes'}}
-redis.register_function('hm_verify', function(keys, args)
-  return first_fields(verify(keys, args, true), PREVIOUS_VERIFY_FIELDS)
-end)
-redis.register_function{function_name = 'hm_verify_ro', flags = {'no-writes'},
-                        callback = function(keys, args)
-                          return first_fields(verify(keys, args, false), PREVIOUS_VERIFY_FIELDS)
-                        end}
+register_previous('hm_verify', function(keys, args) return verify(keys, args, true) end, 13)
+register_previous('hm_verify_ro', function(keys, args) return verify(keys, args, false) end, 13,
+                  true)
 redis.register_function('hm_report_stolen', report_stolen)
 redis.register_function('hm_clear_stolen', clear_stolen)
 redis.register_function{function_name = 'hm_check_stolen', callback = check_stolen,
@@ -54,10 +51,7 @@ redis.register_function{function_name = 'hm_case', callback = case_info,
                         flags = {'no-writes'}}
 redis.register_function{function_name = 'hm_life_read2', callback = life_read,
                         flags = {'no-writes'}}
-redis.register_function{function_name = 'hm_life_read', flags = {'no-writes'},
-                        callback = function(keys, args)
-                          return first_fields(life_read(keys, args), PREVIOUS_LIFE_READ_FIELDS)
-                        end}
+register_previous('hm_life_read', life_read, 14, true)
 redis.register_function('hm_life_apply', life_apply)
 redis.register_function('hm_recall_lot', recall_lot)
 redis.register_function('hm_recall_units', recall_units)

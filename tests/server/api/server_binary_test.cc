@@ -107,6 +107,22 @@ class ServerBinaryTest : public ::testing::Test {
     return port;
   }
 
+  // One unit of the brand's GTIN, issued by the running server (as the issuer).
+  v1::IssuedUnit IssueOne(const std::string& request_id, const std::string& lot = "",
+                          const std::string& expiry = "") {
+    v1::IssueSerialsRequest req;
+    req.set_gtin(t::kBrandGtin);
+    req.set_lot(lot);
+    req.set_expiry_date(expiry);
+    req.set_count(1);
+    req.set_request_id(request_id);
+    v1::IssueSerialsResponse issued;
+    const grpc::Status s =
+        v1::Issuance::NewStub(Channel())->IssueSerials(As(t::kIssuer).get(), req, &issued);
+    EXPECT_TRUE(s.ok()) << s.error_message();
+    return issued.units_size() == 1 ? issued.units(0) : v1::IssuedUnit();
+  }
+
   std::unique_ptr<grpc::ClientContext> As(const std::string& who) {
     auto ctx = std::make_unique<grpc::ClientContext>();
     ctx->AddMetadata("authorization", "Bearer " + deployment_.tokens.at(who));
@@ -210,14 +226,10 @@ TEST_F(ServerBinaryTest, OneJsonLogLinePerRpcWithoutSecrets) {
   auto server = StartServer();
   ASSERT_THAT(server, IsOk());
   ASSERT_TRUE(HealthBecomes(HealthCheckResponse::SERVING));
-  v1::IssueSerialsRequest req;
-  req.set_gtin(t::kBrandGtin);
-  req.set_count(1);
-  req.set_request_id("log");
-  v1::IssueSerialsResponse issued;
-  ASSERT_TRUE(v1::Issuance::NewStub(Channel())->IssueSerials(As(t::kIssuer).get(), req, &issued).ok());
+  const v1::IssuedUnit unit = IssueOne("log");
+  ASSERT_FALSE(unit.digsig().empty());
   v1::VerifyRequest verify;
-  verify.set_code(issued.units(0).digital_link());
+  verify.set_code(unit.digital_link());
   v1::VerifyResponse verdict;
   ASSERT_TRUE(v1::Verification::NewStub(Channel())
                   ->Verify(As(t::kVerifier).get(), verify, &verdict)
@@ -237,7 +249,7 @@ TEST_F(ServerBinaryTest, OneJsonLogLinePerRpcWithoutSecrets) {
   for (const auto& [name, token] : deployment_.tokens) {
     EXPECT_THAT(log, Not(HasSubstr(token))) << "token of " << name << " logged";
   }
-  EXPECT_THAT(log, Not(HasSubstr(issued.units(0).digsig()))) << "a full code was logged";
+  EXPECT_THAT(log, Not(HasSubstr(unit.digsig()))) << "a full code was logged";
   for (absl::string_view line : absl::StrSplit(log, '\n', absl::SkipEmpty())) {
     EXPECT_TRUE(absl::StartsWith(line, "{\"ts\":") && absl::EndsWith(line, "}")) << line;
   }
@@ -292,13 +304,9 @@ TEST_F(ServerBinaryTest, EveryFlagCanComeFromTheEnvironment) {
   ::unsetenv("HALLMARK_RESOLVER_HOST");
   ASSERT_THAT(server, IsOk());
   ASSERT_TRUE(HealthBecomes(HealthCheckResponse::SERVING)) << server->Log();
-  v1::IssueSerialsRequest req;
-  req.set_gtin(t::kBrandGtin);
-  req.set_count(1);
-  req.set_request_id("env");
-  v1::IssueSerialsResponse issued;
-  ASSERT_TRUE(v1::Issuance::NewStub(Channel())->IssueSerials(As(t::kIssuer).get(), req, &issued).ok());
-  EXPECT_THAT(issued.units(0).digital_link(), HasSubstr("https://id.env.example/"));
+  const v1::IssuedUnit unit = IssueOne("env");
+  ASSERT_FALSE(unit.digsig().empty());
+  EXPECT_THAT(unit.digital_link(), HasSubstr("https://id.env.example/"));
 
   ::setenv("HALLMARK_MAX_CALL", "forever", 1);
   auto bad = t::Subprocess::Start({HALLMARK_BINARY_DIR "/server/hallmark-server"},
@@ -661,12 +669,8 @@ TEST_F(ServerBinaryTest, TheWebFrontDoorResistsHostileCallers) {
   ASSERT_TRUE(HealthBecomes(HealthCheckResponse::SERVING));
   const std::string port = HttpPort(*server);
   ASSERT_FALSE(port.empty()) << server->Log();
-  v1::IssueSerialsRequest req;
-  req.set_gtin(t::kBrandGtin);
-  req.set_count(1);
-  req.set_request_id("web-attack");
-  v1::IssueSerialsResponse issued;
-  ASSERT_TRUE(v1::Issuance::NewStub(Channel())->IssueSerials(As(t::kIssuer).get(), req, &issued).ok());
+  const v1::IssuedUnit unit = IssueOne("web-attack");
+  ASSERT_FALSE(unit.digsig().empty());
   v1::SetLinksRequest links;
   links.mutable_entry()->mutable_scope()->set_gtin(t::kBrandGtin);
   links.mutable_entry()->mutable_presentation()->set_product_name("Real Product");
@@ -675,7 +679,7 @@ TEST_F(ServerBinaryTest, TheWebFrontDoorResistsHostileCallers) {
   pip->set_href("https://brand.example/real");
   v1::LinkEntry set;
   ASSERT_TRUE(v1::Links::NewStub(Channel())->SetLinks(As(t::kIssuer).get(), links, &set).ok());
-  const std::string& dl = issued.units(0).digital_link();
+  const std::string& dl = unit.digital_link();
   std::string target = dl.substr(dl.find('/', dl.find("//") + 2));
   target.back() = target.back() == 'A' ? 'B' : 'A';  // a forged signature
   auto curl = [&](const std::string& path, const std::string& args = "") {
@@ -713,15 +717,9 @@ TEST_F(ServerBinaryTest, DatedCodesAndTheVerificationMessageResistHostileCallers
   ASSERT_TRUE(HealthBecomes(HealthCheckResponse::SERVING));
   const std::string port = HttpPort(*server);
   ASSERT_FALSE(port.empty()) << server->Log();
-  v1::IssueSerialsRequest req;
-  req.set_gtin(t::kBrandGtin);
-  req.set_lot("B1");
-  req.set_expiry_date("281130");
-  req.set_count(1);
-  req.set_request_id("dated-attack");
-  v1::IssueSerialsResponse issued;
-  ASSERT_TRUE(v1::Issuance::NewStub(Channel())->IssueSerials(As(t::kIssuer).get(), req, &issued).ok());
-  const v1::IssuedUnit& u = issued.units(0);
+  const v1::IssuedUnit unit = IssueOne("dated-attack", "B1", "281130");
+  ASSERT_FALSE(unit.digsig().empty());
+  const v1::IssuedUnit& u = unit;
   // A pack relabelled with a later expiry.
   v1::VerifyRequest vr;
   vr.set_code(absl::StrReplaceAll(u.element_string(), {{"(17)281130", "(17)301130"}}));
